@@ -1,0 +1,150 @@
+"""Settings as frozen typed objects: the target panel and where bundled files live.
+
+This module imports no other screenkit stage (STYLE: ``cli`` -> stages -> ``config``).
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import UsageError
+
+__all__ = [
+    "Target",
+    "Panel",
+    "load_panel",
+    "bundled_path",
+]
+
+_FAMILIES = {"GPCR", "kinase", "nuclear_receptor", "enzyme", "ion_channel", "other"}
+_CATEGORIES = {"remyelination", "anti-inflammatory", "leukodystrophy-specific"}
+
+
+def bundled_path(name: str) -> Path:
+    """Path of a file or folder shipped with screenkit (``data/...`` or ``models``).
+
+    A source checkout (editable install, or running from the repository) uses the
+    checkout's own ``data/`` and ``models/``; a regular ``pip install .`` copies them
+    to ``<prefix>/share/screenkit/`` (see ``setup.cfg``'s ``data_files``).
+
+    Parameters
+    ----------
+    name : str
+        Relative path such as ``"models"`` or ``"data/panel.toml"``.
+
+    Examples
+    --------
+    >>> bundled_path("data/panel.toml").name
+    'panel.toml'
+    """
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "setup.cfg").is_file() and (checkout / name).exists():
+        return checkout / name
+    return Path(sys.prefix) / "share" / "screenkit" / name
+
+
+@dataclass(frozen=True)
+class Target:
+    """One protein of the panel, as written in ``data/panel.toml``."""
+
+    gene: str
+    name: str
+    family: str
+    category: str
+    modality: str
+    activity_types: tuple[str, ...]
+    active_threshold: float
+    default_panel: bool
+    verified_id: bool
+    rationale: str
+    reference: str
+    chembl_id: str | None = None
+    uniprot: str | None = None
+    bundled_data: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Panel:
+    """The target panel: an ordered collection of :class:`Target`."""
+
+    name: str
+    targets: tuple[Target, ...]
+    source: str = ""
+    tax_id: int = 9606
+    _by_id: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self):
+        for target in self.targets:
+            if target.chembl_id:
+                self._by_id[target.chembl_id] = target
+            self._by_id.setdefault(target.gene, target)
+
+    def get(self, key: str) -> Target:
+        """Return the target with this ChEMBL ID or gene symbol.
+
+        Raises
+        ------
+        UsageError
+            If no target of the panel has that ID or gene.
+        """
+        try:
+            return self._by_id[key]
+        except KeyError:
+            known = ", ".join(t.chembl_id or t.gene for t in self.targets)
+            raise UsageError(
+                f"target {key!r} is not in panel {self.name!r}; known targets: {known}"
+            ) from None
+
+
+def load_panel(path: str | Path | None = None) -> Panel:
+    """Read a panel TOML file (default: the bundled ``data/panel.toml``).
+
+    Examples
+    --------
+    >>> panel = load_panel()
+    >>> panel.get("CHEMBL237").gene
+    'OPRK1'
+    """
+    path = Path(path) if path is not None else bundled_path("data/panel.toml")
+    if not path.is_file():
+        raise UsageError(f"panel file {path} does not exist; pass --panel PATH to a panel TOML file")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"panel file {path} is not valid TOML: {exc}") from None
+    targets = []
+    for i, entry in enumerate(raw.get("targets", []), start=1):
+        label = entry.get("chembl_id") or entry.get("gene") or f"entry {i}"
+        try:
+            target = Target(
+                gene=entry["gene"],
+                name=entry["name"],
+                family=entry["family"],
+                category=entry["category"],
+                modality=entry["modality"],
+                activity_types=tuple(entry["activity_types"]),
+                active_threshold=float(entry["active_threshold"]),
+                default_panel=bool(entry["default_panel"]),
+                verified_id=bool(entry["verified_id"]),
+                rationale=entry["rationale"],
+                reference=entry["reference"],
+                chembl_id=entry.get("chembl_id"),
+                uniprot=entry.get("uniprot"),
+                bundled_data=tuple(entry.get("bundled_data", ())),
+                notes=entry.get("notes", ""),
+            )
+        except KeyError as exc:
+            raise UsageError(f"panel file {path}: target {label} lacks the key {exc.args[0]!r}") from None
+        if target.family not in _FAMILIES:
+            raise UsageError(f"panel file {path}: target {label} has unknown family {target.family!r}; use one of {sorted(_FAMILIES)}")
+        if target.category not in _CATEGORIES:
+            raise UsageError(f"panel file {path}: target {label} has unknown category {target.category!r}; use one of {sorted(_CATEGORIES)}")
+        targets.append(target)
+    if not targets:
+        raise UsageError(f"panel file {path} lists no [[targets]]")
+    return Panel(name=raw.get("panel_name", path.stem), targets=tuple(targets), source=str(path),
+                 tax_id=int(raw.get("tax_id", 9606)))

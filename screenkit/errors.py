@@ -1,0 +1,44 @@
+"""The one exception hierarchy for caller mistakes.
+
+Chemistry problems (an unparsable record, a salt, an empty molecule) are *data*: they
+become rows with ``status``/``reason`` and never raise. The classes here are for
+mistakes the caller can fix (a missing file, an unknown column, a tampered model),
+and each message names the bad value and the fix.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ScreenkitError",
+    "UsageError",
+    "InputFileError",
+    "ModelBundleError",
+]
+
+
+class ScreenkitError(Exception):
+    """Base class of every error screenkit raises on purpose.
+
+    ``exit_code`` is what the command line returns for it: 2 for usage and
+    configuration mistakes, 3 for problems with the data a command was given.
+    """
+
+    exit_code = 2
+
+
+class UsageError(ScreenkitError):
+    """A bad option or configuration value (unknown column, bad format name, ...)."""
+
+    exit_code = 2
+
+
+class InputFileError(ScreenkitError):
+    """An input file that is missing, empty, binary or not the format it claims."""
+
+    exit_code = 3
+
+
+class ModelBundleError(ScreenkitError):
+    """A model directory that is missing, incomplete, tampered with or of unknown types."""
+
+    exit_code = 3

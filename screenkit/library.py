@@ -1,0 +1,285 @@
+"""Stream compound libraries in (SDF, SMILES, CSV; gzipped too) and results out.
+
+Reading only splits a file into raw text records: parsing the chemistry happens in
+the scoring workers, so no RDKit object crosses a process boundary and the main
+process stays light. Nothing here holds a whole library in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import zlib
+from pathlib import Path
+from typing import IO, Iterable, Iterator, NamedTuple
+
+from .errors import InputFileError, UsageError
+
+__all__ = [
+    "RawRecord",
+    "detect_format",
+    "iter_records",
+    "sd_properties",
+    "write_csv",
+    "write_sdf",
+]
+
+FORMATS = ("sdf", "smiles", "csv", "tsv")
+_SUFFIXES = {".sdf": "sdf", ".sd": "sdf", ".mol": "sdf", ".smi": "smiles", ".smiles": "smiles",
+             ".ism": "smiles", ".can": "smiles", ".csv": "csv", ".tsv": "tsv"}
+_SMILES_COLUMNS = ("smiles", "canonical_smiles", "smi", "structure")
+_ID_COLUMNS = ("id", "name", "compound_id", "molecule_chembl_id", "zinc_id", "title")
+_MAX_RECORD_CHARS = 10_000_000  # an SDF record this long has no $$$$: not an SDF
+
+
+class RawRecord(NamedTuple):
+    """One input record as text, numbered from 1 in input order."""
+
+    position: int
+    kind: str  # "molblock" or "smiles"
+    text: str  # the SDF record (molblock + data items) or the SMILES string
+    name: str  # SDF title, SMILES-file name, or ID column ("" when absent)
+    props: tuple[tuple[str, str], ...] = ()  # extra CSV columns, in file order
+
+
+def detect_format(path: str | Path, fmt: str | None = None) -> str:
+    """Library format from ``fmt`` or the file name (``.sdf``, ``.smi``, ``.csv``, ``.tsv``, ``+.gz``).
+
+    Examples
+    --------
+    >>> detect_format("library.sdf.gz")
+    'sdf'
+    """
+    if fmt is not None:
+        fmt = {"smi": "smiles", "sd": "sdf"}.get(fmt.lower(), fmt.lower())
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown library format {fmt!r}; use one of: sdf, smiles, csv, tsv")
+        return fmt
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in _SUFFIXES:
+        return _SUFFIXES[suffixes[-1]]
+    raise UsageError(
+        f"cannot tell the format of {path} from its name; use .sdf, .smi, .csv or .tsv "
+        "(optionally .gz), or pass --format sdf|smiles|csv|tsv"
+    )
+
+
+def _open_text(path: Path) -> IO[str]:
+    """Open a text file, gunzipping by content, after checking it is text at all."""
+    if not path.exists():
+        raise InputFileError(f"library file {path} does not exist; check the path")
+    if path.is_dir():
+        raise InputFileError(f"{path} is a folder; give a library file (SDF, SMILES or CSV)")
+    with open(path, "rb") as fh:
+        gzipped = fh.read(2) == b"\x1f\x8b"
+    try:
+        binary = gzip.open(path, "rb") if gzipped else open(path, "rb")
+        head = binary.read(8192)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputFileError(f"{path} is not a readable gzip file: {exc}") from None
+    if b"\x00" in head:
+        binary.close()
+        raise InputFileError(f"{path} is binary, not a chemistry text file; expected SDF, SMILES or CSV")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # a cut multi-byte character at the end is fine
+            binary.close()
+            raise InputFileError(f"{path} is not UTF-8 text (byte {exc.start}); expected SDF, SMILES or CSV") from None
+    binary.seek(0)
+    return io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="")
+
+
+def iter_records(path: str | Path, fmt: str | None = None, *, smiles_col: str | None = None,
+                 id_col: str | None = None) -> Iterator[RawRecord]:
+    """Yield the records of a library file one at a time.
+
+    Parameters
+    ----------
+    path : str or Path
+        SDF, SMILES or CSV/TSV file, optionally gzipped.
+    fmt : str, optional
+        Force a format instead of guessing from the file name.
+    smiles_col, id_col : str, optional
+        CSV/TSV columns with the SMILES and the compound ID (guessed when omitted).
+
+    Raises
+    ------
+    InputFileError
+        Missing, binary or empty file.
+    UsageError
+        Unknown format or column.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "two.smi")
+    >>> _ = open(p, "w").write("CCO ethanol\\nc1ccccc1 benzene\\n")
+    >>> [(r.position, r.name) for r in iter_records(p)]
+    [(1, 'ethanol'), (2, 'benzene')]
+    """
+    path = Path(path)
+    fmt = detect_format(path, fmt)
+    handle = _open_text(path)
+    with handle:
+        if fmt == "sdf":
+            records = _sdf_records(handle, path)
+        elif fmt == "smiles":
+            records = _smiles_records(handle)
+        else:
+            records = _table_records(handle, path, "\t" if fmt == "tsv" else ",", smiles_col, id_col)
+        empty = True
+        for record in records:
+            empty = False
+            yield record
+    if empty:
+        raise InputFileError(f"{path} contains no records; is it the right file?")
+
+
+def _sdf_records(handle: IO[str], path: Path) -> Iterator[RawRecord]:
+    lines: list[str] = []
+    size, position = 0, 0
+    for line in handle:
+        if line.startswith("$$$$"):
+            position += 1
+            text = "".join(lines)
+            yield RawRecord(position, "molblock", text, _first_line(text))
+            lines, size = [], 0
+            continue
+        lines.append(line)
+        size += len(line)
+        if size > _MAX_RECORD_CHARS:
+            raise InputFileError(
+                f"{path}: record {position + 1} runs past 10 MB without a '$$$$' line; "
+                "is this really an SDF file?"
+            )
+    if "".join(lines).strip():  # a last record without its $$$$ terminator
+        text = "".join(lines)
+        yield RawRecord(position + 1, "molblock", text, _first_line(text))
+
+
+def _first_line(text: str) -> str:
+    return text.split("\n", 1)[0].strip()
+
+
+def _smiles_records(handle: IO[str]) -> Iterator[RawRecord]:
+    position = 0
+    for number, line in enumerate(handle, start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split(None, 1)
+        if number == 1 and parts[0].lower() in _SMILES_COLUMNS:
+            continue  # a header line
+        position += 1
+        yield RawRecord(position, "smiles", parts[0], parts[1].strip() if len(parts) > 1 else "")
+
+
+def _pick_column(columns: list[str], wanted: str | None, candidates: tuple[str, ...],
+                 path: Path, option: str) -> str | None:
+    if wanted is not None:
+        if wanted not in columns:
+            raise UsageError(f"{path} has no column {wanted!r}; its columns are: "
+                             f"{', '.join(columns)}; pass the right one with {option}")
+        return wanted
+    lowered = {c.lower().strip(): c for c in columns}
+    for candidate in candidates:
+        if candidate in lowered:
+            return lowered[candidate]
+    return None
+
+
+def _table_records(handle: IO[str], path: Path, delimiter: str, smiles_col: str | None,
+                   id_col: str | None) -> Iterator[RawRecord]:
+    reader = csv.reader(handle, delimiter=delimiter)
+    header = next(reader, None)
+    if header is None:
+        return
+    smiles_col = _pick_column(header, smiles_col, _SMILES_COLUMNS, path, "--smiles-col")
+    if smiles_col is None:
+        raise UsageError(f"{path} has no SMILES column (looked for {', '.join(_SMILES_COLUMNS)}); "
+                         f"its columns are: {', '.join(header)}; pass --smiles-col NAME")
+    id_col = _pick_column(header, id_col, _ID_COLUMNS, path, "--id-col")
+    smiles_at = header.index(smiles_col)
+    id_at = header.index(id_col) if id_col is not None else None
+    others = [i for i in range(len(header)) if i not in (smiles_at, id_at)]
+    position = 0
+    for row in reader:
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        position += 1
+        row = row + [""] * (len(header) - len(row))
+        yield RawRecord(
+            position, "smiles", row[smiles_at].strip(),
+            row[id_at].strip() if id_at is not None else "",
+            tuple((header[i], row[i]) for i in others),
+        )
+
+
+def sd_properties(record_text: str) -> list[tuple[str, str]]:
+    """Data items (``> <NAME>`` blocks) of one SDF record, in file order.
+
+    Examples
+    --------
+    >>> sd_properties("t\\n\\n\\nM  END\\n> <ID>\\nX1\\n\\n")
+    [('ID', 'X1')]
+    """
+    _, sep, data = record_text.partition("M  END")
+    if not sep:
+        return []
+    props, name, value = [], None, []
+    for line in data.splitlines():
+        if line.startswith(">"):
+            if name is not None:
+                props.append((name, "\n".join(value).strip()))
+            start, end = line.find("<"), line.find(">", line.find("<") + 1)
+            name, value = (line[start + 1:end] if start >= 0 and end > start else line[1:].strip()), []
+        elif name is not None:
+            value.append(line)
+    if name is not None:
+        props.append((name, "\n".join(value).strip()))
+    return props
+
+
+def write_csv(rows: Iterable[dict], path: str | Path, columns: list[str]) -> int:
+    """Write rows (dicts) as CSV with a fixed column order; return the row count."""
+    count = 0
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "wt", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _text(v) for k, v in row.items()})
+            count += 1
+    return count
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if value != value else f"{value:.4g}" if abs(value) >= 1e4 else f"{value:.4f}"
+    return str(value)
+
+
+def write_sdf(rows: Iterable[dict], path: str | Path, columns: list[str], molblock_key: str = "molblock",
+              props_key: str = "input_properties") -> int:
+    """Write rows as SDF: each row's molblock, its input data items, then ``columns``."""
+    count = 0
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "wt", encoding="utf-8") as fh:
+        for row in rows:
+            block = row.get(molblock_key) or "\n  screenkit\n\n  0  0  0  0  0  0  0  0  0  0999 V2000\nM  END\n"
+            fh.write(block if block.endswith("\n") else block + "\n")
+            new = set(columns)
+            for name, value in row.get(props_key) or ():
+                if name not in new:
+                    fh.write(f">  <{name}>\n{value}\n\n")
+            for name in columns:
+                fh.write(f">  <{name}>\n{_text(row.get(name))}\n\n")
+            fh.write("$$$$\n")
+            count += 1
+    return count

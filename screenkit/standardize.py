@@ -1,0 +1,135 @@
+"""Turn one input structure into its standardised parent, with readable notes.
+
+The same function serves the bundled training data, user datasets and screening
+libraries, so a compound gets the same key (canonical SMILES, InChIKey) wherever it
+appears. It uses RDKit's MolStandardize (the ChEMBL pipeline's own building blocks):
+cleanup and normalisation, salt/solvent removal, largest organic fragment, then
+neutralisation. Problems never raise: they come back as a status and a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdkit import Chem, RDLogger
+from rdkit.Chem.MolStandardize import rdMolStandardize
+
+__all__ = ["Standardized", "standardize_mol", "standardize_smiles", "mol_from_text", "muted_rdkit_log"]
+
+OK, WARNING, ERROR = "ok", "warning", "error"
+
+
+class muted_rdkit_log:
+    """Silence RDKit's C++ log only around the call that makes the noise."""
+
+    def __enter__(self):
+        RDLogger.DisableLog("rdApp.*")
+
+    def __exit__(self, *exc):
+        RDLogger.EnableLog("rdApp.*")
+
+
+@dataclass(frozen=True)
+class Standardized:
+    """Result of standardising one structure.
+
+    ``mol`` is ``None`` exactly when ``status == "error"``; ``reason`` is empty for a
+    clean ``ok`` and otherwise says what was changed or what went wrong.
+    """
+
+    mol: Chem.Mol | None
+    smiles: str
+    status: str
+    reason: str
+
+
+def mol_from_text(text: str, kind: str) -> tuple[Chem.Mol | None, str]:
+    """Parse a SMILES string or a molblock; return ``(mol, "")`` or ``(None, reason)``."""
+    if not text.strip():
+        return None, "empty record"
+    with muted_rdkit_log():
+        if kind == "molblock":
+            mol = Chem.MolFromMolBlock(text, sanitize=False, removeHs=False)
+        else:
+            mol = Chem.MolFromSmiles(text, sanitize=False)
+    if mol is None:
+        what = "molblock" if kind == "molblock" else f"SMILES {text.strip()[:60]!r}"
+        return None, f"could not parse {what}"
+    with muted_rdkit_log():
+        problems = Chem.DetectChemistryProblems(mol)
+        if problems:
+            return None, "invalid chemistry: " + "; ".join(p.Message() for p in problems[:3])
+        try:
+            Chem.SanitizeMol(mol)
+            mol = Chem.RemoveHs(mol)
+        except Exception as exc:  # RDKit raises several unrelated types here
+            return None, f"sanitisation failed: {exc}"
+    return mol, ""
+
+
+_cleanup_params = rdMolStandardize.CleanupParameters()
+
+
+def _fragments_text(frags) -> str:
+    return ", ".join(sorted({Chem.MolToSmiles(f) for f in frags}))
+
+
+def standardize_mol(mol: Chem.Mol | None) -> Standardized:
+    """Standardise an RDKit molecule to its neutral parent.
+
+    Salts and solvents (RDKit's standard fragment list) are removed with a note;
+    a mixture of several organic components keeps the largest with a warning.
+
+    Examples
+    --------
+    >>> r = standardize_smiles("C[NH+](C)CCc1ccccc1.[Cl-]")
+    >>> r.smiles, r.status
+    ('CN(C)CCc1ccccc1', 'ok')
+    >>> r.reason
+    'salt/solvent removed: [Cl-]'
+    """
+    if mol is None:
+        return Standardized(None, "", ERROR, "no molecule")
+    if mol.GetNumAtoms() == 0:
+        return Standardized(None, "", ERROR, "empty molecule (no atoms)")
+    notes, status = [], OK
+    with muted_rdkit_log():
+        try:
+            mol = rdMolStandardize.Cleanup(mol, _cleanup_params)
+            frags = Chem.GetMolFrags(mol, asMols=True)
+            if len(frags) > 1:
+                stripped = rdMolStandardize.FragmentRemover().remove(mol)
+                kept = Chem.GetMolFrags(stripped, asMols=True) if stripped.GetNumAtoms() else ()
+                removed = [f for f in frags if Chem.MolToSmiles(f) not in {Chem.MolToSmiles(k) for k in kept}]
+                if removed:
+                    notes.append(f"salt/solvent removed: {_fragments_text(removed)}")
+                if len(kept) > 1:
+                    chooser = rdMolStandardize.LargestFragmentChooser(preferOrganic=True)
+                    parent = chooser.choose(stripped)
+                    others = [k for k in kept if Chem.MolToSmiles(k) != Chem.MolToSmiles(parent)]
+                    notes.append(f"mixture of {len(kept)} components; kept the largest, dropped: {_fragments_text(others)}")
+                    status = WARNING
+                    mol = parent
+                elif kept:
+                    mol = stripped
+                else:
+                    # Everything is on the salt list (e.g. a bare counter-ion): keep the largest.
+                    mol = rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(mol)
+            mol = rdMolStandardize.Uncharger().uncharge(mol)
+            Chem.SanitizeMol(mol)
+            smiles = Chem.MolToSmiles(mol)
+        except Exception as exc:  # a failed standardisation is data, not a crash
+            return Standardized(None, "", ERROR, f"standardisation failed: {exc}")
+    if mol.GetNumAtoms() == 0 or not smiles:
+        return Standardized(None, "", ERROR, "empty molecule after standardisation")
+    if not any(atom.GetAtomicNum() == 6 for atom in mol.GetAtoms()):
+        return Standardized(None, smiles, ERROR, "; ".join(notes + ["no carbon atom: inorganic, not scored"]))
+    return Standardized(mol, smiles, status, "; ".join(notes))
+
+
+def standardize_smiles(smiles: str) -> Standardized:
+    """Parse then standardise a SMILES string (see :func:`standardize_mol`)."""
+    mol, reason = mol_from_text(smiles, "smiles")
+    if mol is None:
+        return Standardized(None, "", ERROR, reason)
+    return standardize_mol(mol)
