@@ -1,0 +1,205 @@
+"""Model bundles on disk: safe formats, a sha256 manifest, and model cards.
+
+A bundle is a folder with one set of files per model::
+
+    manifest.json             file names and sha256 of every file below
+    <model>.skops             the fitted estimator (skops, never pickle)
+    <model>.train.npz         measured training compounds: packed fingerprints,
+                              pActivity, SMILES, InChIKey (numpy, allow_pickle=False)
+    <model>.card.json / .md   the model card
+
+Loading checks every hash before reading a byte of model data, and refuses an
+estimator file that holds any type outside :data:`TRUSTED_TYPES`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import skops.io as sio
+
+from .errors import ModelBundleError
+from .featurize import make_featurizer
+
+__all__ = ["TargetModel", "TRUSTED_TYPES", "save_bundle", "load_bundle", "bundle_digest"]
+
+MANIFEST = "manifest.json"
+BUNDLE_FORMAT = "screenkit-model-bundle/1"
+
+# Everything a screenkit estimator file may contain beyond skops' own defaults.
+# Adding an estimator type means adding its classes here, on purpose.
+TRUSTED_TYPES = [
+    "sklearn.ensemble._forest.RandomForestClassifier",
+    "sklearn.ensemble._forest.ExtraTreesClassifier",
+    "sklearn.tree._classes.DecisionTreeClassifier",
+    "sklearn.tree._classes.ExtraTreeClassifier",
+    "sklearn.tree._tree.Tree",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "numpy.dtype",
+    "numpy.ndarray",
+    "numpy.float64",
+    "numpy.int64",
+    "numpy.bool_",
+    "builtins.slice",
+]
+
+
+@dataclass
+class TargetModel:
+    """One fitted per-target model with what scoring needs to explain it.
+
+    Attributes
+    ----------
+    name : str
+        Column-friendly model name, e.g. ``"OPRK1_Ki"``.
+    card : dict
+        The model card (target, data, featurizer, estimator, validation, versions).
+    estimator : object
+        A fitted scikit-learn classifier with ``predict_proba``.
+    train_fingerprints : numpy.ndarray
+        0/1 matrix of the measured training compounds (applicability domain, evidence).
+    train_pactivity, train_smiles, train_inchikey : numpy.ndarray
+        The measured training compounds, row-aligned with ``train_fingerprints``.
+    """
+
+    name: str
+    card: dict
+    estimator: object
+    train_fingerprints: np.ndarray
+    train_pactivity: np.ndarray
+    train_smiles: np.ndarray
+    train_inchikey: np.ndarray
+
+    @property
+    def featurizer(self):
+        spec = self.card["featurizer"]
+        return make_featurizer(spec["name"], **spec["params"])
+
+    @property
+    def ad_threshold(self) -> float:
+        return float(self.card["applicability_domain"]["threshold"])
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_bundle(models: list[TargetModel], directory: str | Path, card_markdown) -> Path:
+    """Write models, cards and a fresh manifest into ``directory`` (created if needed).
+
+    ``card_markdown`` renders a card dict as Markdown (kept outside this module so the
+    bundle format does not depend on how cards are worded).
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for model in models:
+        files = {
+            "estimator": f"{model.name}.skops",
+            "training_set": f"{model.name}.train.npz",
+            "card_json": f"{model.name}.card.json",
+            "card_markdown": f"{model.name}.card.md",
+        }
+        sio.dump(model.estimator, directory / files["estimator"], compression=8)
+        np.savez_compressed(
+            directory / files["training_set"],
+            fingerprints=np.packbits(model.train_fingerprints.astype(bool), axis=1),
+            n_bits=np.array([model.train_fingerprints.shape[1]]),
+            pactivity=model.train_pactivity.astype(float),
+            smiles=model.train_smiles.astype(str),
+            inchikey=model.train_inchikey.astype(str),
+        )
+        (directory / files["card_json"]).write_text(json.dumps(model.card, indent=2, sort_keys=False) + "\n")
+        (directory / files["card_markdown"]).write_text(card_markdown(model.card))
+        entries.append({"name": model.name, "target_chembl_id": model.card["target"]["chembl_id"],
+                        "gene": model.card["target"]["gene"], "activity_type": model.card["activity_type"],
+                        "files": files})
+    names = {e["name"] for e in entries}
+    # Keep models of an earlier run that this run did not retrain (e.g. --targets subset).
+    manifest_path = directory / MANIFEST
+    if manifest_path.is_file():
+        old = json.loads(manifest_path.read_text())
+        entries = [e for e in old.get("models", []) if e["name"] not in names] + entries
+    hashes = {name: _sha256(directory / name) for e in entries for name in e["files"].values()}
+    manifest = {"format": BUNDLE_FORMAT, "models": sorted(entries, key=lambda e: e["name"]),
+                "sha256": dict(sorted(hashes.items()))}
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return directory
+
+
+def bundle_digest(directory: str | Path) -> str:
+    """sha256 of the manifest: one value that changes whenever any model file does."""
+    path = Path(directory) / MANIFEST
+    if not path.is_file():
+        raise ModelBundleError(f"{directory} is not a screenkit model folder (no {MANIFEST}); "
+                               "train one with `screenkit train` or omit --models to use the bundled models")
+    return _sha256(path)
+
+
+def load_bundle(directory: str | Path, names: list[str] | None = None) -> list[TargetModel]:
+    """Load and verify the models of a bundle folder.
+
+    Parameters
+    ----------
+    directory : str or Path
+        Folder written by :func:`save_bundle`.
+    names : list of str, optional
+        Load only these models (names as in the manifest).
+
+    Raises
+    ------
+    ModelBundleError
+        Missing manifest or file, sha256 mismatch (a tampered or corrupted file), or an
+        estimator file holding a type outside :data:`TRUSTED_TYPES`.
+    """
+    directory = Path(directory)
+    bundle_digest(directory)  # raises with a helpful message when there is no manifest
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text())
+    except json.JSONDecodeError as exc:
+        raise ModelBundleError(f"{directory / MANIFEST} is not valid JSON: {exc}") from None
+    if manifest.get("format") != BUNDLE_FORMAT:
+        raise ModelBundleError(f"{directory / MANIFEST} has format {manifest.get('format')!r}; "
+                               f"this screenkit reads {BUNDLE_FORMAT!r}")
+    entries = manifest["models"]
+    if names is not None:
+        unknown = set(names) - {e["name"] for e in entries}
+        if unknown:
+            raise ModelBundleError(f"no model(s) {', '.join(sorted(unknown))} in {directory}; it has: "
+                                   f"{', '.join(e['name'] for e in entries)}")
+        entries = [e for e in entries if e["name"] in names]
+    models = []
+    for entry in entries:
+        for file_name in entry["files"].values():
+            path = directory / file_name
+            if not path.is_file():
+                raise ModelBundleError(f"model file {path} listed in the manifest is missing")
+            expected = manifest["sha256"].get(file_name)
+            if expected is None or _sha256(path) != expected:
+                raise ModelBundleError(
+                    f"model file {path} does not match the sha256 in {MANIFEST}: it was changed after "
+                    "training; refusing to load it. Retrain, or restore the file from the repository"
+                )
+        estimator_path = directory / entry["files"]["estimator"]
+        untrusted = set(sio.get_untrusted_types(file=estimator_path)) - set(TRUSTED_TYPES)
+        if untrusted:
+            raise ModelBundleError(f"{estimator_path} holds types screenkit does not trust: "
+                                   f"{', '.join(sorted(untrusted))}; refusing to load it")
+        estimator = sio.load(estimator_path, trusted=TRUSTED_TYPES)
+        if hasattr(estimator, "n_jobs"):
+            estimator.n_jobs = 1  # parallelism is screenkit's job (chunks), not each forest's
+        with np.load(directory / entry["files"]["training_set"], allow_pickle=False) as arrays:
+            n_bits = int(arrays["n_bits"][0])
+            fps = np.unpackbits(arrays["fingerprints"], axis=1)[:, :n_bits]
+            pactivity, smiles, inchikey = arrays["pactivity"], arrays["smiles"], arrays["inchikey"]
+        card = json.loads((directory / entry["files"]["card_json"]).read_text())
+        models.append(TargetModel(entry["name"], card, estimator, fps, pactivity, smiles, inchikey))
+    return models

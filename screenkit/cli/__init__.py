@@ -1,0 +1,55 @@
+"""Command line: ``screenkit COMMAND ...``; one module per subcommand.
+
+Each subcommand module has ``add_parser(subparsers)`` and ``run(args) -> int`` that
+makes one library call. Exit codes: 0 success, 2 usage/configuration error,
+3 data error (missing, empty or non-chemistry file; tampered model).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from .. import __version__
+from ..errors import ScreenkitError
+from . import score, targets, train
+
+__all__ = ["main"]
+
+_COMMANDS = (score, train, targets)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="screenkit",
+        description="Virtual screening against a leukodystrophy target panel (remyelination, "
+                    "neuroinflammation, leukodystrophy-specific targets) with models trained on ChEMBL data.",
+        epilog="Run 'screenkit COMMAND --help' for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"screenkit {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in _COMMANDS:
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``screenkit`` command; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        return args.run(args)
+    except ScreenkitError as exc:
+        print(f"screenkit {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"screenkit {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""``screenkit score``: rank a compound library against the panel models."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+from ..screen import screen_library
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "score", help="score and rank a compound library (SDF, SMILES, CSV; .gz too)",
+        description="Score every record of LIBRARY with every model and write one row per record, "
+                    "best first. Records that cannot be scored are kept, at the end, with status 'error' "
+                    "and a reason. overall_score = max over models of p_active * min(1, ad / ad_threshold).",
+    )
+    p.add_argument("library", metavar="LIBRARY", help="SDF (.sdf), SMILES (.smi: SMILES then optional name) "
+                                                      "or CSV/TSV with a SMILES column; gzipped files too")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="output file: .csv (table) or .sdf (input structures and data items plus the scores); "
+                        "OUT.meta.json records provenance")
+    p.add_argument("--models", metavar="DIR", help="model folder (default: the bundled models)")
+    p.add_argument("--format", choices=["sdf", "smiles", "csv", "tsv"],
+                   help="library format when the file name does not say it")
+    p.add_argument("--smiles-col", metavar="COL", help="CSV/TSV column holding SMILES (default: guessed, e.g. 'smiles')")
+    p.add_argument("--id-col", metavar="COL", help="CSV/TSV column holding compound IDs (default: guessed, e.g. 'id')")
+    p.add_argument("--id-field", metavar="PROP", help="SDF data item to use as compound ID instead of the title line")
+    p.add_argument("--n-jobs", type=int, default=1, metavar="N",
+                   help="worker processes; -1 uses all cores (default: 1)")
+    p.add_argument("--chunk-size", type=int, default=500, metavar="N", help="records per worker task (default: 500)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar (default: only on a terminal)")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    summary = screen_library(
+        args.library, args.output, models_dir=args.models, fmt=args.format, smiles_col=args.smiles_col,
+        id_col=args.id_col, id_field=args.id_field, n_jobs=args.n_jobs, chunk_size=args.chunk_size,
+        progress=args.progress, command=shlex.join(["screenkit"] + sys.argv[1:]),
+    )
+    print(f"scored {summary.n_records} records from {summary.library}: {summary.n_ok} ok, "
+          f"{summary.n_warning} with warnings, {summary.n_error} not scored (status 'error'); "
+          f"{len(summary.models)} models; {summary.molecules_per_second:.0f} molecules/s")
+    print(f"ranked output: {summary.output}  provenance: {summary.metadata}")
+    return 0

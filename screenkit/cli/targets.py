@@ -1,0 +1,48 @@
+"""``screenkit targets``: show the target panel and which targets have models."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from ..bundle import MANIFEST
+from ..config import bundled_path, load_panel
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("targets", help="list the target panel and the models available for it",
+                       description="List the leukodystrophy target panel: gene, ChEMBL ID, category, desired "
+                                   "modality, active threshold, bundled data and trained models.")
+    p.add_argument("--panel", metavar="FILE", help="panel TOML file (default: the bundled data/panel.toml)")
+    p.add_argument("--models", metavar="DIR", help="model folder to report on (default: the bundled models)")
+    p.add_argument("--default-only", action="store_true", help="only the 12-target default panel")
+    p.add_argument("--details", action="store_true", help="also print each target's rationale and reference")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    panel = load_panel(args.panel)
+    models_dir = bundled_path("models") if args.models is None else Path(args.models)
+    manifest = models_dir / MANIFEST
+    trained: dict[str, list[str]] = {}
+    if manifest.is_file():
+        for entry in json.loads(manifest.read_text())["models"]:
+            trained.setdefault(entry["target_chembl_id"], []).append(entry["activity_type"])
+    header = ("gene", "ChEMBL ID", "category", "modality", "family", "active if", "default", "data", "models")
+    rows = []
+    for t in panel.targets:
+        if args.default_only and not t.default_panel:
+            continue
+        rows.append((t.gene, t.chembl_id or "(unresolved)", t.category, t.modality, t.family,
+                     f"pX >= {t.active_threshold:g}", "yes" if t.default_panel else "",
+                     ",".join(t.bundled_data) or "-", ",".join(trained.get(t.chembl_id or "", [])) or "-"))
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    print(f"panel {panel.name} ({len(panel.targets)} targets; models from {models_dir})")
+    for row in [header] + rows:
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+        if args.details and row is not header:
+            target = panel.get(row[1] if row[1] != "(unresolved)" else row[0])
+            for line in textwrap.wrap(f"why: {target.rationale} [{target.reference}]", 100):
+                print("    " + line)
+    return 0

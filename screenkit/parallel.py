@@ -1,0 +1,57 @@
+"""The one way screenkit runs work in parallel: ordered chunks mapped with joblib.
+
+Any joblib backend works (``loky`` processes locally; ``dask`` on a cluster once a
+``distributed.Client`` exists). Results come back in input order whatever the number
+of workers, and the input iterator is consumed lazily, a few chunks ahead of the
+workers, so a library is never read into memory whole.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+from typing import Callable, Iterable, Iterator, TypeVar
+
+from joblib import Parallel, delayed
+
+__all__ = ["chunked", "map_chunks"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of ``size`` items (the last may be shorter).
+
+    Examples
+    --------
+    >>> list(chunked(range(5), 2))
+    [[0, 1], [2, 3], [4]]
+    """
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def map_chunks(func: Callable[..., R], items: Iterable[T], *, chunk_size: int, n_jobs: int = 1,
+               backend: str = "loky", args: tuple = ()) -> Iterator[tuple[list[T], R]]:
+    """Yield ``(chunk, func(chunk, *args))`` for consecutive chunks, in order.
+
+    With ``n_jobs == 1`` everything runs in this process (no pickling, easy to debug).
+    """
+    chunks = chunked(items, chunk_size)
+    if n_jobs == 1:
+        for chunk in chunks:
+            yield chunk, func(chunk, *args)
+        return
+    # Keep the chunk itself on this side: zip the (lazy) chunk stream with the ordered
+    # results. pre_dispatch bounds how far reading runs ahead of the workers.
+    pending: list[list[T]] = []
+
+    def remember(stream):
+        for chunk in stream:
+            pending.append(chunk)
+            yield delayed(func)(chunk, *args)
+
+    parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator", pre_dispatch="2*n_jobs")
+    for result in parallel(remember(chunks)):
+        yield pending.pop(0), result

@@ -1,0 +1,91 @@
+import csv
+import json
+import math
+
+import pytest
+from rdkit import Chem
+
+from screenkit.screen import screen_library
+
+from conftest import broken_sdf_records
+
+
+def read_csv(path):
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_every_record_is_accounted_for_in_rank_order(broken_sdf, small_models, tmp_path):
+    out = tmp_path / "ranked.csv"
+    summary = screen_library(broken_sdf, out, models_dir=small_models, chunk_size=3)
+    rows = read_csv(out)
+    expected = [status for status, _ in broken_sdf_records()]
+    assert len(rows) == len(expected) == summary.n_records
+    by_position = {int(r["input_position"]): r for r in rows}
+    assert [by_position[i]["status"] for i in range(1, len(expected) + 1)] == expected
+    assert summary.n_error == expected.count("error")
+    # rank order: scored rows by descending overall score, then the errors
+    assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
+    scores = [float(r["overall_score"]) for r in rows if r["status"] != "error"]
+    assert scores == sorted(scores, reverse=True)
+    assert all(r["status"] == "error" for r in rows[len(scores):])
+    for row in rows:
+        if row["status"] == "error":
+            assert row["reason"] and row["JAK1_Ki_p_active"] == ""
+        else:
+            assert 0 <= float(row["JAK1_Ki_p_active"]) <= 1 and 0 <= float(row["JAK1_Ki_ad"]) <= 1
+            assert row["best_model"] in {"JAK1_Ki", "GSK3B_Ki"}
+    assert by_position[3]["smiles"] == "CC(C)Cc1ccc(C(C)C(=O)O)cc1"  # sodium salt -> parent acid
+    assert "salt/solvent removed" in by_position[3]["reason"]
+    assert "no title" in by_position[5]["reason"]
+    assert "could not parse" in by_position[2]["reason"]
+    assert "empty molecule" in by_position[4]["reason"]
+    meta = json.loads((tmp_path / "ranked.csv.meta.json").read_text())
+    assert meta["counts"]["n_records"] == 8 and len(meta["library"]["sha256"]) == 64
+
+
+def test_one_and_two_workers_and_any_chunk_size_give_identical_output(broken_sdf, small_models, tmp_path):
+    one = tmp_path / "one.csv"
+    two = tmp_path / "two.csv"
+    screen_library(broken_sdf, one, models_dir=small_models, n_jobs=1, chunk_size=8)
+    screen_library(broken_sdf, two, models_dir=small_models, n_jobs=2, chunk_size=2)
+    assert one.read_bytes() == two.read_bytes()
+
+
+def test_spilled_runs_merge_to_the_same_output(tmp_path, small_models):
+    from screenkit.config import bundled_path
+
+    library = tmp_path / "lib.smi"
+    import pandas as pd
+
+    pool = pd.read_csv(bundled_path("data/putative_inactive_pool.csv.gz")).head(120)
+    library.write_text("".join(f"{s} Z{i}\n" for i, s in enumerate(pool["smiles"])) + "not_a_smiles bad\n")
+    in_memory, spilled = tmp_path / "a.csv", tmp_path / "b.csv"
+    screen_library(library, in_memory, models_dir=small_models, chunk_size=16)
+    screen_library(library, spilled, models_dir=small_models, chunk_size=16, run_size=25)
+    assert in_memory.read_bytes() == spilled.read_bytes()
+    assert len(read_csv(spilled)) == 121
+
+
+def test_sdf_output_keeps_input_properties_and_adds_scores(broken_sdf, small_models, tmp_path):
+    out = tmp_path / "ranked.sdf"
+    screen_library(broken_sdf, out, models_dir=small_models)
+    supplier = Chem.SDMolSupplier(str(out), sanitize=False)
+    mols = list(supplier)
+    assert len(mols) == 8
+    by_position = {int(m.GetProp("input_position")): m for m in mols}
+    assert by_position[1].GetProp("vendor_id") == "V-001"
+    assert by_position[1].GetProp("_Name") == "aspirin"
+    assert by_position[8].GetProp("note") == "<img src=x onerror=alert(1)>"
+    assert by_position[2].GetProp("status") == "error"
+    assert float(by_position[1].GetProp("JAK1_Ki_p_active")) >= 0
+
+
+def test_csv_input_and_id_column(small_models, tmp_path):
+    library = tmp_path / "lib.csv"
+    library.write_text("catalog,SMILES\nC-1,CCOc1ccc(CN2CCCC2)cc1\nC-2,\nC-3,c1ccccc1\n")
+    out = tmp_path / "out.csv"
+    screen_library(library, out, models_dir=small_models, id_col="catalog")
+    rows = {r["id"]: r for r in read_csv(out)}
+    assert set(rows) == {"C-1", "C-2", "C-3"}
+    assert rows["C-2"]["status"] == "error" and rows["C-2"]["reason"] == "empty record"
