@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import skops.io as sio
 
 from .errors import ModelBundleError
 from .featurize import make_featurizer
 
-__all__ = ["TargetModel", "TRUSTED_TYPES", "save_bundle", "load_bundle", "bundle_digest"]
+__all__ = ["TargetModel", "ModelInfo", "TRUSTED_TYPES", "save_bundle", "load_bundle", "bundle_digest"]
 
 MANIFEST = "manifest.json"
 BUNDLE_FORMAT = "screenkit-model-bundle/1"
@@ -108,6 +107,8 @@ def save_bundle(models: list[TargetModel], directory: str | Path, card_markdown)
             "card_json": f"{model.name}.card.json",
             "card_markdown": f"{model.name}.card.md",
         }
+        import skops.io as sio  # imported here: it costs seconds, and most commands never need it
+
         sio.dump(model.estimator, directory / files["estimator"], compression=8)
         np.savez_compressed(
             directory / files["training_set"],
@@ -144,7 +145,20 @@ def bundle_digest(directory: str | Path) -> str:
     return _sha256(path)
 
 
-def load_bundle(directory: str | Path, names: list[str] | None = None) -> list[TargetModel]:
+@dataclass(frozen=True)
+class ModelInfo:
+    """A model's name and card without its estimator (for ranking and reports)."""
+
+    name: str
+    card: dict
+
+    @property
+    def ad_threshold(self) -> float:
+        return float(self.card["applicability_domain"]["threshold"])
+
+
+def load_bundle(directory: str | Path, names: list[str] | None = None, *,
+                with_estimators: bool = True) -> list[TargetModel] | list[ModelInfo]:
     """Load and verify the models of a bundle folder.
 
     Parameters
@@ -153,6 +167,9 @@ def load_bundle(directory: str | Path, names: list[str] | None = None) -> list[T
         Folder written by :func:`save_bundle`.
     names : list of str, optional
         Load only these models (names as in the manifest).
+    with_estimators : bool, default True
+        False returns :class:`ModelInfo` (name and card) after the same hash checks,
+        without the cost of loading forests.
 
     Raises
     ------
@@ -188,18 +205,24 @@ def load_bundle(directory: str | Path, names: list[str] | None = None) -> list[T
                     f"model file {path} does not match the sha256 in {MANIFEST}: it was changed after "
                     "training; refusing to load it. Retrain, or restore the file from the repository"
                 )
+        card = json.loads((directory / entry["files"]["card_json"]).read_text())
+        if not with_estimators:
+            models.append(ModelInfo(entry["name"], card))
+            continue
+        import skops.io as sio
+        from skops.io.exceptions import UntrustedTypesFoundException
+
         estimator_path = directory / entry["files"]["estimator"]
-        untrusted = set(sio.get_untrusted_types(file=estimator_path)) - set(TRUSTED_TYPES)
-        if untrusted:
-            raise ModelBundleError(f"{estimator_path} holds types screenkit does not trust: "
-                                   f"{', '.join(sorted(untrusted))}; refusing to load it")
-        estimator = sio.load(estimator_path, trusted=TRUSTED_TYPES)
+        try:
+            estimator = sio.load(estimator_path, trusted=TRUSTED_TYPES)
+        except UntrustedTypesFoundException as exc:
+            raise ModelBundleError(f"{estimator_path} holds types screenkit does not trust ({exc}); "
+                                   "refusing to load it") from None
         if hasattr(estimator, "n_jobs"):
             estimator.n_jobs = 1  # parallelism is screenkit's job (chunks), not each forest's
         with np.load(directory / entry["files"]["training_set"], allow_pickle=False) as arrays:
             n_bits = int(arrays["n_bits"][0])
             fps = np.unpackbits(arrays["fingerprints"], axis=1)[:, :n_bits]
             pactivity, smiles, inchikey = arrays["pactivity"], arrays["smiles"], arrays["inchikey"]
-        card = json.loads((directory / entry["files"]["card_json"]).read_text())
         models.append(TargetModel(entry["name"], card, estimator, fps, pactivity, smiles, inchikey))
     return models

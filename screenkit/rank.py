@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import math
 
-from .bundle import TargetModel
+from .bundle import ModelInfo
 
 __all__ = ["add_overall_score", "rank_key", "RANK_COLUMNS"]
 
 RANK_COLUMNS = ["overall_score", "best_model"]
 
 
-def add_overall_score(rows: list[dict], models: list[TargetModel]) -> list[dict]:
+def add_overall_score(rows: list[dict], models: list[ModelInfo]) -> list[dict]:
     """Set ``overall_score`` and ``best_model`` on each row (NaN/"" for unscored rows).
 
     Examples

@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Iterator
 
 from . import __version__
-from .bundle import bundle_digest
+from .bundle import bundle_digest, load_bundle
 from .config import bundled_path
 from .errors import UsageError
 from .library import detect_format, iter_records, write_csv, write_sdf
 from .parallel import map_chunks
 from .rank import RANK_COLUMNS, add_overall_score, rank_key
-from .score import ScoreOptions, cached_models, prediction_columns, score_records
+from .score import ScoreOptions, prediction_columns, score_records
 
 __all__ = ["ScreenSummary", "screen_library"]
 
@@ -127,7 +127,7 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         raise UsageError(f"output folder {output.parent} does not exist; create it first")
     detect_format(library, fmt)  # a bad format fails before any work starts
     digest = bundle_digest(models_dir)
-    models = cached_models(models_dir, digest)
+    models = load_bundle(models_dir, with_estimators=False)  # workers load the forests
     options = ScoreOptions(str(models_dir.resolve()), digest, id_field=id_field, keep_molblock=out_suffix == "sdf")
     columns = BASE_COLUMNS + RANK_COLUMNS + prediction_columns(models) + STATUS_COLUMNS
     summary = ScreenSummary(str(library), str(output), str(output) + ".meta.json", [m.name for m in models],

@@ -41,3 +41,11 @@ def test_bad_panel_files_give_clear_errors(tmp_path):
     incomplete.write_text('[[targets]]\nchembl_id = "CHEMBL1"\ngene = "X"\n')
     with pytest.raises(UsageError, match="CHEMBL1 lacks the key 'name'"):
         load_panel(incomplete)
+
+
+def test_public_api_exposes_every_stage():
+    import screenkit
+
+    for name in screenkit.__all__:
+        assert getattr(screenkit, name) is not None
+    assert callable(screenkit.screen_library) and callable(screenkit.train_models)
