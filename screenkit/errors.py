@@ -13,6 +13,7 @@ __all__ = [
     "UsageError",
     "InputFileError",
     "ModelBundleError",
+    "FetchError",
 ]
 
 
@@ -40,5 +41,11 @@ class InputFileError(ScreenkitError):
 
 class ModelBundleError(ScreenkitError):
     """A model directory that is missing, incomplete, tampered with or of unknown types."""
+
+    exit_code = 3
+
+
+class FetchError(ScreenkitError):
+    """A data source (ChEMBL web API or database) that cannot be reached or answers wrongly."""
 
     exit_code = 3

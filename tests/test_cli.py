@@ -50,3 +50,13 @@ def test_targets_lists_panel_and_models(small_models, capsys):
     lines = [l for l in out.splitlines() if l.startswith("JAK1 ")]
     assert lines and lines[0].rstrip().endswith("Ki")
     assert "CHRM1" in out and "EIF2B1-5" in out
+
+
+def test_text_file_that_is_not_chemistry_gives_one_error_row_per_line(tmp_path, small_models):
+    notes = tmp_path / "notes.smi"
+    notes.write_text("Meeting notes for Tuesday\nbuy more DMSO\n\nremember: the assay plate is in fridge 2\n")
+    out = tmp_path / "o.csv"
+    assert main(["score", str(notes), "-o", str(out), "--models", str(small_models)]) == 0
+    rows = list(csv.DictReader(open(out)))
+    assert len(rows) == 3
+    assert all(r["status"] == "error" and "could not parse SMILES" in r["reason"] for r in rows)

@@ -1,0 +1,458 @@
+"""Curate raw ChEMBL activity records into the screenkit dataset, losing nothing silently.
+
+Every raw record ends in exactly one of two places: the dataset (its ``activity_id`` is
+listed in the ``activity_ids`` column of the row it was aggregated into) or the curation
+log, with the first rule that excluded it. The rules, in the order they are applied
+(defaults from the ChEMBL research note, sections 5 and 6):
+
+============================  ===============================================================
+rule                          a record is excluded when
+============================  ===============================================================
+``target_organism``           the target is not from ``organism_tax_id`` (human)
+``target_type``               the target is not a ``target_type`` (SINGLE PROTEIN)
+``assay_type``                the assay type is not in ``assay_types`` (B, F)
+``confidence_score``          the assay's confidence score is missing or < ``min_confidence_score``
+``mutant``                    the assay used a variant protein (``drop_mutants``)
+``data_validity_comment``     ChEMBL flagged the value (unless in ``allowed_validity_comments``)
+``potential_duplicate``       ChEMBL marks it a likely re-citation (``drop_potential_duplicates``)
+``units``                     ``standard_units`` is not nM
+``value``                     ``standard_value`` is missing or <= 0
+``relation``                  ``standard_relation`` is not =, <, <=, >, >= (or is censored
+                              and ``keep_censored`` is off)
+``pchembl_missing``           an exact value without ``pchembl_value``
+``structure``                 no SMILES, or the structure fails standardisation
+``censored_superseded``       a censored value of a compound that also has exact values
+``censored_conflict``         only censored values, pointing both ways (> and <)
+``replicate_spread``          replicates disagree by > ``max_replicate_spread`` (only with
+                              ``drop_discordant``; otherwise the row is kept and flagged)
+============================  ===============================================================
+
+Aggregation: one row per (standardised parent InChIKey, target, activity type), with the
+median pActivity, the spread (max - min) and the count of the values used.
+
+Censored values: ``relation`` is on the pActivity scale. ChEMBL's ``IC50 > 10000 nM``
+becomes ``pactivity 5.0`` with relation ``<`` (weaker than); ``< 1 nM`` becomes ``> 9.0``.
+``screenkit train`` uses a censored row only when it decides the label (``< 5`` is a sure
+inactive at a threshold of 6; ``> 5`` says nothing and is left out).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import shutil
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pandas as pd
+from rdkit import Chem
+
+from . import __version__
+from .chembl import ApiSettings, fetch_records, open_source, read_raw, write_raw
+from .config import Panel, Target
+from .dataset import DATASET_COLUMNS
+from .errors import InputFileError, UsageError
+from .standardize import muted_rdkit_log, standardize_smiles
+
+__all__ = ["RULES", "CurationConfig", "CurationResult", "curate_records", "curate_file", "fetch_dataset",
+           "output_paths"]
+
+log = logging.getLogger(__name__)
+
+RULES = (
+    "target_organism", "target_type", "assay_type", "confidence_score", "mutant", "data_validity_comment",
+    "potential_duplicate", "units", "value", "relation", "pchembl_missing", "structure", "censored_superseded",
+    "censored_conflict", "replicate_spread",
+)
+LOG_COLUMNS = ["activity_id", "target_chembl_id", "activity_type", "molecule_chembl_id", "rule", "detail"]
+_EXACT = "="
+_CENSORED = {">": "<", ">=": "<", "<": ">", "<=": ">"}  # nM relation -> pActivity relation
+
+
+@dataclass(frozen=True)
+class CurationConfig:
+    """Curation rules (defaults: the field's lenient consensus, ChEMBL research note 5-6).
+
+    Values are always converted from nM, the only unit kept.
+
+    Examples
+    --------
+    >>> CurationConfig().min_confidence_score
+    8
+    >>> CurationConfig(min_confidence_score=9).assay_types
+    ('B', 'F')
+    """
+
+    organism_tax_id: int = 9606
+    target_type: str = "SINGLE PROTEIN"
+    min_confidence_score: int = 8
+    assay_types: tuple[str, ...] = ("B", "F")
+    require_pchembl: bool = True
+    allowed_validity_comments: tuple[str, ...] = ()
+    drop_potential_duplicates: bool = True
+    drop_mutants: bool = True
+    keep_censored: bool = True
+    max_replicate_spread: float = 1.0
+    drop_discordant: bool = False
+    min_compounds: int = 50  # fewer dataset rows per (target, type) is reported as too little for a model
+
+    def __post_init__(self):
+        if not 0 <= self.min_confidence_score <= 9:
+            raise UsageError(f"min_confidence_score {self.min_confidence_score} is outside 0..9")
+        if self.max_replicate_spread < 0:
+            raise UsageError(f"max_replicate_spread {self.max_replicate_spread} must be >= 0 (log units)")
+        if self.min_compounds < 0:
+            raise UsageError(f"min_compounds {self.min_compounds} must be >= 0")
+        object.__setattr__(self, "assay_types", tuple(self.assay_types))
+        object.__setattr__(self, "allowed_validity_comments", tuple(self.allowed_validity_comments))
+
+
+@dataclass
+class CurationResult:
+    """The curated dataset, the log of excluded records, the per-target summary and provenance."""
+
+    dataset: pd.DataFrame
+    log: pd.DataFrame
+    summary: pd.DataFrame
+    provenance: dict = field(default_factory=dict)
+    paths: dict = field(default_factory=dict)
+
+
+def output_paths(output: str | Path) -> dict[str, Path]:
+    """The dataset file and its companions: ``X.csv`` -> ``X.log.csv``, ``X.summary.csv``, ...
+
+    Examples
+    --------
+    >>> sorted(output_paths("pull/panel.csv"))
+    ['checkpoint', 'dataset', 'log', 'provenance', 'raw', 'raw_meta', 'summary']
+    >>> output_paths("panel.csv.gz")["summary"].name
+    'panel.summary.csv'
+    """
+    output = Path(output)
+    name = output.name
+    for suffix in (".csv.gz", ".csv"):
+        if name.endswith(suffix):
+            stem = name[: -len(suffix)]
+            break
+    else:
+        raise UsageError(f"dataset name {output} must end in .csv or .csv.gz (e.g. -o panel.csv)")
+    if not stem:
+        raise UsageError(f"dataset name {output} has no stem; use e.g. -o panel.csv")
+    at = output.parent
+    return {"dataset": output, "log": at / f"{stem}.log.csv", "summary": at / f"{stem}.summary.csv",
+            "provenance": at / f"{stem}.provenance.json", "raw": at / f"{stem}.raw.csv",
+            "raw_meta": at / f"{stem}.raw.json", "checkpoint": at / f"{stem}.checkpoint"}
+
+
+# -- record rules -------------------------------------------------------------------------------------------
+
+def _record_rules(raw: pd.DataFrame, config: CurationConfig) -> list[tuple[str, pd.Series, pd.Series]]:
+    """(rule, mask of excluded records, detail text) in order of application."""
+    def text(column):
+        return raw[column].astype(object).where(raw[column].notna(), None).map(lambda v: "" if v is None else str(v))
+
+    relation = raw["standard_relation"].fillna("")
+    allowed_relations = {_EXACT, *(_CENSORED if config.keep_censored else ())}
+    return [
+        ("target_organism", raw["target_tax_id"].isna() | (raw["target_tax_id"] != config.organism_tax_id),
+         "tax_id " + text("target_tax_id") + " (" + text("target_organism") + ")"),
+        ("target_type", raw["target_type"].isna() | (raw["target_type"] != config.target_type),
+         "target type " + text("target_type")),
+        ("assay_type", ~raw["assay_type"].isin(config.assay_types), "assay type " + text("assay_type")),
+        ("confidence_score", raw["confidence_score"].isna() | (raw["confidence_score"] < config.min_confidence_score),
+         "confidence score " + text("confidence_score")),
+        ("mutant", raw["assay_variant_mutation"].notna() & config.drop_mutants,
+         "variant " + text("assay_variant_mutation")),
+        ("data_validity_comment",
+         raw["data_validity_comment"].notna() & ~raw["data_validity_comment"].isin(config.allowed_validity_comments),
+         text("data_validity_comment")),
+        ("potential_duplicate", (raw["potential_duplicate"] == 1).fillna(False) & config.drop_potential_duplicates,
+         "potential_duplicate = 1"),
+        ("units", raw["standard_units"] != "nM", "units " + text("standard_units")),
+        ("value", raw["standard_value"].isna() | ~(raw["standard_value"] > 0), "value " + text("standard_value")),
+        ("relation", ~relation.isin(allowed_relations), "relation " + relation.astype(str)),
+        ("pchembl_missing", (relation == _EXACT) & raw["pchembl_value"].isna() & config.require_pchembl,
+         "exact value without pchembl_value"),
+    ]
+
+
+def _standardise(smiles_values) -> dict[str, tuple[str, str, str, str]]:
+    """SMILES -> (standardised SMILES, InChIKey, note, error) for each distinct input."""
+    out = {}
+    for smiles in smiles_values:
+        result = standardize_smiles(smiles)
+        if result.mol is None:
+            out[smiles] = ("", "", "", result.reason or "standardisation failed")
+            continue
+        with muted_rdkit_log():
+            inchikey = Chem.MolToInchiKey(result.mol)
+        out[smiles] = (result.smiles, inchikey, result.reason, "" if inchikey else "no InChIKey")
+    return out
+
+
+def _joined(values) -> str:
+    return ";".join(sorted({str(v) for v in values if v is not None and v == v and str(v) != ""}))
+
+
+def _number(value: float) -> float:
+    return round(float(value), 3) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+# -- curation -----------------------------------------------------------------------------------------------
+
+def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, genes: dict[str, str] | None = None,
+                   source: str = "") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Filter, standardise and aggregate raw records (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    raw : DataFrame
+        Raw records with :data:`screenkit.chembl.RAW_COLUMNS` (from a fetch or :func:`screenkit.chembl.read_raw`).
+    config : CurationConfig, optional
+        The rules; defaults to :class:`CurationConfig()`.
+    genes : dict, optional
+        Gene symbol of each target ChEMBL ID, for the ``gene`` column.
+    source : str
+        Text of the ``source`` column (e.g. the ChEMBL release).
+
+    Returns
+    -------
+    dataset, log, summary : DataFrame
+        The dataset (:data:`screenkit.dataset.DATASET_COLUMNS`), one log line per excluded
+        record, and one summary line per target. ``len(raw)`` equals the number of IDs in
+        ``dataset.activity_ids`` plus ``len(log)``.
+
+    Examples
+    --------
+    >>> from screenkit.chembl.records import raw_frame
+    >>> base = dict(target_chembl_id="CHEMBL237", target_type="SINGLE PROTEIN", target_tax_id=9606,
+    ...             assay_type="B", confidence_score=9, standard_type="Ki", standard_units="nM",
+    ...             canonical_smiles="CCN(CC)CCOC(=O)c1ccccc1.Cl", potential_duplicate=0)
+    >>> raw = raw_frame([dict(base, activity_id=1, standard_relation="=", standard_value=100, pchembl_value=7.0),
+    ...                  dict(base, activity_id=2, standard_relation="=", standard_value=10, pchembl_value=8.0),
+    ...                  dict(base, activity_id=3, standard_relation=">", standard_value=10000)])
+    >>> data, excluded, summary = curate_records(raw, genes={"CHEMBL237": "OPRK1"})
+    >>> data[["smiles", "pactivity", "pactivity_spread", "n_measurements", "activity_ids"]].values.tolist()
+    [['CCN(CC)CCOC(=O)c1ccccc1', 7.5, 1.0, 2, '1;2']]
+    >>> excluded[["activity_id", "rule"]].values.tolist()
+    [[3, 'censored_superseded']]
+    """
+    config = config or CurationConfig()
+    genes = genes or {}
+    raw = raw.reset_index(drop=True)
+    rule = pd.Series([None] * len(raw), index=raw.index, dtype=object)
+    detail = pd.Series([""] * len(raw), index=raw.index, dtype=object)
+    for name, mask, why in _record_rules(raw, config):
+        hit = mask.fillna(True).astype(bool) & rule.isna()
+        rule[hit], detail[hit] = name, why if isinstance(why, str) else why[hit]
+
+    alive = rule.isna()
+    no_smiles = alive & raw["canonical_smiles"].isna()
+    rule[no_smiles], detail[no_smiles] = "structure", "no structure in ChEMBL"
+    alive &= ~no_smiles
+    structures = _standardise(raw.loc[alive, "canonical_smiles"].unique())
+    std = raw.loc[alive, "canonical_smiles"].map(structures)
+    failed = std.map(lambda s: bool(s[3]))
+    failed_idx = failed[failed].index
+    rule[failed_idx] = "structure"
+    detail[failed_idx] = std[failed_idx].map(lambda s: s[3])
+
+    kept = raw[rule.isna()].copy()
+    kept["smiles"] = kept["canonical_smiles"].map(lambda s: structures[s][0])
+    kept["inchikey"] = kept["canonical_smiles"].map(lambda s: structures[s][1])
+    kept["std_note"] = kept["canonical_smiles"].map(lambda s: structures[s][2])
+    censored = kept["standard_relation"] != _EXACT
+    kept["relation"] = kept["standard_relation"].map(lambda r: _CENSORED.get(r, _EXACT))
+    kept["pactivity"] = kept["pchembl_value"].astype(float)
+    kept.loc[censored, "pactivity"] = 9.0 - kept.loc[censored, "standard_value"].astype(float).map(math.log10)
+
+    rows = []
+    for (target, activity_type, inchikey), group in kept.groupby(
+            ["target_chembl_id", "standard_type", "inchikey"], sort=True):
+        group = group.sort_values("activity_id")
+        exact = group[group["relation"] == _EXACT]
+        used = exact
+        if len(exact):
+            superseded = group.index.difference(exact.index)
+            rule[superseded] = "censored_superseded"
+            detail[superseded] = f"exact value(s) exist for this compound: {_joined(exact['activity_id'])}"
+        else:
+            directions = set(group["relation"])
+            if len(directions) > 1:
+                rule[group.index] = "censored_conflict"
+                detail[group.index] = "censored values point both ways: " + ", ".join(
+                    f"{r} {p:.2f}" for r, p in zip(group["relation"], group["pactivity"]))
+                continue
+            used = group
+        values = used["pactivity"]
+        spread = float(values.max() - values.min())
+        notes = sorted({n for n in used["std_note"] if n})
+        if len(used) > 1 and spread > config.max_replicate_spread + 1e-9:
+            if config.drop_discordant:
+                rule[used.index] = "replicate_spread"
+                detail[used.index] = f"spread {spread:.2f} > {config.max_replicate_spread:g} log units"
+                continue
+            notes.append(f"replicates disagree: spread {spread:.2f} > {config.max_replicate_spread:g}")
+        if used["relation"].iloc[0] != _EXACT:
+            notes.append(f"censored ({used['relation'].iloc[0]}): pActivity bound from {len(used)} value(s)")
+        first = used.iloc[0]
+        years = [int(y) for y in used["document_year"] if pd.notna(y)]
+        parents = used["parent_molecule_chembl_id"].where(used["parent_molecule_chembl_id"].notna(),
+                                                          used["molecule_chembl_id"])
+        rows.append({
+            "target_chembl_id": target, "gene": genes.get(target, ""), "activity_type": activity_type,
+            "smiles": first["smiles"], "inchikey": inchikey, "pactivity": _number(values.median()),
+            "pactivity_spread": _number(spread), "n_measurements": len(used), "relation": first["relation"],
+            "molecule_chembl_ids": _joined(parents), "activity_ids": ";".join(str(int(a)) for a in used["activity_id"]),
+            "assay_chembl_ids": _joined(used["assay_chembl_id"]),
+            "document_chembl_ids": _joined(used["document_chembl_id"]),
+            "document_year": str(min(years)) if years else "", "source": source,
+            "input_smiles": first["canonical_smiles"], "curation_note": "; ".join(notes),
+        })
+    dataset = pd.DataFrame(rows, columns=DATASET_COLUMNS)
+
+    excluded = rule.notna()
+    log_table = pd.DataFrame({
+        "activity_id": raw.loc[excluded, "activity_id"].astype(int),
+        "target_chembl_id": raw.loc[excluded, "target_chembl_id"],
+        "activity_type": raw.loc[excluded, "standard_type"],
+        "molecule_chembl_id": raw.loc[excluded, "molecule_chembl_id"],
+        "rule": rule[excluded], "detail": detail[excluded],
+    }, columns=LOG_COLUMNS).sort_values("activity_id", kind="stable").reset_index(drop=True)
+    return dataset, log_table, _summary(raw, dataset, log_table, config, genes)
+
+
+def _summary(raw, dataset, log_table, config, genes) -> pd.DataFrame:
+    lines = []
+    for target in sorted(set(raw["target_chembl_id"].dropna()) | set(genes)):
+        records_in = int((raw["target_chembl_id"] == target).sum())
+        rows = dataset[dataset["target_chembl_id"] == target]
+        rules = log_table.loc[log_table["target_chembl_id"] == target, "rule"].value_counts()
+        per_type = rows["activity_type"].value_counts().sort_index()
+        thin = [f"{t} ({n})" for t, n in per_type.items() if n < config.min_compounds]
+        if per_type.empty:
+            thin = ["no data"]
+        line = {"target_chembl_id": target, "gene": genes.get(target, ""), "records_in": records_in,
+                "records_kept": records_in - int(rules.sum()), "records_excluded": int(rules.sum())}
+        line.update({f"excluded_{r}": int(rules.get(r, 0)) for r in RULES})
+        line.update({"dataset_rows": len(rows),
+                     "rows_per_type": ";".join(f"{t}:{n}" for t, n in per_type.items()),
+                     "flagged_spread": int(rows["curation_note"].str.contains("replicates disagree").sum()),
+                     "censored_rows": int((rows["relation"] != _EXACT).sum()),
+                     "too_little_data": ";".join(thin)})
+        lines.append(line)
+    return pd.DataFrame(lines)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _finish(raw: pd.DataFrame, meta: dict | None, paths: dict, config: CurationConfig, genes: dict,
+            raw_path: Path) -> CurationResult:
+    release = (meta or {}).get("source", {}).get("release") or "unknown"
+    source = f"ChEMBL {release}" if not str(release).lower().startswith("chembl") else str(release)
+    dataset, log_table, summary = curate_records(raw, config, genes=genes, source=source)
+    paths["dataset"].parent.mkdir(parents=True, exist_ok=True)
+    dataset.to_csv(paths["dataset"], index=False)
+    log_table.to_csv(paths["log"], index=False)
+    summary.to_csv(paths["summary"], index=False)
+    thin = summary[summary["too_little_data"] != ""]
+    for _, line in thin.iterrows():
+        log.warning("%s (%s): too little data for a model (< %d compounds): %s", line["target_chembl_id"],
+                    line["gene"], config.min_compounds, line["too_little_data"])
+    provenance = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "screenkit_version": __version__,
+        "source": (meta or {}).get("source", {"kind": "file", "location": str(raw_path), "release": "unknown"}),
+        "fetched": (meta or {}).get("fetched"),
+        "targets": (meta or {}).get("targets", []),
+        "queries": (meta or {}).get("queries", {}),
+        "curation": {"rules": list(RULES), "config": asdict(config),
+                     "pactivity": "median of pchembl_value for exact values; 9 - log10(nM) for censored ones",
+                     "relation": "on the pActivity scale: '<' = weaker than the value, '>' = stronger"},
+        "files": {"raw": raw_path.name, "raw_sha256": _sha256(raw_path), "dataset": paths["dataset"].name,
+                  "log": paths["log"].name, "summary": paths["summary"].name},
+        "counts": {"records_in": len(raw), "records_excluded": len(log_table), "dataset_rows": len(dataset),
+                   "targets_with_too_little_data": thin["target_chembl_id"].tolist()},
+        "licence": "ChEMBL data: CC BY-SA 3.0; cite the ChEMBL release and keep share-alike terms",
+    }
+    paths["provenance"].write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
+    return CurationResult(dataset, log_table, summary, provenance, paths)
+
+
+def curate_file(raw: str | Path, output: str | Path, *, panel: Panel | None = None,
+                config: CurationConfig | None = None) -> CurationResult:
+    """Curate a raw record file (``screenkit curate``) and write the dataset and its companions.
+
+    The fetch metadata next to the raw file (``X.raw.json`` for ``X.raw.csv``), when present,
+    supplies the source, release, queries and gene symbols; otherwise genes come from ``panel``.
+
+    Raises
+    ------
+    InputFileError
+        If the raw file is missing or is not a raw record table.
+    """
+    raw_path = Path(raw)
+    config = config or CurationConfig()
+    paths = output_paths(output)
+    table = read_raw(raw_path)
+    meta_path = raw_path.with_name(raw_path.name.removesuffix(".gz").removesuffix(".csv") + ".json")
+    meta = None
+    if meta_path.is_file():
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except ValueError:
+            raise InputFileError(f"fetch metadata {meta_path} is not JSON; delete or fix it") from None
+    genes = {t["chembl_id"]: t["gene"] for t in (meta or {}).get("targets", [])}
+    if panel is not None:
+        for target in panel.targets:
+            if target.chembl_id:
+                genes.setdefault(target.chembl_id, target.gene)
+    return _finish(table, meta, paths, config, genes, raw_path)
+
+
+def fetch_dataset(targets: Sequence[Target], output: str | Path, *, source: str = "api",
+                  api: ApiSettings | None = None, resume: bool = False, config: CurationConfig | None = None,
+                  progress: Callable | None = None) -> CurationResult:
+    """Pull the targets' ChEMBL records, curate them and write the dataset (``screenkit fetch``).
+
+    Writes ``X.csv`` (the dataset), ``X.raw.csv`` and ``X.raw.json`` (raw records and what
+    produced them), ``X.log.csv`` (excluded records), ``X.summary.csv`` (per target) and
+    ``X.provenance.json``. A web API pull saves its pages under ``X.checkpoint/`` while it
+    runs; ``resume=True`` continues from them, and the folder is removed on success.
+
+    Parameters
+    ----------
+    targets : sequence of Target
+        Panel targets (their ``chembl_id``, ``uniprot`` and ``activity_types`` are used).
+    output : path
+        Dataset file, ``.csv`` or ``.csv.gz``.
+    source : str
+        ``"api"`` or a SQLAlchemy URL (``sqlite:///chembl_35.db``, ``postgresql://...``).
+    api : ApiSettings, optional
+        Web API base URL, timeout, page size, retries.
+    resume : bool
+        Continue an interrupted web API pull from its checkpoint.
+    config : CurationConfig, optional
+        Curation rules.
+    progress : callable, optional
+        Called after each web API page as ``progress(resource, offset, n_records, total_count)``.
+    """
+    config = config or CurationConfig()
+    paths = output_paths(output)
+    paths["dataset"].parent.mkdir(parents=True, exist_ok=True)
+    chembl = open_source(source, api=api, checkpoint_dir=paths["checkpoint"], resume=resume, progress=progress)
+    try:
+        pull = fetch_records(targets, chembl, tax_id=config.organism_tax_id, target_type=config.target_type)
+    finally:
+        chembl.close()
+    write_raw(pull.records, paths["raw"])
+    paths["raw_meta"].write_text(json.dumps(pull.meta, indent=2, default=str), encoding="utf-8")
+    result = _finish(pull.records, pull.meta, paths, config, {t.chembl_id: t.gene for t in targets}, paths["raw"])
+    shutil.rmtree(paths["checkpoint"], ignore_errors=True)
+    return result
