@@ -18,11 +18,13 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "ScreenkitError": "errors", "UsageError": "errors", "InputFileError": "errors",
-    "ModelBundleError": "errors",
+    "ModelBundleError": "errors", "FetchError": "errors",
     "Panel": "config", "Target": "config", "load_panel": "config", "bundled_path": "config",
     "iter_records": "library", "RawRecord": "library",
     "standardize_smiles": "standardize", "standardize_mol": "standardize",
     "read_dataset": "dataset",
+    "fetch_dataset": "curate", "curate_file": "curate", "curate_records": "curate", "CurationConfig": "curate",
+    "ApiSettings": "chembl",
     "MorganFingerprint": "featurize",
     "TrainConfig": "train", "train_models": "train",
     "load_bundle": "bundle", "TargetModel": "bundle",

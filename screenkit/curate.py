@@ -363,7 +363,7 @@ def _finish(raw: pd.DataFrame, meta: dict | None, paths: dict, config: CurationC
     summary.to_csv(paths["summary"], index=False)
     thin = summary[summary["too_little_data"] != ""]
     for _, line in thin.iterrows():
-        log.warning("%s (%s): too little data for a model (< %d compounds): %s", line["target_chembl_id"],
+        log.info("%s (%s): too little data for a model (< %d compounds): %s", line["target_chembl_id"],
                     line["gene"], config.min_compounds, line["too_little_data"])
     provenance = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -238,6 +238,13 @@ def _api_records(db_path: str) -> dict[str, list[dict]]:
     return {"activity": activities, "assay": assays, "target": targets}
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # a client that gave up on a hanging answer closes the socket: expected here
+
+
 def _matches(record: dict, filters: list[tuple[str, str]]) -> bool:
     for key, value in filters:
         if key.endswith("__in"):
@@ -276,9 +283,8 @@ class FakeChemblApi:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def url(self) -> str:

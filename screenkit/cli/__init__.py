@@ -13,11 +13,11 @@ import sys
 
 from .. import __version__
 from ..errors import ScreenkitError
-from . import score, targets, train
+from . import curate, fetch, score, targets, train
 
 __all__ = ["main"]
 
-_COMMANDS = (score, train, targets)
+_COMMANDS = (score, train, targets, fetch, curate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,67 @@
+"""``screenkit fetch``: pull ChEMBL records for panel targets and curate them into a dataset."""
+
+from __future__ import annotations
+
+import logging
+
+from ..chembl import DEFAULT_API_URL, ApiSettings
+from ..config import load_panel
+from ..curate import fetch_dataset
+from ..errors import UsageError
+from . import curate as curate_cli
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "fetch", help="pull ChEMBL activities for panel targets and curate them into a dataset",
+        description="Check each target against the source (exists, human single protein, UniProt accession as in "
+                    "the panel), pull its activities of the panel's activity types from the ChEMBL web API or a "
+                    "ChEMBL release database, and curate them (see 'screenkit curate --help'). Writes DATASET plus "
+                    "DATASET.raw.csv, .log.csv, .summary.csv and .provenance.json beside it. A web API pull keeps "
+                    "its pages in DATASET.checkpoint/ until it succeeds; --resume continues an interrupted pull.",
+    )
+    p.add_argument("-o", "--output", required=True, metavar="DATASET", help="dataset to write (.csv or .csv.gz)")
+    p.add_argument("--targets", metavar="IDS", help="comma-separated ChEMBL IDs or genes of the panel "
+                                                     "(default: every panel target with a ChEMBL ID)")
+    p.add_argument("--panel", metavar="FILE", help="panel TOML file (default: the bundled data/panel.toml)")
+    p.add_argument("--source", default="api", metavar="SOURCE",
+                   help="'api' (the ChEMBL web API) or a database URL such as sqlite:///chembl_35.db or "
+                        "postgresql://user@host/chembl_35 (default: %(default)s)")
+    defaults = ApiSettings()
+    p.add_argument("--api-url", default=DEFAULT_API_URL, metavar="URL", help="web API base URL (default: %(default)s)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted web API pull from its checkpoint")
+    p.add_argument("--page-size", type=int, default=defaults.page_size, metavar="N",
+                   help="records per web API page, at most 1000 (default: %(default)s)")
+    p.add_argument("--timeout", type=float, default=defaults.timeout, metavar="S",
+                   help="seconds to wait for a web API answer (default: %(default)s)")
+    p.add_argument("--retries", type=int, default=defaults.retries, metavar="N",
+                   help="retries of a failed web API request, with doubling waits (default: %(default)s)")
+    p.add_argument("--backoff", type=float, default=defaults.backoff, metavar="S",
+                   help="first wait before a retry (default: %(default)s)")
+    curate_cli.add_rule_options(p)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    panel = load_panel(args.panel)
+    if args.targets:
+        targets = [panel.get(key.strip()) for key in args.targets.split(",") if key.strip()]
+    elif args.panel:
+        targets = [t for t in panel.targets if t.chembl_id]
+        skipped = [t.gene for t in panel.targets if not t.chembl_id]
+        if skipped:
+            log.warning("skipping panel targets without a ChEMBL ID: %s", ", ".join(skipped))
+    else:
+        raise UsageError("say what to fetch: --targets CHEMBL237,CHEMBL216 or --panel PANEL.toml")
+    api = ApiSettings(base_url=args.api_url, timeout=args.timeout, page_size=args.page_size,
+                      retries=args.retries, backoff=args.backoff)
+
+    def progress(resource, offset, n_records, total):
+        log.info("%s: records %d-%d of %d", resource, offset + 1, offset + n_records, total)
+
+    result = fetch_dataset(targets, args.output, source=args.source, api=api, resume=args.resume,
+                           config=curate_cli.config_from_args(args), progress=progress)
+    curate_cli.report(result)
+    return 0
