@@ -205,7 +205,7 @@ def _number(value: float) -> float:
 # -- curation -----------------------------------------------------------------------------------------------
 
 def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, genes: dict[str, str] | None = None,
-                   source: str = "") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                   source: str = "", targets: Sequence[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Filter, standardise and aggregate raw records (see the module docstring for the rules).
 
     Parameters
@@ -218,6 +218,8 @@ def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, g
         Gene symbol of each target ChEMBL ID, for the ``gene`` column.
     source : str
         Text of the ``source`` column (e.g. the ChEMBL release).
+    targets : sequence of str
+        Target IDs to list in the summary even when they have no record.
 
     Returns
     -------
@@ -323,12 +325,12 @@ def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, g
         "molecule_chembl_id": raw.loc[excluded, "molecule_chembl_id"],
         "rule": rule[excluded], "detail": detail[excluded],
     }, columns=LOG_COLUMNS).sort_values("activity_id", kind="stable").reset_index(drop=True)
-    return dataset, log_table, _summary(raw, dataset, log_table, config, genes)
+    return dataset, log_table, _summary(raw, dataset, log_table, config, genes, targets)
 
 
-def _summary(raw, dataset, log_table, config, genes) -> pd.DataFrame:
+def _summary(raw, dataset, log_table, config, genes, targets) -> pd.DataFrame:
     lines = []
-    for target in sorted(set(raw["target_chembl_id"].dropna()) | set(genes)):
+    for target in sorted(set(raw["target_chembl_id"].dropna()) | set(targets)):
         records_in = int((raw["target_chembl_id"] == target).sum())
         rows = dataset[dataset["target_chembl_id"] == target]
         rules = log_table.loc[log_table["target_chembl_id"] == target, "rule"].value_counts()
@@ -354,9 +356,10 @@ def _sha256(path: Path) -> str:
 
 def _finish(raw: pd.DataFrame, meta: dict | None, paths: dict, config: CurationConfig, genes: dict,
             raw_path: Path) -> CurationResult:
+    targets = [t["chembl_id"] for t in (meta or {}).get("targets", [])]
     release = (meta or {}).get("source", {}).get("release") or "unknown"
     source = f"ChEMBL {release}" if not str(release).lower().startswith("chembl") else str(release)
-    dataset, log_table, summary = curate_records(raw, config, genes=genes, source=source)
+    dataset, log_table, summary = curate_records(raw, config, genes=genes, source=source, targets=targets)
     paths["dataset"].parent.mkdir(parents=True, exist_ok=True)
     dataset.to_csv(paths["dataset"], index=False)
     log_table.to_csv(paths["log"], index=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import time
 
@@ -270,3 +271,41 @@ def test_cli_fetch_errors_return_codes(sqlite_url, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 3 and "cannot reach the ChEMBL API" in err and "Traceback" not in err
     assert main(["fetch", "--targets", "CHEMBL237", "--source", sqlite_url, "-o", str(tmp_path / "x.txt")]) == 2
+
+
+# -- PostgreSQL -------------------------------------------------------------------------------------------------
+
+POSTGRES_URL_VAR = "SCREENKIT_TEST_POSTGRES_URL"
+
+
+def postgres_url() -> str:
+    url = os.environ.get(POSTGRES_URL_VAR)
+    if not url:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{POSTGRES_URL_VAR} is not set in CI; .ci/run must start PostgreSQL with .ci/postgres.sh "
+                        f"and export the URL it prints as {POSTGRES_URL_VAR}")
+        pytest.skip(f"set {POSTGRES_URL_VAR} (e.g. from 'bash .ci/postgres.sh') to test a PostgreSQL ChEMBL")
+    return url
+
+
+def test_postgresql_database_gives_the_same_curated_dataset(baseline, sqlite_url, tmp_path):
+    url = postgres_url()
+    build_fixture(url)
+    pg_raw = fetch_records(PANEL, open_source(url)).records
+    pd.testing.assert_frame_equal(pg_raw, fetch_records(PANEL, open_source(sqlite_url)).records)
+    result = fetch_dataset(PANEL, tmp_path / "pg.csv", source=url)
+    same_outputs(result.paths, baseline)
+    assert result.provenance["source"]["release"] == RELEASE
+    assert ":***@" in result.provenance["source"]["location"]  # the password is not written down
+
+
+def test_postgresql_unreachable_is_a_fetch_error(tmp_path):
+    url = postgres_url()
+    from sqlalchemy.engine import make_url
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    bad = make_url(url).set(port=port, host="127.0.0.1").render_as_string(hide_password=False)
+    with pytest.raises(FetchError, match="cannot connect to postgresql"):
+        fetch_dataset(PANEL, tmp_path / "p.csv", source=bad)

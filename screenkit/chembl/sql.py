@@ -115,11 +115,16 @@ class SqlSource:
         if "activity_types" in params:
             statement = statement.bindparams(bindparam("activity_types", expanding=True))
         try:
-            with self.engine.connect() as connection:
+            connection = self.engine.connect()
+        except SQLAlchemyError as exc:
+            raise FetchError(f"cannot connect to {self.location}: {_first_line(exc)}; check the URL, the server "
+                             "and the credentials") from None
+        try:
+            with connection:
                 return [dict(row._mapping) for row in connection.execute(statement, params)]
         except SQLAlchemyError as exc:
-            first = str(exc).strip().splitlines()[0][:300]
-            raise FetchError(f"query on {self.location} failed: {first}; is this a ChEMBL release database?") from None
+            raise FetchError(f"query on {self.location} failed: {_first_line(exc)}; is this a ChEMBL release "
+                             "database?") from None
 
     def release(self) -> str:
         """The release name from the ``chembl_release`` table (``"unknown"`` without that table)."""
@@ -161,3 +166,7 @@ def _has(module: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(module) is not None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:300]

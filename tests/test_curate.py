@@ -1,0 +1,274 @@
+"""screenkit curate: rules, censored values, aggregation, nothing vanishes, train consumes the output."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chembl_fixture import RELEASE, build_fixture, fixture_targets
+from screenkit.chembl import fetch_records, open_source, read_raw, write_raw
+from screenkit.chembl.records import raw_frame
+from screenkit.cli import main
+from screenkit.curate import RULES, CurationConfig, curate_file, curate_records, fetch_dataset, output_paths
+from screenkit.dataset import DATASET_COLUMNS, read_dataset
+from screenkit.errors import InputFileError, UsageError
+
+T = fixture_targets()
+PANEL = [T["OPRK1"], T["CHRM1"]]
+GENES = {t.chembl_id: t.gene for t in PANEL}
+
+
+@pytest.fixture(scope="module")
+def sqlite_url(tmp_path_factory):
+    path = tmp_path_factory.mktemp("chembl") / "chembl_fixture.db"
+    return build_fixture(f"sqlite:///{path}")
+
+
+@pytest.fixture(scope="module")
+def raw(sqlite_url):
+    return fetch_records(PANEL, open_source(sqlite_url)).records
+
+
+@pytest.fixture(scope="module")
+def curated(raw):
+    return curate_records(raw, genes=GENES, source=RELEASE)
+
+
+@pytest.fixture(scope="module")
+def fetched(tmp_path_factory, sqlite_url):
+    return fetch_dataset(PANEL, tmp_path_factory.mktemp("fetched") / "panel.csv", source=sqlite_url)
+
+
+def ids_in(dataset: pd.DataFrame) -> list[int]:
+    return [int(a) for ids in dataset["activity_ids"] for a in ids.split(";")]
+
+
+def row(dataset, target, activity_type, activity_id):
+    hit = dataset[(dataset["target_chembl_id"] == target) & (dataset["activity_type"] == activity_type)
+                  & dataset["activity_ids"].str.split(";").map(lambda ids: str(activity_id) in ids)]
+    assert len(hit) == 1
+    return hit.iloc[0]
+
+
+def test_every_raw_record_is_in_the_dataset_or_the_log(raw, curated):
+    dataset, log, summary = curated
+    kept, excluded = ids_in(dataset), log["activity_id"].tolist()
+    assert len(kept) == len(set(kept)) and not set(kept) & set(excluded)
+    assert sorted(kept + excluded) == sorted(raw["activity_id"])
+    assert (summary["records_in"] == summary["records_kept"] + summary["records_excluded"]).all()
+    rule_columns = [f"excluded_{r}" for r in RULES]
+    assert (summary[rule_columns].sum(axis=1) == summary["records_excluded"]).all()
+    assert summary["records_in"].sum() == len(raw)
+
+
+def test_each_edge_case_is_excluded_by_its_rule(curated):
+    log = curated[1].set_index("activity_id")
+    expected = {
+        1007: "censored_superseded", 1010: "censored_conflict", 1011: "censored_conflict",
+        1012: "data_validity_comment", 1013: "potential_duplicate", 1014: "confidence_score", 1015: "mutant",
+        1016: "assay_type", 1017: "units", 1018: "value", 1019: "relation", 1020: "pchembl_missing",
+        1021: "structure", 1022: "structure",
+    }
+    assert log["rule"].to_dict() == expected
+    assert log.loc[1012, "detail"] == "Outside typical range"
+    assert log.loc[1015, "detail"] == "variant D138N"
+    assert "no carbon atom" in log.loc[1022, "detail"]
+    assert log.loc[1007, "detail"].endswith("1008")
+
+
+def test_salts_and_replicates_are_aggregated_to_the_parent(curated):
+    dataset = curated[0]
+    assert list(dataset.columns) == DATASET_COLUMNS
+    u50488 = row(dataset, "CHEMBL237", "Ki", 1003)
+    assert u50488["activity_ids"] == "1001;1002;1003"
+    assert (u50488["n_measurements"], u50488["pactivity"], u50488["pactivity_spread"]) == (3, 8.0, 0.18)
+    assert u50488["molecule_chembl_ids"] == "CHEMBL7001"  # parent of the HCl salt
+    assert u50488["smiles"] == "CN(C(=O)Cc1ccc(Cl)c(Cl)c1)[C@@H]1CCCC[C@H]1N1CCCC1"
+    assert "salt/solvent removed: Cl" in u50488["curation_note"]
+    assert u50488["relation"] == "=" and u50488["gene"] == "OPRK1" and u50488["source"] == RELEASE
+    # the same compound's EC50 values are a separate row
+    ec50 = row(dataset, "CHEMBL237", "EC50", 1023)
+    assert (ec50["n_measurements"], ec50["pactivity"], ec50["document_year"]) == (2, 7.65, "2012")
+    # fumarate salt and free base of clemastine, two documents (one without a year)
+    clem = row(dataset, "CHEMBL216", "IC50", 2006)
+    assert clem["activity_ids"] == "2005;2006;2007" and clem["pactivity"] == 7.0
+    assert clem["document_chembl_ids"] == "CHEMBL1100003;CHEMBL1100004" and clem["document_year"] == "2015"
+    assert clem["assay_chembl_ids"] == "CHEMBL800006;CHEMBL800007"
+
+
+def test_disagreeing_replicates_are_flagged_not_dropped(curated):
+    flagged = row(curated[0], "CHEMBL237", "Ki", 1004)
+    assert flagged["pactivity_spread"] == 1.3 and flagged["pactivity"] == 6.35
+    assert "replicates disagree: spread 1.30 > 1" in flagged["curation_note"]
+    assert curated[2].set_index("target_chembl_id").loc["CHEMBL237", "flagged_spread"] == 1
+
+
+def test_censored_values_are_bounds_on_the_pactivity_scale(curated):
+    dataset = curated[0]
+    weak = row(dataset, "CHEMBL237", "Ki", 1006)  # Ki > 10000 nM
+    assert (weak["relation"], weak["pactivity"]) == ("<", 5.0)
+    strong = row(dataset, "CHEMBL237", "Ki", 1009)  # Ki < 1 nM
+    assert (strong["relation"], strong["pactivity"]) == (">", 9.0)
+    exact = row(dataset, "CHEMBL237", "Ki", 1008)  # the exact value wins over 1007 (> 10000 nM)
+    assert (exact["relation"], exact["pactivity"], exact["activity_ids"]) == ("=", 6.3, "1008")
+
+
+def test_censored_rows_are_used_by_training_only_when_they_decide_the_label(curated):
+    from screenkit.train import _labels
+
+    rows, dropped = _labels(curated[0][curated[0]["relation"] != "="], threshold=7.0)
+    assert rows["activity_ids"].tolist() == ["1009", "1006"] or sorted(rows["activity_ids"]) == ["1006", "1009"]
+    assert dropped == 0
+    rows, dropped = _labels(curated[0][curated[0]["relation"] != "="], threshold=4.0)
+    assert rows["activity_ids"].tolist() == ["1009"] and dropped == 1  # '< 5' says nothing at threshold 4
+
+
+def test_summary_reports_targets_with_too_little_data(curated, raw):
+    summary = curated[2].set_index("target_chembl_id")
+    assert summary.loc["CHEMBL237", "records_in"] == 44 and summary.loc["CHEMBL216", "records_in"] == 7
+    assert summary.loc["CHEMBL237", "rows_per_type"] == "EC50:1;Ki:25"
+    assert summary.loc["CHEMBL237", "too_little_data"] == "EC50 (1);Ki (25)"
+    lenient = curate_records(raw, CurationConfig(min_compounds=20), genes=GENES)[2].set_index("target_chembl_id")
+    assert lenient.loc["CHEMBL237", "too_little_data"] == "EC50 (1)"
+
+
+@pytest.mark.parametrize("config, changes", [
+    (CurationConfig(drop_discordant=True), {1004: "replicate_spread", 1005: "replicate_spread"}),
+    (CurationConfig(keep_censored=False), {1006: "relation", 1007: "relation", 1009: "relation", 1010: "relation",
+                                           1011: "relation"}),
+    (CurationConfig(allowed_validity_comments=("Outside typical range",)), {1012: None}),
+    (CurationConfig(drop_mutants=False, drop_potential_duplicates=False), {1013: None, 1015: None}),
+    (CurationConfig(min_confidence_score=9), {1023: "confidence_score", 1024: "confidence_score"}),
+    (CurationConfig(assay_types=("B", "F", "A")), {1016: None}),
+])
+def test_rules_are_configurable(raw, curated, config, changes):
+    dataset, log, summary = curate_records(raw, config, genes=GENES)
+    rules = log.set_index("activity_id")["rule"].to_dict()
+    default = curated[1].set_index("activity_id")["rule"].to_dict()
+    for activity_id, rule in changes.items():
+        assert rules.get(activity_id) == rule
+    assert sorted(ids_in(dataset) + log["activity_id"].tolist()) == sorted(raw["activity_id"])
+    assert {k: v for k, v in rules.items() if k not in changes} == \
+        {k: v for k, v in default.items() if k not in changes and k not in _side_effects(changes)}
+
+
+def _side_effects(changes):
+    # dropping censored values leaves 1007's exact partner alone: 1007 is no longer 'superseded'
+    return {1007, 1010, 1011} if 1006 in changes else set()
+
+
+@pytest.mark.parametrize("kwargs", [{"min_confidence_score": 10}, {"max_replicate_spread": -1},
+                                    {"min_compounds": -1}])
+def test_bad_curation_config(kwargs):
+    with pytest.raises(UsageError):
+        CurationConfig(**kwargs)
+
+
+# -- files and command line -----------------------------------------------------------------------------------
+
+def test_fetch_writes_dataset_log_summary_and_provenance(fetched):
+    p = fetched.paths
+    dataset = read_dataset(p["dataset"])
+    assert list(dataset.columns) == DATASET_COLUMNS and len(dataset) == len(fetched.dataset)
+    provenance = json.loads(p["provenance"].read_text())
+    assert provenance["source"]["release"] == RELEASE and provenance["source"]["kind"] == "sql"
+    assert provenance["curation"]["config"]["min_confidence_score"] == 8
+    assert provenance["counts"]["records_in"] == 51
+    assert [t["chembl_id"] for t in provenance["targets"]] == ["CHEMBL237", "CHEMBL216"]
+    assert provenance["targets"][0]["source_record"]["accessions"] == ["P41145"]
+    assert "act.standard_type IN" in provenance["queries"]["CHEMBL216"]["sql"]
+    log = pd.read_csv(p["log"])
+    assert list(log.columns) == ["activity_id", "target_chembl_id", "activity_type", "molecule_chembl_id", "rule",
+                                 "detail"]
+
+
+def test_curate_cli_reproduces_the_fetched_dataset(fetched, tmp_path, capsys):
+    out = tmp_path / "again.csv.gz"
+    assert main(["curate", str(fetched.paths["raw"]), "-o", str(out)]) == 0
+    assert "CHEMBL237 OPRK1" in capsys.readouterr().out
+    again = output_paths(out)
+    pd.testing.assert_frame_equal(pd.read_csv(out, dtype=str), pd.read_csv(fetched.paths["dataset"], dtype=str))
+    for key in ("log", "summary"):
+        assert again[key].read_bytes() == fetched.paths[key].read_bytes()
+    provenance = json.loads(again["provenance"].read_text())
+    assert provenance["source"]["release"] == RELEASE  # carried over from panel.raw.json
+
+
+def test_curate_cli_options_and_errors(fetched, tmp_path, capsys):
+    out = tmp_path / "strict.csv"
+    assert main(["curate", str(fetched.paths["raw"]), "-o", str(out), "--min-confidence", "9",
+                 "--drop-censored", "--drop-discordant"]) == 0
+    log = pd.read_csv(output_paths(out)["log"])
+    assert {"confidence_score", "relation", "replicate_spread"} <= set(log["rule"])
+    assert main(["curate", str(tmp_path / "missing.csv"), "-o", str(out)]) == 3
+    assert "does not exist" in capsys.readouterr().err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("activity_id,smiles\n1,CCO\n")
+    assert main(["curate", str(bad), "-o", str(out)]) == 3
+    assert "lacks the column(s)" in capsys.readouterr().err
+    assert main(["curate", str(fetched.paths["raw"]), "-o", str(out), "--min-confidence", "12"]) == 2
+
+
+def test_raw_file_round_trip_is_exact(raw, tmp_path):
+    path = tmp_path / "raw.csv"
+    write_raw(raw, path)
+    pd.testing.assert_frame_equal(read_raw(path), raw)
+
+
+def test_raw_file_without_fetch_metadata_uses_the_panel_for_genes(raw, tmp_path, panel):
+    path = tmp_path / "mine.csv"
+    write_raw(raw, path)
+    result = curate_file(path, tmp_path / "mine_dataset.csv", panel=panel)
+    assert set(result.dataset["gene"]) == {"OPRK1", "CHRM1"}
+    assert result.provenance["source"]["kind"] == "file" and set(result.dataset["source"]) == {"ChEMBL unknown"}
+
+
+def test_train_consumes_the_fetched_dataset_unchanged(fetched, tmp_path, panel, small_pool):
+    from screenkit.train import TrainConfig, train_models
+
+    models = train_models(fetched.paths["dataset"], tmp_path / "models", panel, targets=["CHEMBL237"],
+                          pool=small_pool, config=TrainConfig(n_estimators=10, n_folds=3, min_compounds=20,
+                                                              min_per_class=5))
+    assert [m.name for m in models] == ["OPRK1_Ki"]
+    assert models[0].card["data"]["n_measured"] == 25  # every Ki row: both censored rows decide the label at 7
+
+
+# -- invariant on arbitrary records ----------------------------------------------------------------------------
+
+_SMILES = ["CCO", "CCN.Cl", "c1ccccc1O", "[Na+].[Cl-]", "not a smiles", None]
+_record = st.fixed_dictionaries({
+    "target_chembl_id": st.sampled_from(["CHEMBL1", "CHEMBL2"]),
+    "target_type": st.sampled_from(["SINGLE PROTEIN", "PROTEIN COMPLEX", None]),
+    "target_tax_id": st.sampled_from([9606, 10090, None]),
+    "assay_type": st.sampled_from(["B", "F", "A", None]),
+    "confidence_score": st.sampled_from([9, 8, 4, None]),
+    "assay_variant_mutation": st.sampled_from([None, None, "V600E"]),
+    "data_validity_comment": st.sampled_from([None, None, "Outside typical range"]),
+    "potential_duplicate": st.sampled_from([0, 0, 1, None]),
+    "canonical_smiles": st.sampled_from(_SMILES),
+    "standard_type": st.sampled_from(["Ki", "IC50"]),
+    "standard_relation": st.sampled_from(["=", "=", "<", ">", ">=", "~", None]),
+    "standard_value": st.one_of(st.none(), st.floats(min_value=-1, max_value=1e6, allow_nan=False)),
+    "standard_units": st.sampled_from(["nM", "nM", "%", None]),
+    "pchembl_value": st.one_of(st.none(), st.floats(min_value=2, max_value=11, allow_nan=False)),
+    "document_year": st.sampled_from([None, 1999, 2020]),
+})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_record, max_size=25))
+def test_nothing_vanishes_for_any_records(records):
+    raw = raw_frame([dict(r, activity_id=i + 1) for i, r in enumerate(records)])
+    dataset, log, summary = curate_records(raw)
+    kept = ids_in(dataset)
+    assert sorted(kept + log["activity_id"].tolist()) == list(range(1, len(records) + 1))
+    assert set(log["rule"]) <= set(RULES)
+    assert dataset["pactivity"].map(math.isfinite).all()
+    assert set(dataset["relation"]) <= {"=", "<", ">"}
+    if len(summary):
+        assert (summary["records_in"] == summary["records_kept"] + summary["records_excluded"]).all()
