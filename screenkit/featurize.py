@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .errors import UsageError
 
-__all__ = ["MorganFingerprint", "make_featurizer", "tanimoto_max"]
+__all__ = ["MorganFingerprint", "make_featurizer", "tanimoto_max", "SimilarityIndex"]
 
 
 class MorganFingerprint(TransformerMixin, BaseEstimator):
@@ -116,6 +116,48 @@ def tanimoto_max(query: np.ndarray, reference: np.ndarray, block: int = 4096) ->
             sim = np.where(union > 0, common / union, 0.0)
         best = np.maximum(best, sim.max(axis=1))
     return best
+
+
+class SimilarityIndex:
+    """Nearest-neighbour Tanimoto similarity of queries to several reference sets at once.
+
+    Scoring asks, for every library compound, how close it is to each model's training
+    set. Stacking all reference sets into one sparse matrix (built once) turns nine
+    searches into one sparse product per chunk.
+
+    Examples
+    --------
+    >>> a = np.array([[1, 1, 0, 0]], dtype=np.uint8)
+    >>> b = np.array([[0, 0, 1, 1], [0, 1, 1, 0]], dtype=np.uint8)
+    >>> SimilarityIndex([a, b]).max_similarity(np.array([[1, 1, 1, 0]], dtype=np.uint8)).round(3).tolist()
+    [[0.667, 0.667]]
+    """
+
+    def __init__(self, references: list[np.ndarray]):
+        from scipy import sparse
+
+        sizes = [len(r) for r in references]
+        self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
+        self.empty = np.array([n == 0 for n in sizes])
+        stacked = np.vstack(references) if sum(sizes) else np.zeros((0, references[0].shape[1]))
+        self._reference_t = sparse.csr_matrix(stacked, dtype=np.float32).T.tocsr()
+        self._reference_counts = np.asarray(stacked.sum(axis=1), dtype=np.float32).ravel()
+
+    def max_similarity(self, query: np.ndarray) -> np.ndarray:
+        """``(n_query, n_reference_sets)`` matrix of the largest Tanimoto similarity."""
+        from scipy import sparse
+
+        out = np.zeros((len(query), len(self.starts)))
+        if len(query) == 0 or self._reference_t.shape[1] == 0:
+            return out
+        q = sparse.csr_matrix(query, dtype=np.float32)
+        q_counts = np.asarray(q.sum(axis=1), dtype=np.float32).ravel()
+        common = (q @ self._reference_t).toarray()
+        union = q_counts[:, None] + self._reference_counts[None, :] - common
+        np.divide(common, union, out=common, where=union > 0)
+        filled = ~self.empty
+        out[:, filled] = np.maximum.reduceat(common, self.starts[filled], axis=1)
+        return out
 
 
 def bitvects_from_matrix(matrix: np.ndarray) -> list:

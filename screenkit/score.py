@@ -14,7 +14,7 @@ import numpy as np
 from rdkit import Chem
 
 from .bundle import TargetModel, bundle_digest, load_bundle
-from .featurize import tanimoto_max
+from .featurize import SimilarityIndex
 from .library import RawRecord, sd_properties
 from .standardize import ERROR, OK, WARNING, mol_from_text, muted_rdkit_log, standardize_mol
 
@@ -34,17 +34,18 @@ class ScoreOptions:
 # One loaded bundle per worker process, keyed by the manifest's sha256 so that a
 # retrained bundle is reloaded. Loading 9 forests takes ~1 s; doing it per chunk would
 # dominate the run.
-_MODEL_CACHE: dict[tuple[str, str], list[TargetModel]] = {}
+_MODEL_CACHE: dict[tuple[str, str], tuple[list[TargetModel], SimilarityIndex]] = {}
 
 
-def cached_models(models_dir: str | Path, digest: str | None = None) -> list[TargetModel]:
-    """The verified models of a folder, loaded once per process."""
+def cached_models(models_dir: str | Path, digest: str | None = None) -> tuple[list[TargetModel], SimilarityIndex]:
+    """The verified models of a folder and an index of their training sets, once per process."""
     models_dir = str(Path(models_dir).resolve())
     digest = digest or bundle_digest(models_dir)
     key = (models_dir, digest)
     if key not in _MODEL_CACHE:
         _MODEL_CACHE.clear()
-        _MODEL_CACHE[key] = load_bundle(models_dir)
+        models = load_bundle(models_dir)
+        _MODEL_CACHE[key] = models, SimilarityIndex([m.train_fingerprints for m in models])
     return _MODEL_CACHE[key]
 
 
@@ -115,7 +116,7 @@ def score_records(records: list[RawRecord], options: ScoreOptions) -> list[dict]
     >>> [(r["id"], r["status"]) for r in rows]
     [('ethanol', 'ok'), ('broken', 'error')]
     """
-    models = cached_models(options.models_dir, options.models_digest)
+    models, index = cached_models(options.models_dir, options.models_digest)
     rows, mols = [], []
     for record in records:
         try:
@@ -129,16 +130,21 @@ def score_records(records: list[RawRecord], options: ScoreOptions) -> list[dict]
     if not scored:
         return rows
     scored_mols = [mols[i] for i in scored]
+    # Models share one featurizer in practice; group them by its spec anyway.
     fingerprints: dict[tuple, np.ndarray] = {}
     for model in models:
         spec = model.card["featurizer"]
         key = (spec["name"], tuple(sorted(spec["params"].items())))
         if key not in fingerprints:
             fingerprints[key] = model.featurizer.transform(scored_mols)
-        X = fingerprints[key]
+    shared = len(fingerprints) == 1
+    ad = index.max_similarity(next(iter(fingerprints.values()))) if shared else None
+    for m, model in enumerate(models):
+        spec = model.card["featurizer"]
+        X = fingerprints[(spec["name"], tuple(sorted(spec["params"].items())))]
         p_active = model.estimator.predict_proba(X)[:, 1]
-        ad = tanimoto_max(X, model.train_fingerprints)
+        ad_m = ad[:, m] if shared else SimilarityIndex([model.train_fingerprints]).max_similarity(X)[:, 0]
         for j, i in enumerate(scored):
             rows[i][f"{model.name}_p_active"] = float(p_active[j])
-            rows[i][f"{model.name}_ad"] = float(ad[j])
+            rows[i][f"{model.name}_ad"] = float(ad_m[j])
     return rows
