@@ -42,6 +42,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -272,50 +273,7 @@ def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, g
     kept["pactivity"] = kept["pchembl_value"].astype(float)
     kept.loc[censored, "pactivity"] = 9.0 - kept.loc[censored, "standard_value"].astype(float).map(math.log10)
 
-    rows = []
-    for (target, activity_type, inchikey), group in kept.groupby(
-            ["target_chembl_id", "standard_type", "inchikey"], sort=True):
-        group = group.sort_values("activity_id")
-        exact = group[group["relation"] == _EXACT]
-        used = exact
-        if len(exact):
-            superseded = group.index.difference(exact.index)
-            rule[superseded] = "censored_superseded"
-            detail[superseded] = f"exact value(s) exist for this compound: {_joined(exact['activity_id'])}"
-        else:
-            directions = set(group["relation"])
-            if len(directions) > 1:
-                rule[group.index] = "censored_conflict"
-                detail[group.index] = "censored values point both ways: " + ", ".join(
-                    f"{r} {p:.2f}" for r, p in zip(group["relation"], group["pactivity"]))
-                continue
-            used = group
-        values = used["pactivity"]
-        spread = float(values.max() - values.min())
-        notes = sorted({n for n in used["std_note"] if n})
-        if len(used) > 1 and spread > config.max_replicate_spread + 1e-9:
-            if config.drop_discordant:
-                rule[used.index] = "replicate_spread"
-                detail[used.index] = f"spread {spread:.2f} > {config.max_replicate_spread:g} log units"
-                continue
-            notes.append(f"replicates disagree: spread {spread:.2f} > {config.max_replicate_spread:g}")
-        if used["relation"].iloc[0] != _EXACT:
-            notes.append(f"censored ({used['relation'].iloc[0]}): pActivity bound from {len(used)} value(s)")
-        first = used.iloc[0]
-        years = [int(y) for y in used["document_year"] if pd.notna(y)]
-        parents = used["parent_molecule_chembl_id"].where(used["parent_molecule_chembl_id"].notna(),
-                                                          used["molecule_chembl_id"])
-        rows.append({
-            "target_chembl_id": target, "gene": genes.get(target, ""), "activity_type": activity_type,
-            "smiles": first["smiles"], "inchikey": inchikey, "pactivity": _number(values.median()),
-            "pactivity_spread": _number(spread), "n_measurements": len(used), "relation": first["relation"],
-            "molecule_chembl_ids": _joined(parents), "activity_ids": ";".join(str(int(a)) for a in used["activity_id"]),
-            "assay_chembl_ids": _joined(used["assay_chembl_id"]),
-            "document_chembl_ids": _joined(used["document_chembl_id"]),
-            "document_year": str(min(years)) if years else "", "source": source,
-            "input_smiles": first["canonical_smiles"], "curation_note": "; ".join(notes),
-        })
-    dataset = pd.DataFrame(rows, columns=DATASET_COLUMNS)
+    dataset = _aggregate(kept, rule, detail, config, genes, source)
 
     excluded = rule.notna()
     log_table = pd.DataFrame({
@@ -326,6 +284,72 @@ def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, g
         "rule": rule[excluded], "detail": detail[excluded],
     }, columns=LOG_COLUMNS).sort_values("activity_id", kind="stable").reset_index(drop=True)
     return dataset, log_table, _summary(raw, dataset, log_table, config, genes, targets)
+
+
+def _aggregate(kept: pd.DataFrame, rule: pd.Series, detail: pd.Series, config: CurationConfig,
+               genes: dict, source: str) -> pd.DataFrame:
+    """One row per (target, activity type, InChIKey); logs superseded, conflicting and (optionally)
+    discordant records into ``rule``/``detail`` (indexed like ``kept``). Vectorised: a real
+    pull has tens of thousands of groups."""
+    keys = ["target_chembl_id", "standard_type", "inchikey"]
+    kept = kept.sort_values("activity_id", kind="stable")
+    kept["exact"] = kept["relation"] == _EXACT
+    grouped = kept.groupby(keys, sort=False)
+    has_exact = grouped["exact"].transform("any")
+    superseded = ~kept["exact"] & has_exact
+    if superseded.any():
+        exact_ids = kept[kept["exact"]].groupby(keys)["activity_id"].agg(
+            lambda ids: ";".join(str(int(a)) for a in ids)).rename("exact_ids")
+        ids = kept.loc[superseded, keys].join(exact_ids, on=keys)["exact_ids"]
+        rule[ids.index] = "censored_superseded"
+        detail[ids.index] = "exact value(s) exist for this compound: " + ids
+    conflict = ~has_exact & (grouped["relation"].transform("nunique") > 1)
+    if conflict.any():
+        text = kept[conflict].groupby(keys)[["relation", "pactivity"]].apply(
+            lambda g: ", ".join(f"{r} {p:.2f}" for r, p in zip(g["relation"], g["pactivity"]))).rename("text")
+        texts = kept.loc[conflict, keys].join(text, on=keys)["text"]
+        rule[texts.index] = "censored_conflict"
+        detail[texts.index] = "censored values point both ways: " + texts
+    used = kept[~superseded & ~conflict].copy()
+    if used.empty:
+        return pd.DataFrame(columns=DATASET_COLUMNS)
+    used["parent"] = used["parent_molecule_chembl_id"].where(used["parent_molecule_chembl_id"].notna(),
+                                                             used["molecule_chembl_id"])
+    agg = used.groupby(keys, sort=True).agg(
+        pactivity=("pactivity", "median"), high=("pactivity", "max"), low=("pactivity", "min"),
+        n_measurements=("activity_id", "size"), relation=("relation", "first"), smiles=("smiles", "first"),
+        input_smiles=("canonical_smiles", "first"), document_year=("document_year", "min"),
+        activity_ids=("activity_id", lambda ids: ";".join(str(int(a)) for a in ids)),
+        molecule_chembl_ids=("parent", _joined), assay_chembl_ids=("assay_chembl_id", _joined),
+        document_chembl_ids=("document_chembl_id", _joined),
+        notes=("std_note", lambda notes: "; ".join(sorted({n for n in notes if n}))),
+    ).reset_index()
+    agg["pactivity_spread"] = agg["high"] - agg["low"]
+    discordant = (agg["n_measurements"] > 1) & (agg["pactivity_spread"] > config.max_replicate_spread + 1e-9)
+    if config.drop_discordant and discordant.any():
+        bad = agg.loc[discordant, keys + ["pactivity_spread"]]
+        hit = used[keys].join(bad.set_index(keys)["pactivity_spread"], on=keys)["pactivity_spread"].dropna()
+        rule[hit.index] = "replicate_spread"
+        detail[hit.index] = hit.map(lambda s: f"spread {s:.2f} > {config.max_replicate_spread:g} log units")
+        agg = agg[~discordant]
+        discordant = discordant[~discordant]
+
+    def note(line, flagged):
+        parts = [line.notes] if line.notes else []
+        if flagged:
+            parts.append(f"replicates disagree: spread {line.pactivity_spread:.2f} > {config.max_replicate_spread:g}")
+        if line.relation != _EXACT:
+            parts.append(f"censored ({line.relation}): pActivity bound from {line.n_measurements} value(s)")
+        return "; ".join(parts)
+
+    agg["curation_note"] = [note(line, flagged) for line, flagged in zip(agg.itertuples(), discordant)]
+    agg["pactivity"] = agg["pactivity"].map(_number)
+    agg["pactivity_spread"] = agg["pactivity_spread"].map(_number)
+    agg["document_year"] = agg["document_year"].map(lambda y: "" if pd.isna(y) else str(int(y)))
+    agg["gene"] = agg["target_chembl_id"].map(lambda t: genes.get(t, ""))
+    agg["source"] = source
+    agg = agg.rename(columns={"standard_type": "activity_type"})
+    return agg.reindex(columns=DATASET_COLUMNS).reset_index(drop=True)
 
 
 def _summary(raw, dataset, log_table, config, genes, targets) -> pd.DataFrame:
@@ -343,11 +367,23 @@ def _summary(raw, dataset, log_table, config, genes, targets) -> pd.DataFrame:
         line.update({f"excluded_{r}": int(rules.get(r, 0)) for r in RULES})
         line.update({"dataset_rows": len(rows),
                      "rows_per_type": ";".join(f"{t}:{n}" for t, n in per_type.items()),
-                     "flagged_spread": int(rows["curation_note"].str.contains("replicates disagree").sum()),
+                     "flagged_spread": int(rows["curation_note"].astype(str).str.contains("replicates disagree").sum()),
                      "censored_rows": int((rows["relation"] != _EXACT).sum()),
                      "too_little_data": ";".join(thin)})
         lines.append(line)
     return pd.DataFrame(lines)
+
+
+def _release_label(release: str) -> str:
+    """One spelling per release: the API says ``ChEMBL_35``, the database table ``CHEMBL_35``.
+
+    >>> _release_label("CHEMBL_35"), _release_label("ChEMBL_35"), _release_label("unknown")
+    ('ChEMBL_35', 'ChEMBL_35', 'ChEMBL unknown')
+    """
+    match = re.fullmatch(r"chembl[_ ]?(\d+)", str(release).strip(), flags=re.IGNORECASE)
+    if match:
+        return f"ChEMBL_{match.group(1)}"
+    return str(release) if str(release).lower().startswith("chembl") else f"ChEMBL {release}"
 
 
 def _sha256(path: Path) -> str:
@@ -357,8 +393,7 @@ def _sha256(path: Path) -> str:
 def _finish(raw: pd.DataFrame, meta: dict | None, paths: dict, config: CurationConfig, genes: dict,
             raw_path: Path) -> CurationResult:
     targets = [t["chembl_id"] for t in (meta or {}).get("targets", [])]
-    release = (meta or {}).get("source", {}).get("release") or "unknown"
-    source = f"ChEMBL {release}" if not str(release).lower().startswith("chembl") else str(release)
+    source = _release_label((meta or {}).get("source", {}).get("release") or "unknown")
     dataset, log_table, summary = curate_records(raw, config, genes=genes, source=source, targets=targets)
     paths["dataset"].parent.mkdir(parents=True, exist_ok=True)
     dataset.to_csv(paths["dataset"], index=False)

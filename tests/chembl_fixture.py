@@ -22,7 +22,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlparse
+from urllib.parse import parse_qsl, urlencode, urlparse
 
 from screenkit.config import Target
 
@@ -280,6 +280,13 @@ class FakeChemblApi:
             def do_GET(self):
                 api._handle(self)
 
+            def do_POST(self):  # chembl_webresource_client: POST + X-HTTP-Method-Override: GET, JSON pairs
+                length = int(self.headers.get("Content-Length") or 0)
+                pairs = json.loads(self.rfile.read(length) or b"[]")
+                query = urlencode([(k, ",".join(map(str, v)) if isinstance(v, list) else v) for k, v in pairs])
+                self.path = self.path + ("&" if "?" in self.path else "?") + query
+                api._handle(self)
+
             def log_message(self, *args):
                 pass
 
@@ -329,6 +336,12 @@ class FakeChemblApi:
             self.stopping.wait(self.hang_seconds)
         if path is None:
             return self._send(handler, 404, {"error_message": "not found"})
+        if path == "/spore":
+            methods = {f"GET_{name}_dispatch_detail": {"resource_name": name, "collection_name": collection,
+                                                       "formats": ["json"], "default_format": "application/json"}
+                       for name, collection in (("activity", "activities"), ("assay", "assays"),
+                                                ("target", "targets"))}
+            return self._send(handler, 200, {"methods": methods, "base_url": self.url + "/"}, fault)
         if path == "/status.json":
             return self._send(handler, 200, {"chembl_db_version": self.release, "chembl_release_date": "2099-01-01",
                                              "status": "UP"}, fault)

@@ -309,3 +309,28 @@ def test_postgresql_unreachable_is_a_fetch_error(tmp_path):
     bad = make_url(url).set(port=port, host="127.0.0.1").render_as_string(hide_password=False)
     with pytest.raises(FetchError, match="cannot connect to postgresql"):
         fetch_dataset(PANEL, tmp_path / "p.csv", source=bad)
+
+
+def test_fake_api_speaks_the_official_clients_protocol(api, sqlite_url):
+    """chembl_webresource_client (spore download, POST with X-HTTP-Method-Override) reads the same records."""
+    import importlib
+    import sys
+
+    from chembl_webresource_client.settings import Settings
+
+    settings = Settings.Instance()
+    saved = {k: getattr(settings, k) for k in ("NEW_CLIENT_URL", "CACHING", "MAX_LIMIT", "NEW_CLIENT_TIMEOUT")}
+    settings.NEW_CLIENT_URL, settings.CACHING, settings.MAX_LIMIT, settings.NEW_CLIENT_TIMEOUT = api.url, False, 7, 2
+    try:
+        sys.modules.pop("chembl_webresource_client.new_client", None)
+        new_client = importlib.import_module("chembl_webresource_client.new_client").new_client
+        records = list(new_client.activity.filter(target_chembl_id="CHEMBL237", standard_type__in=["EC50", "Ki"])
+                       .order_by("activity_id"))
+    finally:
+        for key, value in saved.items():
+            setattr(settings, key, value)
+        sys.modules.pop("chembl_webresource_client.new_client", None)
+    assert any(r.startswith("/chembl/api/data/spore") for r in api.requests)
+    ours = fetch_records([T["OPRK1"]], open_source(sqlite_url)).records
+    assert [int(r["activity_id"]) for r in records] == ours["activity_id"].tolist()
+    assert {r["standard_value"] for r in records if r["activity_id"] == 1006} == {"10000.0"}
