@@ -11,7 +11,7 @@ from __future__ import annotations
 from itertools import islice
 from typing import Callable, Iterable, Iterator, TypeVar
 
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 
 __all__ = ["chunked", "map_chunks"]
 
@@ -36,10 +36,11 @@ def map_chunks(func: Callable[..., R], items: Iterable[T], *, chunk_size: int, n
                backend: str = "loky", args: tuple = ()) -> Iterator[tuple[list[T], R]]:
     """Yield ``(chunk, func(chunk, *args))`` for consecutive chunks, in order.
 
-    With ``n_jobs == 1`` everything runs in this process (no pickling, easy to debug).
+    With ``n_jobs == 1`` on the local backend everything runs in this process (no
+    pickling, easy to debug).
     """
     chunks = chunked(items, chunk_size)
-    if n_jobs == 1:
+    if n_jobs == 1 and backend == "loky":
         for chunk in chunks:
             yield chunk, func(chunk, *args)
         return
@@ -52,6 +53,8 @@ def map_chunks(func: Callable[..., R], items: Iterable[T], *, chunk_size: int, n
             pending.append(chunk)
             yield delayed(func)(chunk, *args)
 
-    parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator", pre_dispatch="2*n_jobs")
-    for result in parallel(remember(chunks)):
-        yield pending.pop(0), result
+    # parallel_config (not Parallel(backend=...)) is what registers joblib's "dask" backend.
+    with parallel_config(backend=backend, n_jobs=n_jobs):
+        parallel = Parallel(return_as="generator", pre_dispatch="2*n_jobs")
+        for result in parallel(remember(chunks)):
+            yield pending.pop(0), result

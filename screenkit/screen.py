@@ -1,20 +1,22 @@
 """The main job end to end: score a library with a model bundle and write it ranked.
 
-Memory stays flat as the library grows: scored rows are buffered up to ``run_size``,
-sorted and spilled to a temporary file; the final output is a streaming k-way merge
-of those sorted runs. Only one buffer of rows is ever held in memory.
+Memory stays flat as the library grows: the main process only splits the file into
+text records, workers score chunks, and finished chunks go straight to a crash-safe
+external sort (:mod:`screenkit.runstore`) in ``OUT.work/``. The ranked output is a
+streaming merge of sorted runs; ``--resume`` continues a killed run from its last
+completed chunk and produces byte-identical output.
 """
 
 from __future__ import annotations
 
 import hashlib
-import heapq
+import itertools
 import json
 import logging
 import os
 import platform
+import shutil
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -28,6 +30,7 @@ from .errors import UsageError
 from .library import detect_format, iter_records, write_csv, write_sdf
 from .parallel import map_chunks
 from .rank import RANK_COLUMNS, add_overall_score, rank_key
+from .runstore import RunStore
 from .score import ScoreOptions, prediction_columns, score_records
 
 __all__ = ["ScreenSummary", "screen_library"]
@@ -44,17 +47,21 @@ class ScreenSummary:
     library: str
     output: str
     metadata: str
+    status_file: str
     models: list[str]
     n_records: int = 0
     n_ok: int = 0
     n_warning: int = 0
     n_error: int = 0
+    n_written: int = 0
+    n_resumed: int = 0
     seconds: float = 0.0
     columns: list[str] = field(default_factory=list)
 
     @property
     def molecules_per_second(self) -> float:
-        return self.n_records / self.seconds if self.seconds else 0.0
+        scored_now = self.n_records - self.n_resumed
+        return scored_now / self.seconds if self.seconds else 0.0
 
 
 def _sha256(path: Path) -> str:
@@ -65,25 +72,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _spill(rows: list[dict], directory: Path, index: int) -> Path:
-    path = directory / f"run{index:05d}.jsonl"
-    with open(path, "w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row))
-            fh.write("\n")
-    return path
-
-
-def _read_run(path: Path) -> Iterator[dict]:
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            row["input_properties"] = [tuple(p) for p in row.get("input_properties", ())]
-            yield row
-
-
-def _numbered(rows: Iterator[dict]) -> Iterator[dict]:
-    for rank, row in enumerate(rows, start=1):
+def _numbered(rows: Iterator[dict], top: int | None) -> Iterator[dict]:
+    for rank, row in enumerate(itertools.islice(rows, top), start=1):
         row["rank"] = rank
         yield row
 
@@ -91,7 +81,8 @@ def _numbered(rows: Iterator[dict]) -> Iterator[dict]:
 def screen_library(library: str | Path, output: str | Path, *, models_dir: str | Path | None = None,
                    fmt: str | None = None, smiles_col: str | None = None, id_col: str | None = None,
                    id_field: str | None = None, n_jobs: int = 1, chunk_size: int = 500,
-                   run_size: int = 50_000, backend: str = "loky", progress: bool | None = None,
+                   run_size: int = 50_000, backend: str = "loky", scheduler: str | None = None,
+                   top: int | None = None, resume: bool = False, progress: bool | None = None,
                    command: str = "") -> ScreenSummary:
     """Score every record of ``library`` with every model and write the ranked result.
 
@@ -101,15 +92,24 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         SDF, SMILES or CSV/TSV file, optionally gzipped.
     output : path
         ``.csv`` (or ``.csv.gz``) for a table, ``.sdf`` (or ``.sdf.gz``) for structures with the input's
-        data items plus the new columns. A ``<output>.meta.json`` with provenance is written beside it.
+        data items plus the new columns. Beside it: ``OUT.status.csv`` (every record's status, in input
+        order) and ``OUT.meta.json`` (provenance).
     models_dir : path, optional
         Model folder; default the bundled models.
     n_jobs : int
         Worker processes (joblib); ``-1`` uses every core.
     chunk_size : int
-        Records per task sent to a worker.
+        Records per task sent to a worker (and per checkpoint).
     run_size : int
-        Rows buffered in memory before a sorted run is spilled to disk.
+        Rows held in memory before a sorted run is written to disk.
+    backend : {"loky", "dask"}
+        Where chunks run: local processes, or a Dask cluster at ``scheduler``.
+    scheduler : str, optional
+        Dask scheduler address (``tcp://host:8786``) for ``backend="dask"``.
+    top : int, optional
+        Write only the best ``top`` rows to ``output`` (the status file still lists every record).
+    resume : bool
+        Continue an interrupted run from ``OUT.work/``.
     progress : bool, optional
         Show a progress bar; default only when stderr is a terminal.
 
@@ -125,54 +125,82 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         raise UsageError(f"output {output} must end in .csv or .sdf (optionally .gz)")
     if not output.parent.exists():
         raise UsageError(f"output folder {output.parent} does not exist; create it first")
-    detect_format(library, fmt)  # a bad format fails before any work starts
+    if top is not None and top < 1:
+        raise UsageError(f"--top must be a positive number of rows, not {top}")
+    if backend not in ("loky", "dask"):
+        raise UsageError(f"unknown backend {backend!r}; use loky (this machine) or dask (a cluster)")
+    fmt = detect_format(library, fmt)  # a bad format fails before any work starts
+    records = iter_records(library, fmt, smiles_col=smiles_col, id_col=id_col)
     digest = bundle_digest(models_dir)
     models = load_bundle(models_dir, with_estimators=False)  # workers load the forests
     options = ScoreOptions(str(models_dir.resolve()), digest, id_field=id_field, keep_molblock=out_suffix == "sdf")
     columns = BASE_COLUMNS + RANK_COLUMNS + prediction_columns(models) + STATUS_COLUMNS
-    summary = ScreenSummary(str(library), str(output), str(output) + ".meta.json", [m.name for m in models],
-                            columns=columns)
+    summary = ScreenSummary(str(library), str(output), str(output) + ".meta.json", str(output) + ".status.csv",
+                            [m.name for m in models], columns=columns)
+    library_sha256 = _sha256(library) if library.exists() else ""
+    signature = {"library_sha256": library_sha256, "models": digest, "format": fmt, "smiles_col": smiles_col,
+                 "id_col": id_col, "id_field": id_field, "output_format": out_suffix}
+    client = _dask_client(scheduler) if backend == "dask" else None
+    store = RunStore(output.with_name(output.name + ".work"), signature, rank_key, run_size)
+    done = store.start(resume)
+    summary.n_resumed = done
+    if done:
+        log.info("resuming: %d records already scored", done)
 
     from tqdm import tqdm
 
     bar = tqdm(unit=" mol", disable=None if progress is None else not progress, file=sys.stderr,
-               desc="scoring", mininterval=0.5)
-    records = iter_records(library, fmt, smiles_col=smiles_col, id_col=id_col)
-    with tempfile.TemporaryDirectory(prefix="screenkit-runs-", dir=output.parent) as spill_dir:
-        buffer: list[dict] = []
-        runs: list[Path] = []
-        for chunk, rows in map_chunks(score_records, records, chunk_size=chunk_size, n_jobs=n_jobs,
-                                      backend=backend, args=(options,)):
-            add_overall_score(rows, models)
-            for row in rows:
-                summary.n_records += 1
-                setattr(summary, f"n_{row['status']}", getattr(summary, f"n_{row['status']}") + 1)
-            buffer.extend(rows)
+               desc="scoring", mininterval=0.5, initial=done)
+    if client is not None and n_jobs == 1:
+        n_jobs = -1  # on a cluster, default to every worker it has
+    try:
+        for chunk, rows in map_chunks(score_records, itertools.islice(records, done, None),
+                                      chunk_size=chunk_size, n_jobs=n_jobs, backend=backend, args=(options,)):
+            store.add(add_overall_score(rows, models))
             bar.update(len(chunk))
-            if len(buffer) >= run_size:
-                buffer.sort(key=rank_key)
-                runs.append(_spill(buffer, Path(spill_dir), len(runs)))
-                buffer = []
+    except BaseException:
+        if store.records_done == 0:
+            store.remove()  # nothing to resume (empty or unreadable file, bad column, early interrupt)
+        raise
+    finally:
         bar.close()
-        buffer.sort(key=rank_key)
-        if runs:
-            runs.append(_spill(buffer, Path(spill_dir), len(runs)))
-            buffer = []
-            ranked = heapq.merge(*(_read_run(p) for p in runs), key=rank_key)
-        else:
-            ranked = iter(buffer)
-        writer = write_sdf if out_suffix == "sdf" else write_csv
-        partial = output.with_name(output.name + ".partial")
-        writer(_numbered(ranked), partial, columns)
-        os.replace(partial, output)  # never leave a half-written output under the final name
+        if client is not None:
+            client.close()
+    if store.records_done == 0:
+        store.remove()
+        raise UsageError(f"{library} contains no records; is it the right file?")
+    writer = write_sdf if out_suffix == "sdf" else write_csv
+    partial = output.with_name(output.name + ".partial")
+    summary.n_written = writer(_numbered(store.ranked(), top), partial, columns)
+    os.replace(partial, output)  # never leave a half-written output under the final name
+    shutil.copyfile(store.status_file(), summary.status_file)
+    summary.n_records = store.records_done
+    for status, count in store.counts.items():
+        setattr(summary, f"n_{status}", count)
+    store.remove()
     summary.seconds = time.perf_counter() - started
-    _write_metadata(summary, library, models, digest, command)
+    _write_metadata(summary, library, library_sha256, models, digest, command)
     log.info("scored %d records (%d ok, %d warning, %d error) in %.1f s", summary.n_records, summary.n_ok,
              summary.n_warning, summary.n_error, summary.seconds)
     return summary
 
 
-def _write_metadata(summary: ScreenSummary, library: Path, models, digest: str, command: str) -> None:
+def _dask_client(scheduler: str | None):
+    """Connect to a Dask scheduler; joblib's ``dask`` backend then sends chunks to its workers."""
+    if not scheduler:
+        raise UsageError("--backend dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError("--backend dask needs the 'distributed' package: pip install 'screenkit[dask]'") from None
+    try:
+        return Client(scheduler, timeout="15s")
+    except (OSError, TimeoutError) as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+
+
+def _write_metadata(summary: ScreenSummary, library: Path, library_sha256: str, models, digest: str,
+                    command: str) -> None:
     import rdkit
     import sklearn
 
@@ -180,7 +208,7 @@ def _write_metadata(summary: ScreenSummary, library: Path, models, digest: str, 
         "screenkit_version": __version__,
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": command,
-        "library": {"path": str(library), "sha256": _sha256(library), "size_bytes": library.stat().st_size},
+        "library": {"path": str(library), "sha256": library_sha256, "size_bytes": library.stat().st_size},
         "models": {"manifest_sha256": digest,
                    "cards": [{"name": m.name, "target": m.card["target"]["chembl_id"],
                               "gene": m.card["target"]["gene"], "activity_type": m.card["activity_type"],

@@ -28,8 +28,21 @@ def add_parser(sub) -> None:
     p.add_argument("--id-col", metavar="COL", help="CSV/TSV column holding compound IDs (default: guessed, e.g. 'id')")
     p.add_argument("--id-field", metavar="PROP", help="SDF data item to use as compound ID instead of the title line")
     p.add_argument("--n-jobs", type=int, default=1, metavar="N",
-                   help="worker processes; -1 uses all cores (default: 1)")
-    p.add_argument("--chunk-size", type=int, default=500, metavar="N", help="records per worker task (default: 500)")
+                   help="worker processes; -1 uses all cores; with --backend dask the default uses every "
+                        "worker of the cluster (default: 1)")
+    p.add_argument("--chunk-size", type=int, default=500, metavar="N",
+                   help="records per worker task and per checkpoint (default: 500)")
+    p.add_argument("--top", type=int, metavar="K",
+                   help="write only the best K rows to OUT; OUT.status.csv still lists every record")
+    p.add_argument("--resume", action="store_true",
+                   help="continue a run that was interrupted (OUT.work/ holds its progress); the output is "
+                        "identical to an uninterrupted run")
+    p.add_argument("--run-size", type=int, default=50_000, metavar="N",
+                   help="rows held in memory before a sorted run is written to OUT.work/ (default: 50000)")
+    p.add_argument("--backend", choices=["loky", "dask"], default="loky",
+                   help="loky: worker processes on this machine; dask: the workers of a Dask cluster")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler address for --backend dask, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show a progress bar (default: only on a terminal)")
     p.set_defaults(run=run)
@@ -39,10 +52,13 @@ def run(args) -> int:
     summary = screen_library(
         args.library, args.output, models_dir=args.models, fmt=args.format, smiles_col=args.smiles_col,
         id_col=args.id_col, id_field=args.id_field, n_jobs=args.n_jobs, chunk_size=args.chunk_size,
+        run_size=args.run_size, backend=args.backend, scheduler=args.scheduler, top=args.top, resume=args.resume,
         progress=args.progress, command=shlex.join(["screenkit"] + sys.argv[1:]),
     )
-    print(f"scored {summary.n_records} records from {summary.library}: {summary.n_ok} ok, "
+    resumed = f" ({summary.n_resumed} from the interrupted run)" if summary.n_resumed else ""
+    print(f"scored {summary.n_records} records{resumed} from {summary.library}: {summary.n_ok} ok, "
           f"{summary.n_warning} with warnings, {summary.n_error} not scored (status 'error'); "
           f"{len(summary.models)} models; {summary.molecules_per_second:.0f} molecules/s")
-    print(f"ranked output: {summary.output}  provenance: {summary.metadata}")
+    print(f"ranked output: {summary.output} ({summary.n_written} rows)  every record's status: "
+          f"{summary.status_file}  provenance: {summary.metadata}")
     return 0

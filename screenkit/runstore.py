@@ -1,0 +1,175 @@
+"""A crash-safe external sort: scored rows go to disk chunk by chunk, come back ranked.
+
+Why: a million-molecule library must neither sit in memory nor be rescored after a
+crash. Rows of each finished chunk are appended to ``pending.jsonl``; once it holds
+``run_size`` rows it is sorted into an immutable ``runNNNNN.jsonl``. After every chunk,
+``state.json`` is replaced atomically with the number of records done and the byte
+length of every file that counts, so a run killed at any instant (even ``kill -9``)
+resumes from its last completed chunk: bytes past the recorded lengths are cut off and
+files the state does not name are deleted. The final order is a k-way merge of the runs.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .errors import UsageError
+
+__all__ = ["RunStore"]
+
+STATE = "state.json"
+PENDING = "pending.jsonl"
+STATUS = "status.csv"
+STATUS_HEADER = "input_position,id,status,reason\n"
+
+
+def _fsync_append(path: Path, text: str) -> None:
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _csv_field(value) -> str:
+    text = "" if value is None else str(value)
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+class RunStore:
+    """Sorted runs of scored rows in a work folder, with a resumable state.
+
+    Parameters
+    ----------
+    workdir : Path
+        Folder for state, pending rows and runs (created if needed).
+    signature : dict
+        What must match for a resume to be valid (input hash, models, options).
+    key : callable
+        Sort key of a row; must be a total order for byte-identical output.
+    run_size : int
+        Rows per sorted run (the most rows ever held in memory at once).
+    """
+
+    def __init__(self, workdir: Path, signature: dict, key: Callable[[dict], tuple], run_size: int):
+        self.workdir = Path(workdir)
+        self.signature = signature
+        self.key = key
+        self.run_size = run_size
+        self.records_done = 0
+        self.runs: list[str] = []
+        self.pending_rows = 0
+        self.counts: dict[str, int] = {}
+
+    # -- lifecycle ---------------------------------------------------------------
+    def start(self, resume: bool) -> int:
+        """Create a fresh store, or reopen an interrupted one; return records already done."""
+        state_path = self.workdir / STATE
+        if state_path.is_file():
+            if not resume:
+                raise UsageError(f"{self.workdir} holds an interrupted run; add --resume to continue it, "
+                                 "or delete that folder to start again")
+            state = json.loads(state_path.read_text())
+            if state["signature"] != self.signature:
+                changed = sorted(k for k in set(state["signature"]) | set(self.signature)
+                                 if state["signature"].get(k) != self.signature.get(k))
+                raise UsageError(f"cannot resume {self.workdir}: {', '.join(changed)} changed since the "
+                                 "interrupted run; delete that folder to start again")
+            self._restore(state)
+        else:
+            if self.workdir.exists():
+                shutil.rmtree(self.workdir)  # a work folder without state holds nothing committed
+            self.workdir.mkdir(parents=True)
+            (self.workdir / PENDING).touch()
+            (self.workdir / STATUS).write_text(STATUS_HEADER)
+            self._save()
+        return self.records_done
+
+    def _restore(self, state: dict) -> None:
+        self.records_done = state["records_done"]
+        self.runs = state["runs"]
+        self.pending_rows = state["pending_rows"]
+        self.counts = state["counts"]
+        for name, size in state["sizes"].items():
+            with open(self.workdir / name, "r+b") as fh:
+                fh.truncate(size)  # drop what a killed process wrote after its last commit
+        keep = {STATE, PENDING, STATUS, *self.runs}
+        for path in self.workdir.iterdir():
+            if path.name not in keep:
+                path.unlink()
+
+    def _save(self) -> None:
+        sizes = {name: (self.workdir / name).stat().st_size for name in (PENDING, STATUS)}
+        state = {"signature": self.signature, "records_done": self.records_done, "runs": self.runs,
+                 "pending_rows": self.pending_rows, "counts": self.counts, "sizes": sizes}
+        _atomic_write(self.workdir / STATE, json.dumps(state))
+
+    # -- writing -----------------------------------------------------------------
+    def add(self, rows: list[dict]) -> None:
+        """Commit one finished chunk of rows (in input order)."""
+        _fsync_append(self.workdir / PENDING, "".join(json.dumps(row) + "\n" for row in rows))
+        _fsync_append(self.workdir / STATUS, "".join(
+            ",".join(_csv_field(row.get(k)) for k in ("input_position", "id", "status", "reason")) + "\n"
+            for row in rows))
+        self.records_done += len(rows)
+        self.pending_rows += len(rows)
+        for row in rows:
+            self.counts[row["status"]] = self.counts.get(row["status"], 0) + 1
+        if self.pending_rows >= self.run_size:
+            self._spill()
+        self._save()
+
+    def _spill(self) -> None:
+        rows = sorted(self._read(self.workdir / PENDING), key=self.key)
+        name = f"run{len(self.runs):05d}.jsonl"
+        _atomic_write(self.workdir / name, "".join(json.dumps(row) + "\n" for row in rows))
+        self.runs.append(name)
+        self.pending_rows = 0
+        # The state is saved before the pending file is emptied; a crash in between is
+        # repaired on resume by truncating pending to the size the state records (0).
+        self._save_then_truncate_pending()
+
+    def _save_then_truncate_pending(self) -> None:
+        sizes = {PENDING: 0, STATUS: (self.workdir / STATUS).stat().st_size}
+        state = {"signature": self.signature, "records_done": self.records_done, "runs": self.runs,
+                 "pending_rows": 0, "counts": self.counts, "sizes": sizes}
+        _atomic_write(self.workdir / STATE, json.dumps(state))
+        with open(self.workdir / PENDING, "r+b") as fh:
+            fh.truncate(0)
+
+    # -- reading -----------------------------------------------------------------
+    @staticmethod
+    def _read(path: Path) -> Iterator[dict]:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line)
+                if "input_properties" in row:
+                    row["input_properties"] = [tuple(p) for p in row["input_properties"]]
+                yield row
+
+    def ranked(self) -> Iterator[dict]:
+        """All committed rows in rank order (streaming merge of the sorted runs)."""
+        if self.pending_rows:
+            self._spill()
+        return heapq.merge(*(self._read(self.workdir / run) for run in self.runs), key=self.key)
+
+    def status_file(self) -> Path:
+        return self.workdir / STATUS
+
+    def remove(self) -> None:
+        shutil.rmtree(self.workdir, ignore_errors=True)
