@@ -61,8 +61,8 @@ def _parse(record: RawRecord, options: ScoreOptions) -> tuple[dict, Chem.Mol | N
     row = {"input_position": record.position, "id": record.name, "smiles": "", "status": OK, "reason": ""}
     notes = []
     props = list(record.props)
-    if record.kind == "molblock":
-        props = sd_properties(record.text)
+    if record.kind == "molblock" and (options.id_field or options.keep_molblock):
+        props = sd_properties(record.text)  # only when needed: it costs as much as fingerprinting
     if options.id_field:
         found = dict(props).get(options.id_field, "")
         row["id"] = found

@@ -87,12 +87,15 @@ def _tools():
     }
 
 
-# H, B, C, N, O, F, Si, P, S, Cl, Se, Br, I: the metal disconnector has nothing to do.
-_ORGANIC = frozenset({1, 5, 6, 7, 8, 9, 14, 15, 16, 17, 34, 35, 53})
+# SMARTS pre-checks (a C++ match is ~10x cheaper than looping over atoms in Python).
+# Without an atom outside H, B, C, N, O, F, Si, P, S, Cl, Se, Br, I the metal
+# disconnector has nothing to do; without a charged atom neither has the reionizer.
+_NON_ORGANIC = Chem.MolFromSmarts("[!#1;!#5;!#6;!#7;!#8;!#9;!#14;!#15;!#16;!#17;!#34;!#35;!#53]")
+_CHARGED = Chem.MolFromSmarts("[!+0]")
 
 
 def _has_charge(mol: Chem.Mol) -> bool:
-    return any(atom.GetFormalCharge() for atom in mol.GetAtoms())
+    return mol.HasSubstructMatch(_CHARGED)
 
 
 def _fragments_text(frags) -> str:
@@ -123,7 +126,7 @@ def standardize_mol(mol: Chem.Mol | None) -> Standardized:
             tools = _tools()
             # The steps of rdMolStandardize.Cleanup with reusable objects; steps that cannot
             # change this molecule (no metal, no charge) are skipped: same result, 3x faster.
-            if any(atom.GetAtomicNum() not in _ORGANIC for atom in mol.GetAtoms()):
+            if mol.HasSubstructMatch(_NON_ORGANIC):
                 mol = tools["metals"].Disconnect(mol)
             mol = tools["normalizer"].normalize(mol)
             charged = _has_charge(mol)
