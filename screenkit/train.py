@@ -111,6 +111,14 @@ def _pick_putative_inactives(pool_fps: np.ndarray, active_fps: np.ndarray, n: in
     return np.sort(far[list(picked)])
 
 
+def _probability_active(model, X: np.ndarray) -> np.ndarray:
+    """P(active); a fold whose training part holds one class gets that class's certainty."""
+    classes = list(model.classes_)
+    if 1 not in classes:
+        return np.zeros(len(X))
+    return model.predict_proba(X)[:, classes.index(1)]
+
+
 def _enrichment_factor(y_true: np.ndarray, score: np.ndarray, fraction: float = 0.01) -> float:
     n_top = max(1, int(round(len(score) * fraction)))
     top = np.argsort(-score, kind="stable")[:n_top]
@@ -169,7 +177,7 @@ def _train_one(name: str, target, activity_type: str, rows: pd.DataFrame, pool_s
     per_fold, nn_similarity = [], []
     for train_idx, test_idx in scaffold_kfold(groups, n_splits=config.n_folds, seed=config.seed):
         model = _new_forest(config).fit(X[train_idx], y[train_idx])
-        p = model.predict_proba(X[test_idx])[:, 1]
+        p = _probability_active(model, X[test_idx])
         per_fold.append(_fold_metrics(y[test_idx], p, measured[test_idx]))
         test_measured = test_idx[measured[test_idx]]
         train_measured = train_idx[measured[train_idx]]

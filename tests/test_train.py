@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -67,3 +68,15 @@ def test_too_little_data_is_reported_not_trained(small_dataset, small_pool, pane
     with pytest.raises(UsageError, match="no target had enough data"):
         train_models(small_dataset, tmp_path / "m", panel, targets=["JAK1"], pool=small_pool,
                      config=TrainConfig(n_estimators=5, min_compounds=10_000))
+
+
+def test_a_fold_without_actives_does_not_crash():
+    from sklearn.ensemble import RandomForestClassifier
+
+    from screenkit.train import _probability_active
+
+    X = np.zeros((4, 3))
+    only_inactive = RandomForestClassifier(n_estimators=2).fit(X, [0, 0, 0, 0])
+    assert _probability_active(only_inactive, X).tolist() == [0.0] * 4
+    only_active = RandomForestClassifier(n_estimators=2).fit(X, [1, 1, 1, 1])
+    assert _probability_active(only_active, X).tolist() == [1.0] * 4
