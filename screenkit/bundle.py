@@ -74,6 +74,16 @@ class TargetModel:
     train_inchikey: np.ndarray
 
     @property
+    def outputs(self) -> list[str]:
+        """Per-compound prediction columns this model writes (``<name>_<output>``)."""
+        return list(self.card.get("outputs", ["p_active"]))
+
+    def predict(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Predictions for a fingerprint matrix, one array per name in :attr:`outputs`."""
+        classes = list(self.estimator.classes_)
+        return {"p_active": self.estimator.predict_proba(X)[:, classes.index(1)]}
+
+    @property
     def featurizer(self):
         spec = self.card["featurizer"]
         return make_featurizer(spec["name"], **spec["params"])
@@ -155,6 +165,10 @@ class ModelInfo:
     @property
     def ad_threshold(self) -> float:
         return float(self.card["applicability_domain"]["threshold"])
+
+    @property
+    def outputs(self) -> list[str]:
+        return list(self.card.get("outputs", ["p_active"]))
 
 
 def load_bundle(directory: str | Path, names: list[str] | None = None, *,

@@ -53,7 +53,7 @@ def prediction_columns(models: list[TargetModel]) -> list[str]:
     """Per-model output columns: probability of activity and applicability domain."""
     columns = []
     for model in models:
-        columns += [f"{model.name}_p_active", f"{model.name}_ad"]
+        columns += [f"{model.name}_{output}" for output in model.outputs] + [f"{model.name}_ad"]
     return columns
 
 
@@ -142,9 +142,10 @@ def score_records(records: list[RawRecord], options: ScoreOptions) -> list[dict]
     for m, model in enumerate(models):
         spec = model.card["featurizer"]
         X = fingerprints[(spec["name"], tuple(sorted(spec["params"].items())))]
-        p_active = model.estimator.predict_proba(X)[:, 1]
-        ad_m = ad[:, m] if shared else SimilarityIndex([model.train_fingerprints]).max_similarity(X)[:, 0]
-        for j, i in enumerate(scored):
-            rows[i][f"{model.name}_p_active"] = float(p_active[j])
-            rows[i][f"{model.name}_ad"] = float(ad_m[j])
+        predictions = model.predict(X)
+        predictions["ad"] = ad[:, m] if shared else SimilarityIndex([model.train_fingerprints]).max_similarity(X)[:, 0]
+        for output, values in predictions.items():
+            column = f"{model.name}_{output}"
+            for j, i in enumerate(scored):
+                rows[i][column] = float(values[j])
     return rows
