@@ -7,6 +7,7 @@ a process boundary per chunk. Every record yields exactly one row, in input orde
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import numpy as np
 from rdkit import Chem
 
 from .bundle import TargetModel, bundle_digest, load_bundle
-from .featurize import SimilarityIndex
+from .featurize import MorganFingerprint, SimilarityIndex
 from .library import RawRecord, sd_properties
 from .standardize import ERROR, OK, WARNING, mol_from_text, muted_rdkit_log, standardize_mol
 
@@ -94,6 +95,10 @@ def _parse(record: RawRecord, options: ScoreOptions) -> tuple[dict, Chem.Mol | N
     return row, result.mol
 
 
+def _spec_key(spec: dict) -> str:
+    return json.dumps(spec, sort_keys=True)
+
+
 def _retitle(molblock: str, title: str) -> str:
     _, sep, rest = molblock.partition("\n")
     return title + sep + rest
@@ -130,20 +135,18 @@ def score_records(records: list[RawRecord], options: ScoreOptions) -> list[dict]
     if not scored:
         return rows
     scored_mols = [mols[i] for i in scored]
-    # Models share one featurizer in practice; group them by its spec anyway.
-    fingerprints: dict[tuple, np.ndarray] = {}
-    for model in models:
-        spec = model.card["featurizer"]
-        key = (spec["name"], tuple(sorted(spec["params"].items())))
-        if key not in fingerprints:
-            fingerprints[key] = model.featurizer.transform(scored_mols)
-    shared = len(fingerprints) == 1
-    ad = index.max_similarity(next(iter(fingerprints.values()))) if shared else None
+    # The applicability domain always lives in one space (Morgan radius 2, 2048 bits: the
+    # training_set fingerprints of every bundle), whatever features a model uses.
+    ad_space = MorganFingerprint(radius=2, fp_size=2048)
+    features: dict[str, np.ndarray] = {_spec_key(ad_space.get_params() | {"name": "morgan"}):
+                                       ad_space.transform(scored_mols)}
+    ad = index.max_similarity(next(iter(features.values())))
     for m, model in enumerate(models):
-        spec = model.card["featurizer"]
-        X = fingerprints[(spec["name"], tuple(sorted(spec["params"].items())))]
-        predictions = model.predict(X)
-        predictions["ad"] = ad[:, m] if shared else SimilarityIndex([model.train_fingerprints]).max_similarity(X)[:, 0]
+        key = _spec_key(model.card["featurizer"]["params"] | {"name": model.card["featurizer"]["name"]})
+        if key not in features:
+            features[key] = model.featurizer.transform(scored_mols)
+        predictions = model.predict(features[key])
+        predictions["ad"] = ad[:, m]
         for output, values in predictions.items():
             column = f"{model.name}_{output}"
             for j, i in enumerate(scored):
