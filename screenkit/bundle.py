@@ -44,6 +44,15 @@ TRUSTED_TYPES = [
     "numpy.int64",
     "numpy.bool_",
     "builtins.slice",
+    # screenkit's own estimators (numpy arrays and floats only) and the wrapper that holds
+    # calibration and conformal scores; types used inside scikit-learn estimators
+    "screenkit.estimators.ConformalModel",
+    "screenkit.estimators.TanimotoSVC",
+    "screenkit.estimators.TanimotoSVR",
+    "screenkit.estimators.TanimotoKNN",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",
+    "sklearn.neighbors._kd_tree.KDTree",
 ]
 
 
@@ -79,7 +88,15 @@ class TargetModel:
         return list(self.card.get("outputs", ["p_active"]))
 
     def predict(self, X: np.ndarray) -> dict[str, np.ndarray]:
-        """Predictions for a fingerprint matrix, one array per name in :attr:`outputs`."""
+        """Predictions for a feature matrix, one array per name in :attr:`outputs`.
+
+        A :class:`~screenkit.estimators.ConformalModel` gives every output it declares
+        (calibrated ``p_active``, conformal p-values or intervals); a bare classifier
+        (bundles from before the wrapper) gives ``p_active`` from ``predict_proba``.
+        """
+        if hasattr(self.estimator, "predict_outputs"):
+            predictions = self.estimator.predict_outputs(X)
+            return {name: predictions[name] for name in self.outputs}
         classes = list(self.estimator.classes_)
         return {"p_active": self.estimator.predict_proba(X)[:, classes.index(1)]}
 
@@ -232,6 +249,9 @@ def load_bundle(directory: str | Path, names: list[str] | None = None, *,
         except UntrustedTypesFoundException as exc:
             raise ModelBundleError(f"{estimator_path} holds types screenkit does not trust ({exc}); "
                                    "refusing to load it") from None
+        inner = getattr(estimator, "estimator", None)
+        if hasattr(inner, "n_jobs"):
+            inner.n_jobs = 1
         if hasattr(estimator, "n_jobs"):
             estimator.n_jobs = 1  # parallelism is screenkit's job (chunks), not each forest's
         with np.load(directory / entry["files"]["training_set"], allow_pickle=False) as arrays:

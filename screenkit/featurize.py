@@ -1,9 +1,27 @@
-"""Molecules to fingerprint matrices, as scikit-learn transformers.
+"""Molecules to feature matrices, as scikit-learn transformers.
 
-Transformers take RDKit molecules or SMILES strings and return one row per input, in
-input order; they never drop or reorder rows. A row that cannot be featurized raises
-:class:`~screenkit.errors.UsageError` naming its index, because by the time a molecule
-reaches featurization it has already passed standardisation.
+Every featurizer takes RDKit molecules or SMILES strings and returns one row per input,
+in input order; it never drops or reorders rows. Molecules that cannot be featurized
+raise :class:`FeaturizationError` (a :class:`~screenkit.errors.UsageError`) naming
+*every* bad row index, because by the time a molecule reaches featurization it has
+already passed standardisation; the caller decides what to do with those rows.
+
+All featurizers are stateless (``fit`` learns nothing), cloneable and picklable (RDKit
+generators are built per call), and give identical output for any ``n_jobs``: workers
+receive RDKit binary molecules in ordered chunks, and results are stacked in order.
+
+=================  ===============================================  ========
+name               class                                            dtype
+=================  ===============================================  ========
+``morgan``         :class:`MorganFingerprint` (ECFP bits/counts)    uint8
+``fcfp``           :class:`FeatureMorganFingerprint` (FCFP)         uint8
+``atom_pair``      :class:`AtomPairFingerprint`                     uint8
+``torsion``        :class:`TopologicalTorsionFingerprint`           uint8
+``rdkit``          :class:`RDKitPathFingerprint`                    uint8
+``maccs``          :class:`MACCSKeys`                               uint8
+``descriptors``    :class:`RDKitDescriptors` (RDKit 2D descriptors) float64
+``concat``         :class:`ConcatFeaturizer` (any of the above)     either
+=================  ===============================================  ========
 """
 
 from __future__ import annotations
@@ -15,10 +33,105 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .errors import UsageError
 
-__all__ = ["MorganFingerprint", "make_featurizer", "tanimoto_max", "SimilarityIndex"]
+__all__ = ["MorganFingerprint", "FeatureMorganFingerprint", "AtomPairFingerprint", "TopologicalTorsionFingerprint",
+           "RDKitPathFingerprint", "MACCSKeys", "RDKitDescriptors", "ConcatFeaturizer", "FeaturizationError",
+           "make_featurizer", "featurizer_spec", "FEATURIZERS", "tanimoto_max", "SimilarityIndex"]
+
+_CHUNK = 256  # molecules per parallel task
 
 
-class MorganFingerprint(TransformerMixin, BaseEstimator):
+class FeaturizationError(UsageError):
+    """Some molecules could not be featurized; ``rows`` lists their indices (0-based)."""
+
+    def __init__(self, rows: list[int], examples: list[str]):
+        self.rows = list(rows)
+        shown = ", ".join(f"row {i} ({e})" for i, e in zip(rows[:5], examples[:5]))
+        more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+        super().__init__(f"{len(rows)} molecule(s) cannot be featurized: {shown}{more}; standardise them first "
+                         "(screenkit.standardize_smiles) and drop or fix the rows it reports")
+
+
+def _as_mols(X) -> list:
+    """Molecules from molecules or SMILES; raises naming every bad row."""
+    mols, bad, examples = [], [], []
+    for i, item in enumerate(X):
+        mol = Chem.MolFromSmiles(item) if isinstance(item, str) else item
+        if mol is None or not isinstance(mol, Chem.Mol):
+            bad.append(i)
+            examples.append(f"{item!r} is not a valid molecule")
+        mols.append(mol)
+    if bad:
+        raise FeaturizationError(bad, examples)
+    return mols
+
+
+class _MolFeaturizer(TransformerMixin, BaseEstimator):
+    """Shared machinery: parsing, failure reporting, ordered parallel chunks."""
+
+    dtype = np.uint8
+    nonnegative = True  # usable with a Tanimoto/MinMax kernel
+
+    def fit(self, X=None, y=None):
+        """Nothing to learn; present for the scikit-learn contract."""
+        self.n_features_in_ = 1
+        return self
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    @property
+    def n_features(self) -> int:
+        raise NotImplementedError
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array([f"{self._prefix()}_{i}" for i in range(self.n_features)], dtype=object)
+
+    def _prefix(self) -> str:
+        return type(self).__name__.lower()
+
+    def _transform_mols(self, mols: list) -> np.ndarray:
+        raise NotImplementedError
+
+    def transform(self, X) -> np.ndarray:
+        """Featurize each molecule (or SMILES) of ``X``; one row per input, in order."""
+        mols = _as_mols(X)
+        n_jobs = getattr(self, "n_jobs", 1) or 1
+        if n_jobs == 1 or len(mols) <= _CHUNK:
+            return self._transform_mols(mols)
+        from joblib import Parallel, delayed
+
+        chunks = [[m.ToBinary() for m in mols[s:s + _CHUNK]] for s in range(0, len(mols), _CHUNK)]
+        parts = Parallel(n_jobs=n_jobs)(delayed(_transform_binary)(self, chunk) for chunk in chunks)
+        return np.vstack(parts)
+
+
+def _transform_binary(featurizer: _MolFeaturizer, chunk: list[bytes]) -> np.ndarray:
+    return featurizer._transform_mols([Chem.Mol(b) for b in chunk])
+
+
+class _GeneratorFingerprint(_MolFeaturizer):
+    """A fingerprint from an RDKit ``rdFingerprintGenerator``; bits or counts (capped at 255)."""
+
+    def _generator(self):
+        raise NotImplementedError
+
+    @property
+    def n_features(self) -> int:
+        return self.fp_size
+
+    def _transform_mols(self, mols):
+        generator = self._generator()  # generators are not picklable: one per call
+        out = np.zeros((len(mols), self.fp_size), dtype=np.uint8)
+        counts = getattr(self, "counts", False)
+        for i, mol in enumerate(mols):
+            if counts:
+                out[i] = np.minimum(generator.GetCountFingerprintAsNumPy(mol), 255)
+            else:
+                out[i] = generator.GetFingerprintAsNumPy(mol)
+        return out
+
+
+class MorganFingerprint(_GeneratorFingerprint):
     """Morgan (ECFP-like) fingerprint bits or counts.
 
     Parameters
@@ -28,7 +141,9 @@ class MorganFingerprint(TransformerMixin, BaseEstimator):
     fp_size : int, default 2048
         Number of bits (folded length).
     counts : bool, default False
-        Count occurrences instead of setting bits.
+        Count occurrences (capped at 255) instead of setting bits.
+    n_jobs : int, default 1
+        Processes for large inputs; the output does not depend on it.
 
     Examples
     --------
@@ -37,41 +152,261 @@ class MorganFingerprint(TransformerMixin, BaseEstimator):
     (2, 1024)
     """
 
-    def __init__(self, radius: int = 2, fp_size: int = 2048, counts: bool = False):
+    def __init__(self, radius: int = 2, fp_size: int = 2048, counts: bool = False, n_jobs: int = 1):
         self.radius = radius
         self.fp_size = fp_size
         self.counts = counts
+        self.n_jobs = n_jobs
 
-    def fit(self, X=None, y=None):
-        """Nothing to learn; present for the scikit-learn contract."""
-        self.n_features_in_ = 1
-        return self
+    def _prefix(self):
+        return f"{'morgan_count' if self.counts else 'morgan'}{self.radius}"
 
-    def get_feature_names_out(self, input_features=None):
-        prefix = "morgan_count" if self.counts else "morgan"
-        return np.array([f"{prefix}{self.radius}_{i}" for i in range(self.fp_size)], dtype=object)
+    def _generator(self):
+        return rdFingerprintGenerator.GetMorganGenerator(radius=self.radius, fpSize=self.fp_size)
 
-    def transform(self, X) -> np.ndarray:
-        """Fingerprint each molecule (or SMILES) of ``X``; returns a ``uint8`` matrix."""
-        # Generators are not picklable; building one per call keeps the transformer cloneable.
-        generator = rdFingerprintGenerator.GetMorganGenerator(radius=self.radius, fpSize=self.fp_size)
-        out = np.zeros((len(X), self.fp_size), dtype=np.uint8)
-        for i, item in enumerate(X):
-            mol = Chem.MolFromSmiles(item) if isinstance(item, str) else item
-            if mol is None:
-                raise UsageError(f"row {i} cannot be featurized: {item!r} is not a valid molecule")
-            if self.counts:
-                out[i] = np.minimum(generator.GetCountFingerprintAsNumPy(mol), 255)
-            else:
-                out[i] = generator.GetFingerprintAsNumPy(mol)
+
+class FeatureMorganFingerprint(MorganFingerprint):
+    """FCFP: Morgan fingerprint on pharmacophoric atom features (donor, acceptor, aromatic, ...).
+
+    Same parameters as :class:`MorganFingerprint`.
+
+    Examples
+    --------
+    >>> FeatureMorganFingerprint(fp_size=512).transform(["CCO"]).shape
+    (1, 512)
+    """
+
+    def _prefix(self):
+        return f"{'fcfp_count' if self.counts else 'fcfp'}{self.radius}"
+
+    def _generator(self):
+        return rdFingerprintGenerator.GetMorganGenerator(
+            radius=self.radius, fpSize=self.fp_size,
+            atomInvariantsGenerator=rdFingerprintGenerator.GetMorganFeatureAtomInvGen())
+
+
+class AtomPairFingerprint(_GeneratorFingerprint):
+    """Atom-pair fingerprint (atom types and topological distance), bits or counts.
+
+    Examples
+    --------
+    >>> bool(AtomPairFingerprint(fp_size=256).transform(["CCO"]).sum() > 0)
+    True
+    """
+
+    def __init__(self, fp_size: int = 2048, counts: bool = False, n_jobs: int = 1):
+        self.fp_size = fp_size
+        self.counts = counts
+        self.n_jobs = n_jobs
+
+    def _prefix(self):
+        return "atom_pair_count" if self.counts else "atom_pair"
+
+    def _generator(self):
+        return rdFingerprintGenerator.GetAtomPairGenerator(fpSize=self.fp_size)
+
+
+class TopologicalTorsionFingerprint(_GeneratorFingerprint):
+    """Topological-torsion fingerprint (paths of four atoms), bits or counts.
+
+    Examples
+    --------
+    >>> bool(TopologicalTorsionFingerprint(fp_size=256).transform(["CCCCO"]).sum() > 0)
+    True
+    """
+
+    def __init__(self, fp_size: int = 2048, counts: bool = False, n_jobs: int = 1):
+        self.fp_size = fp_size
+        self.counts = counts
+        self.n_jobs = n_jobs
+
+    def _prefix(self):
+        return "torsion_count" if self.counts else "torsion"
+
+    def _generator(self):
+        return rdFingerprintGenerator.GetTopologicalTorsionGenerator(fpSize=self.fp_size)
+
+
+class RDKitPathFingerprint(_GeneratorFingerprint):
+    """RDKit (Daylight-like) path fingerprint: linear and branched subgraphs up to ``max_path`` bonds.
+
+    Examples
+    --------
+    >>> RDKitPathFingerprint(max_path=5, fp_size=512).transform(["CCO"]).shape
+    (1, 512)
+    """
+
+    def __init__(self, max_path: int = 7, fp_size: int = 2048, n_jobs: int = 1):
+        self.max_path = max_path
+        self.fp_size = fp_size
+        self.n_jobs = n_jobs
+
+    def _prefix(self):
+        return f"rdkit{self.max_path}"
+
+    def _generator(self):
+        return rdFingerprintGenerator.GetRDKitFPGenerator(maxPath=self.max_path, fpSize=self.fp_size)
+
+
+class MACCSKeys(_MolFeaturizer):
+    """The 166 public MACCS keys (167 columns; column 0 is always 0, as in RDKit).
+
+    Examples
+    --------
+    >>> MACCSKeys().transform(["CCO"]).shape
+    (1, 167)
+    """
+
+    def __init__(self, n_jobs: int = 1):
+        self.n_jobs = n_jobs
+
+    @property
+    def n_features(self) -> int:
+        return 167
+
+    def _prefix(self):
+        return "maccs"
+
+    def _transform_mols(self, mols):
+        from rdkit.Chem import rdMolDescriptors
+
+        out = np.zeros((len(mols), 167), dtype=np.uint8)
+        for i, mol in enumerate(mols):
+            DataStructs.ConvertToNumpyArray(rdMolDescriptors.GetMACCSKeysFingerprint(mol), out[i])
         return out
 
 
-_FEATURIZERS = {"morgan": MorganFingerprint}
+def _descriptor_names() -> list[str]:
+    from rdkit.Chem import Descriptors
+
+    return [name for name, _ in Descriptors._descList]
 
 
-def make_featurizer(name: str, **params) -> MorganFingerprint:
-    """Build a featurizer by name (``"morgan"``) with keyword parameters.
+class RDKitDescriptors(_MolFeaturizer):
+    """RDKit 2D physicochemical descriptors (all of ``rdkit.Chem.Descriptors`` by default).
+
+    A descriptor that fails or is infinite for a molecule is ``NaN`` in its row (the row
+    is kept); screenkit's estimators impute and scale these columns.
+
+    Parameters
+    ----------
+    names : list of str, optional
+        Descriptor names (``Descriptors._descList``); default all.
+
+    Examples
+    --------
+    >>> RDKitDescriptors(names=["MolWt", "TPSA"]).transform(["CCO"]).round(1).tolist()
+    [[46.1, 20.2]]
+    """
+
+    dtype = np.float64
+    nonnegative = False
+
+    def __init__(self, names: list[str] | None = None, n_jobs: int = 1):
+        self.names = names
+        self.n_jobs = n_jobs
+
+    def _names(self) -> list[str]:
+        available = _descriptor_names()
+        if self.names is None:
+            return available
+        unknown = sorted(set(self.names) - set(available))
+        if unknown:
+            raise UsageError(f"unknown RDKit descriptor(s) {', '.join(unknown)}; see rdkit.Chem.Descriptors._descList")
+        return list(self.names)
+
+    @property
+    def n_features(self) -> int:
+        return len(self._names())
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(self._names(), dtype=object)
+
+    def _transform_mols(self, mols):
+        from rdkit.Chem import Descriptors
+
+        functions = dict(Descriptors._descList)
+        names = self._names()
+        out = np.full((len(mols), len(names)), np.nan)
+        for i, mol in enumerate(mols):
+            for j, name in enumerate(names):
+                try:
+                    out[i, j] = functions[name](mol)
+                except Exception:  # a descriptor undefined for this molecule stays NaN
+                    pass
+        out[~np.isfinite(out)] = np.nan
+        return np.clip(out, -1e12, 1e12)
+
+
+class ConcatFeaturizer(_MolFeaturizer):
+    """Side-by-side concatenation of several featurizers.
+
+    Parameters
+    ----------
+    parts : list of dict
+        ``{"name": ..., "params": {...}}`` per featurizer (JSON-able, as in a model card).
+
+    Examples
+    --------
+    >>> fp = ConcatFeaturizer(parts=[{"name": "morgan", "params": {"fp_size": 64}}, {"name": "maccs"}])
+    >>> fp.transform(["CCO"]).shape
+    (1, 231)
+    """
+
+    def __init__(self, parts: list[dict] | tuple = (), n_jobs: int = 1):
+        self.parts = parts
+        self.n_jobs = n_jobs
+
+    def _featurizers(self) -> list[_MolFeaturizer]:
+        if not self.parts:
+            raise UsageError("featurizer 'concat' needs parts=[{'name': ..., 'params': {...}}, ...]")
+        out = []
+        for part in self.parts:
+            if not isinstance(part, dict) or "name" not in part or part["name"] == "concat":
+                raise UsageError(f"bad concat part {part!r}; give {{'name': <featurizer>, 'params': {{...}}}}")
+            out.append(make_featurizer(part["name"], **dict(part.get("params", {}))))
+        return out
+
+    @property
+    def dtype(self):
+        return np.uint8 if all(f.dtype == np.uint8 for f in self._featurizers()) else np.float64
+
+    @property
+    def nonnegative(self):
+        return all(f.nonnegative for f in self._featurizers())
+
+    @property
+    def n_features(self) -> int:
+        return sum(f.n_features for f in self._featurizers())
+
+    def get_feature_names_out(self, input_features=None):
+        return np.concatenate([f.get_feature_names_out() for f in self._featurizers()])
+
+    def _transform_mols(self, mols):
+        featurizers = self._featurizers()
+        dtype = np.uint8 if all(f.dtype == np.uint8 for f in featurizers) else np.float64
+        return np.hstack([f._transform_mols(mols).astype(dtype, copy=False) for f in featurizers])
+
+
+FEATURIZERS = {
+    "morgan": MorganFingerprint,
+    "fcfp": FeatureMorganFingerprint,
+    "atom_pair": AtomPairFingerprint,
+    "torsion": TopologicalTorsionFingerprint,
+    "rdkit": RDKitPathFingerprint,
+    "maccs": MACCSKeys,
+    "descriptors": RDKitDescriptors,
+    "concat": ConcatFeaturizer,
+}
+
+
+def make_featurizer(name: str, **params) -> _MolFeaturizer:
+    """Build a featurizer by name (see :data:`FEATURIZERS`) with keyword parameters.
+
+    Examples
+    --------
+    >>> make_featurizer("morgan", radius=3, counts=True).get_params()["radius"]
+    3
 
     Raises
     ------
@@ -79,13 +414,28 @@ def make_featurizer(name: str, **params) -> MorganFingerprint:
         For an unknown name or parameter.
     """
     try:
-        cls = _FEATURIZERS[name]
+        cls = FEATURIZERS[name]
     except KeyError:
-        raise UsageError(f"unknown featurizer {name!r}; available: {', '.join(_FEATURIZERS)}") from None
+        raise UsageError(f"unknown featurizer {name!r}; available: {', '.join(FEATURIZERS)}") from None
     try:
-        return cls(**params)
+        featurizer = cls(**params)
     except TypeError as exc:
         raise UsageError(f"bad parameters for featurizer {name!r}: {exc}") from None
+    if name == "concat":
+        featurizer._featurizers()  # validate the parts now, not at the first transform
+    return featurizer
+
+
+def featurizer_spec(featurizer: _MolFeaturizer) -> dict:
+    """``{"name": ..., "params": ...}`` (JSON-able; ``n_jobs`` set to 1) for a model card."""
+    for name, cls in FEATURIZERS.items():
+        if type(featurizer) is cls:
+            params = featurizer.get_params()
+            params["n_jobs"] = 1
+            if isinstance(params.get("parts"), tuple):
+                params["parts"] = list(params["parts"])
+            return {"name": name, "params": params}
+    raise UsageError(f"{type(featurizer).__name__} is not a screenkit featurizer")
 
 
 def tanimoto_max(query: np.ndarray, reference: np.ndarray, block: int = 4096) -> np.ndarray:

@@ -23,7 +23,7 @@ def test_matches_rdkit_generator_and_accepts_mols_or_smiles():
 
 def test_counts_differ_from_bits_and_clone_keeps_params():
     fp = MorganFingerprint(radius=1, fp_size=256, counts=True)
-    assert clone(fp).get_params() == {"radius": 1, "fp_size": 256, "counts": True}
+    assert clone(fp).get_params() == {"radius": 1, "fp_size": 256, "counts": True, "n_jobs": 1}
     assert fp.transform(["CCCCCC"]).max() > 1
 
 

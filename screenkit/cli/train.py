@@ -1,22 +1,43 @@
-"""``screenkit train``: fit per-target models from a curated dataset."""
+"""``screenkit train``: fit per-target models from a curated dataset, or one model from your own data."""
 
 from __future__ import annotations
 
+import json
+
 from ..config import bundled_path, load_panel
-from ..train import TrainConfig, train_models
+from ..errors import UsageError
+from ..estimators import ESTIMATORS
+from ..featurize import FEATURIZERS
+from ..measurements import UNITS
+from ..split import SPLITS
+from ..train import TASKS, TrainConfig, train_models, train_on_data
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
-        "train", help="train one model per target and activity type from a curated dataset",
-        description="Train a random-forest classifier (Morgan fingerprints; active at the panel's threshold) "
-                    "per (target, activity type), validated on Bemis-Murcko scaffold folds, with putative "
-                    "inactives drawn by sphere exclusion from a ZINC lead-like pool. Writes skops models, "
-                    "training-set fingerprints, model cards and a sha256 manifest to OUT.",
+        "train", help="train one model per target and activity type, or one model on your own measurements",
+        description="Train a model per (target, activity type) of a curated dataset (default: random forest on "
+                    "Morgan fingerprints, active at the panel's threshold, with putative inactives drawn by sphere "
+                    "exclusion from a ZINC lead-like pool), or with --data one model on your own measurements. "
+                    "Every model is validated on grouped folds (Bemis-Murcko scaffold by default) with metrics and "
+                    "their spread, a y-randomisation control, calibration and conformal coverage on held-out folds, "
+                    "and an applicability-domain threshold. Writes skops models, training-set fingerprints, model "
+                    "cards and a sha256 manifest to OUT.",
     )
     p.add_argument("dataset", nargs="?", metavar="DATASET",
                    help="curated dataset CSV/Parquet (default: the bundled data/chembl_bundled.csv)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="model folder to write")
+    own = p.add_argument_group("your own data (instead of DATASET)")
+    own.add_argument("--data", metavar="FILE", help="measurements: CSV/TSV, SDF or Parquet")
+    own.add_argument("--smiles-col", metavar="COL", help="SMILES column (not needed for SDF)")
+    own.add_argument("--value-col", metavar="COL", help="measured value column")
+    own.add_argument("--units", choices=UNITS, default="pactivity",
+                     help="units of the value: pactivity (-log10 M), nM, uM, M, or label (0/1) (default: %(default)s)")
+    own.add_argument("--relation-col", metavar="COL", help="column with =, <, > (censored values)")
+    own.add_argument("--year-col", metavar="COL", help="year column (for --split temporal)")
+    own.add_argument("--threshold", type=float, metavar="T",
+                     help="active if pActivity >= T (default 6.0, i.e. 1 uM; 0.5 for --units label)")
+    own.add_argument("--name", metavar="NAME", help="model name, used in score columns (default: file stem)")
     p.add_argument("--panel", metavar="FILE", help="panel TOML file (default: the bundled data/panel.toml)")
     p.add_argument("--targets", metavar="IDS", help="comma-separated ChEMBL IDs or genes (default: all in the dataset)")
     p.add_argument("--holdout", metavar="CSV",
@@ -24,36 +45,86 @@ def add_parser(sub) -> None:
                         "data/examples/positive_controls.csv")
     p.add_argument("--pool", metavar="CSV", help="putative-inactive pool with a 'smiles' column "
                                                   "(default: the bundled ZINC lead-like pool)")
-    defaults = TrainConfig()
-    p.add_argument("--putative-inactive-ratio", type=float, default=defaults.putative_inactive_ratio, metavar="R",
-                   help="putative inactives per measured compound; 0 disables them (default: %(default)s)")
-    p.add_argument("--radius", type=int, default=defaults.fp_radius, help="Morgan radius (default: %(default)s)")
-    p.add_argument("--fp-size", type=int, default=defaults.fp_size, help="fingerprint bits (default: %(default)s)")
-    p.add_argument("--n-estimators", type=int, default=defaults.n_estimators,
-                   help="trees per forest (default: %(default)s)")
-    p.add_argument("--min-compounds", type=int, default=defaults.min_compounds,
+    d = TrainConfig()
+    m = p.add_argument_group("model")
+    m.add_argument("--task", choices=TASKS, default=d.task, help="default: %(default)s")
+    m.add_argument("--featurizer", choices=list(FEATURIZERS), default=d.featurizer, help="default: %(default)s")
+    m.add_argument("--featurizer-params", metavar="JSON", default="{}",
+                   help='featurizer parameters, e.g. \'{"counts": true}\'')
+    m.add_argument("--estimator", choices=ESTIMATORS, default=d.estimator, help="default: %(default)s")
+    m.add_argument("--estimator-params", metavar="JSON", default="{}", help='estimator parameters, e.g. \'{"C": 5}\'')
+    m.add_argument("--auto", action="store_true",
+                   help="search featurizer x estimator x key hyperparameters with grouped CV inside the training "
+                        "data, within --time-budget, and keep the best (ignores --featurizer/--estimator)")
+    m.add_argument("--time-budget", type=float, default=d.time_budget, metavar="S",
+                   help="seconds for the whole --auto search, split evenly over targets (default: %(default)s)")
+    m.add_argument("--putative-inactive-ratio", type=float, default=None, metavar="R",
+                   help=f"putative inactives per measured compound; 0 disables them (default: "
+                        f"{d.putative_inactive_ratio} for DATASET, 0 for --data; classification only)")
+    m.add_argument("--radius", type=int, default=d.fp_radius, help="Morgan radius (default: %(default)s)")
+    m.add_argument("--fp-size", type=int, default=d.fp_size, help="fingerprint bits (default: %(default)s)")
+    m.add_argument("--n-estimators", type=int, default=d.n_estimators, help="trees per forest (default: %(default)s)")
+    m.add_argument("--censored", choices=("exclude", "bound"), default=d.censored,
+                   help="regression: drop censored values, or train on their bound (default: %(default)s)")
+    v = p.add_argument_group("validation")
+    v.add_argument("--split", choices=SPLITS, default=d.split,
+                   help="cross-validation groups; random is for comparison only (default: %(default)s)")
+    v.add_argument("--n-folds", type=int, default=d.n_folds, help="default: %(default)s")
+    v.add_argument("--min-compounds", type=int, default=d.min_compounds,
                    help="skip targets with fewer measured compounds (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default: %(default)s)")
-    p.add_argument("--n-jobs", type=int, default=1, help="cores for fitting forests (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
+    p.add_argument("--n-jobs", type=int, default=1, help="cores for fitting and featurizing (default: %(default)s)")
     p.set_defaults(run=run)
 
 
+def _json_option(text: str, option: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{option} {text!r} is not JSON ({exc}); write e.g. '{{\"C\": 5}}'") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"{option} {text!r} must be a JSON object, e.g. '{{\"C\": 5}}'")
+    return value
+
+
+def _report(model) -> None:
+    m, d = model.card["validation"]["metrics"], model.card["data"]
+    key = "roc_auc" if model.card["task"] == "classification" else "r2"
+    extra = (f", measured-only ROC-AUC {m['roc_auc_measured_only']['mean']:.3f}"
+             if m.get("roc_auc_measured_only", {}).get("mean") is not None else "")
+    sd = m[key]["sd"] if m[key]["sd"] is not None else float("nan")
+    print(f"{model.name}: {d['n_measured']} measured + {d['n_putative_inactives']} putative inactives; "
+          f"{model.card['featurizer']['name']} + {model.card['estimator']['name']}; CV {key} "
+          f"{m[key]['mean']:.3f} ± {sd:.3f}{extra}; {model.card['training_seconds']:.0f} s", flush=True)
+
+
 def run(args) -> int:
-    config = TrainConfig(fp_radius=args.radius, fp_size=args.fp_size, n_estimators=args.n_estimators,
-                         putative_inactive_ratio=args.putative_inactive_ratio, min_compounds=args.min_compounds,
-                         seed=args.seed, n_jobs=args.n_jobs)
-
-    def report(model):
-        m = model.card["validation"]["metrics"]
-        print(f"{model.name}: {model.card['data']['n_measured']} measured + "
-              f"{model.card['data']['n_putative_inactives']} putative inactives; scaffold-CV ROC-AUC "
-              f"{m['roc_auc']['mean']:.3f} ± {m['roc_auc']['sd']:.3f}, measured-only "
-              f"{m['roc_auc_measured_only']['mean']:.3f}; {model.card['training_seconds']:.0f} s", flush=True)
-
-    models = train_models(
-        args.dataset or bundled_path("data/chembl_bundled.csv"), args.output, load_panel(args.panel),
-        targets=args.targets.split(",") if args.targets else None, holdout=args.holdout, pool=args.pool,
-        config=config, progress=report,
+    if args.data and args.dataset:
+        raise UsageError("give either DATASET (a curated ChEMBL-style table) or --data FILE (your measurements), "
+                         "not both")
+    if args.data and not args.value_col:
+        raise UsageError("--data needs --value-col (and --smiles-col unless it is an SDF)")
+    ratio = args.putative_inactive_ratio
+    if ratio is None:
+        ratio = 0.0 if args.data else TrainConfig().putative_inactive_ratio
+    config = TrainConfig(
+        task=args.task, featurizer=args.featurizer,
+        featurizer_params=_json_option(args.featurizer_params, "--featurizer-params"),
+        estimator=args.estimator, estimator_params=_json_option(args.estimator_params, "--estimator-params"),
+        fp_radius=args.radius, fp_size=args.fp_size, n_estimators=args.n_estimators,
+        putative_inactive_ratio=ratio, split=args.split, n_folds=args.n_folds, min_compounds=args.min_compounds,
+        censored=args.censored, auto=args.auto, time_budget=args.time_budget, seed=args.seed, n_jobs=args.n_jobs,
     )
-    print(f"wrote {len(models)} models to {args.output}")
+    if args.data:
+        models = train_on_data(args.data, args.output, smiles_col=args.smiles_col, value_col=args.value_col,
+                               name=args.name, threshold=args.threshold, units=args.units,
+                               relation_col=args.relation_col, year_col=args.year_col, pool=args.pool,
+                               config=config, progress=_report)
+    else:
+        models = train_models(
+            args.dataset or bundled_path("data/chembl_bundled.csv"), args.output, load_panel(args.panel),
+            targets=args.targets.split(",") if args.targets else None, holdout=args.holdout, pool=args.pool,
+            config=config, progress=_report,
+        )
+    print(f"wrote {len(models)} model(s) to {args.output}")
     return 0

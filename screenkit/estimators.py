@@ -1,0 +1,384 @@
+"""Estimators for activity models, and the fitted-model wrapper a bundle stores.
+
+:func:`make_estimator` builds any of :data:`ESTIMATORS` for classification (active at
+a threshold) or regression (pActivity). Two estimators are screenkit's own, because
+scikit-learn has no Tanimoto similarity: :class:`TanimotoSVC`/:class:`TanimotoSVR`
+(support vector machines with the MinMax kernel, which is Tanimoto on bits) and
+:class:`TanimotoKNN` (similarity-weighted nearest neighbours). They keep only numpy
+arrays, so skops can save them with an explicit trusted-types list.
+
+:class:`ConformalModel` wraps the final fitted estimator with what the validation
+learned from out-of-fold predictions: a Platt calibrator (classification) and the
+conformal calibration scores, so ``predict_outputs`` returns calibrated probabilities,
+conformal p-values or intervals, all from one skops file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+
+from .errors import UsageError
+
+__all__ = ["ESTIMATORS", "make_estimator", "minmax_kernel", "TanimotoSVC", "TanimotoSVR", "TanimotoKNN",
+           "ConformalModel", "positive_score"]
+
+ESTIMATORS = ("rf", "extra_trees", "hist_gb", "linear", "knn", "svm_tanimoto")
+
+
+def minmax_kernel(X: np.ndarray, Y: np.ndarray, block: int = 2048) -> np.ndarray:
+    """MinMax similarity ``sum(min(x, y)) / sum(max(x, y))``; Tanimoto for 0/1 rows.
+
+    Bits use one matrix product; counts use ``min = (x + y - |x - y|) / 2``.
+
+    Examples
+    --------
+    >>> minmax_kernel(np.array([[1, 1, 0]]), np.array([[1, 0, 0], [0, 0, 1]])).tolist()
+    [[0.5, 0.0]]
+    """
+    X = np.asarray(X)
+    Y = np.asarray(Y)
+    sx = X.sum(axis=1, dtype=np.float64)
+    sy = Y.sum(axis=1, dtype=np.float64)
+    binary = X.max(initial=0) <= 1 and Y.max(initial=0) <= 1
+    out = np.empty((len(X), len(Y)))
+    if binary:
+        Yf = Y.astype(np.float32)
+        for s in range(0, len(X), block):
+            common = X[s:s + block].astype(np.float32) @ Yf.T
+            union = sx[s:s + block, None] + sy[None, :] - common
+            out[s:s + block] = np.divide(common, union, out=np.zeros_like(union, dtype=np.float64),
+                                         where=union > 0)
+        return out
+    from scipy.spatial.distance import cdist
+
+    Xf, Yf = X.astype(np.float64), Y.astype(np.float64)
+    for s in range(0, len(X), block):
+        l1 = cdist(Xf[s:s + block], Yf, "cityblock")
+        total = sx[s:s + block, None] + sy[None, :]
+        out[s:s + block] = np.divide(total - l1, total + l1, out=np.zeros_like(l1), where=(total + l1) > 0)
+    return out
+
+
+class TanimotoSVC(ClassifierMixin, BaseEstimator):
+    """Support vector classifier with the Tanimoto (MinMax) kernel on fingerprints.
+
+    Keeps only the support vectors and dual coefficients. ``predict_proba`` is a
+    logistic squashing of the decision value (monotone, for ranking); screenkit's
+    :class:`ConformalModel` calibrates it on out-of-fold predictions.
+
+    Examples
+    --------
+    >>> X = np.array([[1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]])
+    >>> TanimotoSVC(C=1.0).fit(X, [1, 1, 0, 0]).predict(X).tolist()
+    [1, 1, 0, 0]
+    """
+
+    def __init__(self, C: float = 1.0, class_weight: str | None = "balanced"):
+        self.C = C
+        self.class_weight = class_weight
+
+    def fit(self, X, y):
+        from sklearn.svm import SVC
+
+        X, y = np.asarray(X), np.asarray(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:  # a fold with one class: constant prediction
+            self.support_vectors_ = X[:0]
+            self.dual_coef_ = np.zeros(0)
+            self.intercept_ = 1.0 if self.classes_[0] == 1 else -1.0
+            self.classes_ = np.array([0, 1])
+            return self
+        svc = SVC(kernel="precomputed", C=self.C, class_weight=self.class_weight).fit(minmax_kernel(X, X), y)
+        self.support_vectors_ = X[svc.support_]
+        self.dual_coef_ = svc.dual_coef_.ravel().astype(np.float64)
+        self.intercept_ = float(svc.intercept_[0])
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        if len(self.support_vectors_) == 0:
+            return np.full(len(X), self.intercept_)
+        return minmax_kernel(np.asarray(X), self.support_vectors_) @ self.dual_coef_ + self.intercept_
+
+    def predict_proba(self, X) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-2.0 * self.decision_function(X)))
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+
+
+class TanimotoSVR(RegressorMixin, BaseEstimator):
+    """Epsilon-support vector regression with the Tanimoto (MinMax) kernel.
+
+    Examples
+    --------
+    >>> X = np.array([[1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]])
+    >>> TanimotoSVR(C=10.0).fit(X, [8.0, 7.5, 5.0, 5.5]).predict(X[:1]).round(0).tolist()
+    [8.0]
+    """
+
+    def __init__(self, C: float = 1.0, epsilon: float = 0.1):
+        self.C = C
+        self.epsilon = epsilon
+
+    def fit(self, X, y):
+        from sklearn.svm import SVR
+
+        X, y = np.asarray(X), np.asarray(y, dtype=float)
+        svr = SVR(kernel="precomputed", C=self.C, epsilon=self.epsilon).fit(minmax_kernel(X, X), y)
+        self.support_vectors_ = X[svr.support_]
+        self.dual_coef_ = svr.dual_coef_.ravel().astype(np.float64)
+        self.intercept_ = float(svr.intercept_[0])
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        if len(self.support_vectors_) == 0:
+            return np.full(len(X), self.intercept_)
+        return minmax_kernel(np.asarray(X), self.support_vectors_) @ self.dual_coef_ + self.intercept_
+
+
+class TanimotoKNN(BaseEstimator):
+    """k nearest neighbours by Tanimoto (MinMax) similarity, similarity-weighted.
+
+    Classification: ``predict_proba`` is the weighted fraction of active neighbours.
+    Regression: ``predict`` is the weighted mean of the neighbours' values.
+
+    Examples
+    --------
+    >>> X = np.array([[1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]])
+    >>> TanimotoKNN(n_neighbors=2).fit(X, [1, 1, 0, 0]).predict_proba(X[:1])[:, 1].tolist()
+    [1.0]
+    """
+
+    def __init__(self, n_neighbors: int = 5, task: str = "classification"):
+        self.n_neighbors = n_neighbors
+        self.task = task
+
+    def fit(self, X, y):
+        self.X_ = np.asarray(X)
+        self.y_ = np.asarray(y, dtype=float)
+        if self.task == "classification":
+            self.classes_ = np.array([0, 1])
+        return self
+
+    def _weighted_mean(self, X) -> np.ndarray:
+        sim = minmax_kernel(np.asarray(X), self.X_)
+        k = min(self.n_neighbors, sim.shape[1])
+        idx = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+        weights = np.take_along_axis(sim, idx, axis=1) + 1e-6
+        return (weights * self.y_[idx]).sum(axis=1) / weights.sum(axis=1)
+
+    def predict_proba(self, X) -> np.ndarray:
+        p = self._weighted_mean(X)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X) -> np.ndarray:
+        value = self._weighted_mean(X)
+        return (value >= 0.5).astype(int) if self.task == "classification" else value
+
+
+def _scaled(estimator):
+    """Impute and scale first: for linear, kNN and SVM models on real-valued descriptors."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), estimator)
+
+
+def make_estimator(name: str, task: str = "classification", *, nonnegative: bool = True, seed: int = 0,
+                   n_jobs: int = 1, **params):
+    """A fresh, unfitted estimator.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`ESTIMATORS`: ``rf`` (random forest), ``extra_trees``, ``hist_gb``
+        (histogram gradient boosting), ``linear`` (logistic / ridge regression), ``knn``,
+        ``svm_tanimoto``.
+    task : {"classification", "regression"}
+    nonnegative : bool, default True
+        Whether the features are fingerprints (Tanimoto-ready). Real-valued descriptors
+        get Euclidean kNN, and linear models get imputation and scaling; the Tanimoto
+        SVM refuses them.
+    seed, n_jobs : int
+    **params
+        Hyperparameters passed to the estimator (e.g. ``n_estimators``, ``C``).
+
+    Examples
+    --------
+    >>> make_estimator("rf", n_estimators=10).n_estimators
+    10
+    """
+    if task not in ("classification", "regression"):
+        raise UsageError(f"unknown task {task!r}; use 'classification' or 'regression'")
+    if name not in ESTIMATORS:
+        raise UsageError(f"unknown estimator {name!r}; available: {', '.join(ESTIMATORS)}")
+    classify = task == "classification"
+    try:
+        if name in ("rf", "extra_trees"):
+            from sklearn.ensemble import (ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier,
+                                          RandomForestRegressor)
+
+            cls = {("rf", True): RandomForestClassifier, ("rf", False): RandomForestRegressor,
+                   ("extra_trees", True): ExtraTreesClassifier, ("extra_trees", False): ExtraTreesRegressor}
+            defaults = {"n_estimators": 200, "max_features": "sqrt" if classify else 0.33, "random_state": seed,
+                        "n_jobs": n_jobs}
+            if classify:
+                defaults["class_weight"] = "balanced_subsample"
+            est = cls[name, classify](**{**defaults, **params})
+            if not nonnegative:
+                from sklearn.impute import SimpleImputer
+                from sklearn.pipeline import make_pipeline
+
+                est = make_pipeline(SimpleImputer(strategy="median"), est)
+            return est
+        if name == "hist_gb":
+            from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+            defaults = {"max_iter": 200, "learning_rate": 0.1, "random_state": seed, "early_stopping": False}
+            if classify:
+                defaults["class_weight"] = "balanced"
+            cls = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor
+            return cls(**{**defaults, **params})
+        if name == "linear":
+            from sklearn.linear_model import LogisticRegression, Ridge
+
+            if classify:
+                est = LogisticRegression(**{"C": 0.1, "max_iter": 2000, "class_weight": "balanced", **params})
+            else:
+                est = Ridge(**{"alpha": 10.0, **params})
+            return est if nonnegative else _scaled(est)
+        if name == "knn":
+            if nonnegative:
+                return TanimotoKNN(**{"n_neighbors": 5, **params}, task=task)
+            from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+            cls = KNeighborsClassifier if classify else KNeighborsRegressor
+            return _scaled(cls(**{"n_neighbors": 5, "weights": "distance", **params}))
+        if not nonnegative:
+            raise UsageError("estimator 'svm_tanimoto' needs fingerprint features (0/1 or counts); "
+                             "pick a fingerprint featurizer or another estimator")
+        return TanimotoSVC(**{"C": 1.0, **params}) if classify else TanimotoSVR(**{"C": 1.0, **params})
+    except TypeError as exc:
+        raise UsageError(f"bad parameters for estimator {name!r}: {exc}") from None
+
+
+def positive_score(estimator, X) -> np.ndarray:
+    """P(active) from a fitted classifier; a fold trained on one class gets that class's certainty."""
+    classes = list(estimator.classes_)
+    if 1 not in classes:
+        return np.zeros(len(X))
+    return estimator.predict_proba(X)[:, classes.index(1)]
+
+
+def _sigmoid(score: np.ndarray, a: float, b: float) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(a * np.asarray(score, dtype=float) + b)))
+
+
+def fit_platt(score: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Platt scaling: ``(a, b)`` of ``P(y=1) = 1 / (1 + exp(-(a * score + b)))``."""
+    from sklearn.linear_model import LogisticRegression
+
+    y = np.asarray(y)
+    if len(np.unique(y)) < 2:
+        return 1.0, 0.0
+    lr = LogisticRegression(C=1e4, max_iter=1000).fit(np.asarray(score, dtype=float).reshape(-1, 1), y)
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+def mondrian_p_values(cal_scores: np.ndarray, test_scores: np.ndarray) -> np.ndarray:
+    """Conformal p-values: share of calibration nonconformity scores at least as large."""
+    cal = np.sort(np.asarray(cal_scores, dtype=float))
+    n_ge = len(cal) - np.searchsorted(cal, np.asarray(test_scores, dtype=float), side="left")
+    return (n_ge + 1.0) / (len(cal) + 1.0)
+
+
+def conformal_quantile(residuals: np.ndarray, confidence: float) -> float:
+    """Half-width of a split-conformal interval from absolute residuals."""
+    r = np.sort(np.abs(np.asarray(residuals, dtype=float)))
+    k = int(np.ceil((len(r) + 1) * confidence)) - 1
+    return float(r[min(max(k, 0), len(r) - 1)]) if len(r) else float("inf")
+
+
+class ConformalModel(BaseEstimator):
+    """A fitted estimator plus calibration and conformal scores learned out of fold.
+
+    Classification: ``p_active`` is the Platt-calibrated probability; ``conformal_p_active``
+    and ``conformal_p_inactive`` are Mondrian (class-conditional) conformal p-values, so
+    the prediction set at significance e is every label whose p-value exceeds e.
+    Regression: ``pactivity`` and a split-conformal interval (``pactivity_lower``,
+    ``pactivity_upper``) at ``confidence``; ``p_active`` = P(pActivity >= threshold) from
+    the conformal predictive distribution (the out-of-fold signed residuals).
+
+    Build it with :meth:`from_out_of_fold`; it is saved with skops like any estimator.
+    """
+
+    def __init__(self, estimator=None, task: str = "classification", threshold: float = 0.0,
+                 confidence: float = 0.8, platt_a: float = 1.0, platt_b: float = 0.0, calibrated: bool = True,
+                 active_scores=None, inactive_scores=None, residuals=None):
+        self.estimator = estimator
+        self.task = task
+        self.threshold = threshold
+        self.confidence = confidence
+        self.platt_a = platt_a
+        self.platt_b = platt_b
+        self.calibrated = calibrated
+        self.active_scores = active_scores
+        self.inactive_scores = inactive_scores
+        self.residuals = residuals
+
+    @classmethod
+    def from_out_of_fold(cls, estimator, task: str, oof_score: np.ndarray, y: np.ndarray, *,
+                         threshold: float, confidence: float, calibrate: bool = True) -> "ConformalModel":
+        """Wrap a final estimator with calibration/conformal state from out-of-fold predictions."""
+        oof_score, y = np.asarray(oof_score, dtype=float), np.asarray(y)
+        if task == "classification":
+            a, b = fit_platt(oof_score, y) if calibrate else (1.0, 0.0)
+            p = _sigmoid(oof_score, a, b) if calibrate else oof_score
+            return cls(estimator, task, float(threshold), float(confidence), a, b, bool(calibrate),
+                       active_scores=np.sort(1.0 - p[y == 1]), inactive_scores=np.sort(p[y == 0]))
+        return cls(estimator, task, float(threshold), float(confidence), calibrated=False,
+                   residuals=np.sort(y.astype(float) - oof_score))
+
+    @property
+    def classes_(self):
+        return np.array([0, 1])
+
+    @property
+    def outputs(self) -> list[str]:
+        if self.task == "classification":
+            return ["p_active", "conformal_p_active", "conformal_p_inactive"]
+        return ["pactivity", "pactivity_lower", "pactivity_upper", "p_active"]
+
+    def _calibrated(self, X) -> np.ndarray:
+        raw = positive_score(self.estimator, X)
+        return _sigmoid(raw, self.platt_a, self.platt_b) if self.calibrated else raw
+
+    def predict_proba(self, X) -> np.ndarray:
+        if self.task == "classification":
+            p = self._calibrated(X)
+        else:
+            p = self.predict_outputs(X)["p_active"]
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X) -> np.ndarray:
+        if self.task == "classification":
+            return (self._calibrated(X) >= 0.5).astype(int)
+        return np.asarray(self.estimator.predict(X), dtype=float)
+
+    def predict_outputs(self, X) -> dict[str, np.ndarray]:
+        """Every output named in :attr:`outputs`, one 1-D array each."""
+        if self.task == "classification":
+            p = self._calibrated(X)
+            return {"p_active": p, "conformal_p_active": mondrian_p_values(self.active_scores, 1.0 - p),
+                    "conformal_p_inactive": mondrian_p_values(self.inactive_scores, p)}
+        yhat = np.asarray(self.estimator.predict(X), dtype=float)
+        half = conformal_quantile(self.residuals, self.confidence)
+        # Conformal predictive distribution: P(y >= t) = share of residuals r with yhat + r >= t.
+        r = self.residuals
+        n_ge = len(r) - np.searchsorted(r, self.threshold - yhat, side="left")
+        p_active = (n_ge + 0.5) / (len(r) + 1.0)
+        return {"pactivity": yhat, "pactivity_lower": yhat - half, "pactivity_upper": yhat + half,
+                "p_active": p_active}

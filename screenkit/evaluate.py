@@ -1,0 +1,125 @@
+"""Evaluate trained models on an external test set of measurements.
+
+The external file goes through the same reading, standardisation and aggregation as
+training data (:func:`screenkit.measurements.read_measurements`). Compounds that were
+in a model's training set are counted and left out of its metrics, so the figures are
+about new compounds; metrics are reported for all test compounds and for those inside
+the model's applicability domain.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .bundle import TargetModel, load_bundle
+from .errors import UsageError
+from .featurize import MorganFingerprint, tanimoto_max
+from .measurements import read_measurements
+from .metrics import classification_metrics, regression_metrics
+
+__all__ = ["evaluate_models"]
+
+
+def _labels(table: pd.DataFrame, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """0/1 labels and a mask of rows whose label is decided (censored values only when they decide it)."""
+    relation = table["relation"].fillna("=").replace("", "=")
+    value = table["pactivity"].to_numpy(float)
+    decided = ((relation == "=") | (relation.isin(["<", "<="]) & (value <= threshold))
+               | (relation.isin([">", ">="]) & (value >= threshold))).to_numpy()
+    return (value >= threshold).astype(int), decided
+
+
+def _round(metrics: dict) -> dict:
+    return {k: (None if v is None or (isinstance(v, float) and np.isnan(v)) else round(float(v), 4))
+            for k, v in metrics.items()}
+
+
+def _evaluate_one(model: TargetModel, table: pd.DataFrame, ad_fps: np.ndarray, mols: list) -> dict:
+    threshold = float(model.card["label"]["threshold"])
+    in_training = table["inchikey"].isin(set(model.train_inchikey)).to_numpy()
+    keep = ~in_training
+    sub, fps = table[keep], ad_fps[keep]
+    out = {"model": model.name, "task": model.card.get("task", "classification"), "threshold": threshold,
+           "n_compounds": int(len(table)), "n_in_training_excluded": int(in_training.sum())}
+    if len(sub) == 0:
+        return {**out, "n_evaluated": 0}
+    ad = tanimoto_max(fps, model.train_fingerprints)
+    in_domain = ad >= model.ad_threshold
+    X = model.featurizer.transform([m for m, k in zip(mols, keep) if k])
+    predictions = model.predict(X)
+    y, decided = _labels(sub, threshold)
+    out.update(n_evaluated=int(len(sub)), n_active=int(y[decided].sum()), in_domain_fraction=round(float(in_domain.mean()), 4))
+    p = predictions["p_active"]
+    out["metrics"] = _round(classification_metrics(y[decided], p[decided]))
+    out["metrics_in_domain"] = _round(classification_metrics(y[decided & in_domain], p[decided & in_domain])) \
+        if (decided & in_domain).any() else {}
+    confidence = None
+    if "pactivity" in predictions:
+        exact = (sub["relation"].fillna("=").replace("", "=") == "=").to_numpy()
+        value = sub["pactivity"].to_numpy(float)
+        out["metrics"].update(_round(regression_metrics(value[exact], predictions["pactivity"][exact])))
+        if (exact & in_domain).sum() > 1:
+            out["metrics_in_domain"].update(_round(regression_metrics(value[exact & in_domain],
+                                                                      predictions["pactivity"][exact & in_domain])))
+        if "pactivity_lower" in predictions:
+            covered = (value >= predictions["pactivity_lower"]) & (value <= predictions["pactivity_upper"])
+            out["conformal_coverage"] = round(float(covered[exact].mean()), 4) if exact.any() else None
+            confidence = model.card["validation"]["conformal"]["confidence"]
+    elif "conformal_p_active" in predictions:
+        confidence = model.card["validation"]["conformal"]["confidence"]
+        eps = 1 - confidence
+        true_p = np.where(y == 1, predictions["conformal_p_active"], predictions["conformal_p_inactive"])
+        out["conformal_coverage"] = round(float((true_p[decided] > eps).mean()), 4)
+    if confidence is not None:
+        out["conformal_confidence"] = confidence
+    return out
+
+
+def evaluate_models(models_dir: str | Path, data: str | Path, *, smiles_col: str | None, value_col: str,
+                    units: str = "pactivity", relation_col: str | None = None,
+                    names: list[str] | None = None) -> list[dict]:
+    """Metrics of each model on an external test set.
+
+    Parameters
+    ----------
+    models_dir : path
+        A model folder (``screenkit train -o``; the bundled ``models``).
+    data : path
+        CSV/TSV, SDF or Parquet with structures and measured values.
+    smiles_col, value_col, units, relation_col
+        As for :func:`screenkit.measurements.read_measurements`.
+    names : list of str, optional
+        Models to evaluate; required when the folder holds more than one, because one
+        test set normally measures one target.
+
+    Returns
+    -------
+    list of dict
+        Per model: counts, in-domain fraction, classification metrics of ``p_active``
+        against ``pActivity >= threshold`` (plus regression metrics for regression
+        models), the same for in-domain compounds, and conformal coverage.
+    """
+    infos = load_bundle(models_dir, with_estimators=False)
+    if names is None:
+        if len(infos) > 1:
+            raise UsageError(f"{models_dir} holds {len(infos)} models ({', '.join(i.name for i in infos)}); "
+                             "pick the one(s) your test set measures with --model NAME")
+        names = [infos[0].name]
+    models = load_bundle(models_dir, names)
+    measurements = read_measurements(data, smiles_col=smiles_col, value_col=value_col, units=units,
+                                     relation_col=relation_col)
+    table = measurements.table.reset_index(drop=True)
+    from rdkit import Chem
+
+    mols = [Chem.MolFromSmiles(s) for s in table["smiles"]]
+    ad_fps = MorganFingerprint(radius=2, fp_size=2048).transform(mols)
+    results = []
+    for model in models:
+        result = _evaluate_one(model, table, ad_fps, mols)
+        result["n_input_rows"] = measurements.n_input_rows
+        result["n_rows_excluded"] = int(len(measurements.excluded))
+        results.append(result)
+    return results
