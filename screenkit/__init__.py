@@ -33,6 +33,7 @@ _EXPORTS = {
     "score_records": "score",
     "add_overall_score": "rank",
     "screen_library": "screen", "ScreenSummary": "screen",
+    "write_report": "report", "ReportSummary": "report",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

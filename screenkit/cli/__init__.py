@@ -13,11 +13,11 @@ import sys
 
 from .. import __version__
 from ..errors import ScreenkitError
-from . import curate, evaluate, fetch, score, targets, train
+from . import curate, evaluate, fetch, report, score, targets, train
 
 __all__ = ["main"]
 
-_COMMANDS = (score, train, evaluate, targets, fetch, curate)
+_COMMANDS = (score, report, train, evaluate, targets, fetch, curate)
 
 
 def build_parser() -> argparse.ArgumentParser:

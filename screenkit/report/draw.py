@@ -163,8 +163,8 @@ def scatter_svg(groups: list[tuple[str, np.ndarray, list[str]]], *, width: int =
     Examples
     --------
     >>> svg = scatter_svg([("a", np.array([[0.0, 0.0], [1.0, 1.0]]), ["x", "y"])])
-    >>> svg.count("<circle")
-    2
+    >>> svg.count("<circle")  # two points and the legend's marker
+    3
     """
     left, right, top_pad, bottom = 44, 230, 12, 38
     pw, ph = width - left - right, height - top_pad - bottom
