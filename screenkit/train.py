@@ -103,6 +103,10 @@ class TrainConfig:
             raise UsageError(f"unknown censored-value policy {self.censored!r}; use one of {', '.join(CENSORED)}")
         if self.n_folds < 2:
             raise UsageError(f"n_folds={self.n_folds}: cross-validation needs at least 2 folds")
+        if self.estimator == "svm_tanimoto" and not self.auto and \
+                not make_featurizer(self.featurizer, **self.featurizer_params).nonnegative:
+            raise UsageError(f"estimator 'svm_tanimoto' needs fingerprint features, not {self.featurizer!r}; "
+                             "pick a fingerprint featurizer or another estimator")
         if not 0 < self.conformal_confidence < 1:
             raise UsageError(f"conformal_confidence={self.conformal_confidence} must be between 0 and 1")
 
@@ -123,7 +127,7 @@ class TrainConfig:
         return {"name": self.estimator, "params": {**params, **self.estimator_params}}
 
 
-def auto_candidates(task: str) -> list[tuple[dict, dict]]:
+def auto_candidates(task: str, n_estimators: int = 200) -> list[tuple[dict, dict]]:
     """``(featurizer, estimator)`` choices searched by ``--auto``, most promising first."""
     ecfp = {"name": "morgan", "params": {"radius": 2, "fp_size": 2048}}
     ecfp_counts = {"name": "morgan", "params": {"radius": 2, "fp_size": 2048, "counts": True}}
@@ -132,7 +136,7 @@ def auto_candidates(task: str) -> list[tuple[dict, dict]]:
     path = {"name": "rdkit", "params": {"fp_size": 2048}}
     ecfp_maccs = {"name": "concat", "params": {"parts": [ecfp, {"name": "maccs", "params": {}}]}}
     desc = {"name": "descriptors", "params": {}}
-    forest = {"n_estimators": 200}
+    forest = {"n_estimators": n_estimators}
     if task == "classification":
         return [
             (ecfp, {"name": "rf", "params": forest}),
@@ -317,7 +321,7 @@ def _auto_search(problem: _Problem, config: TrainConfig, budget: float) -> tuple
                           years=None, n_splits=config.auto_folds, seed=config.seed + 1) \
         if config.split != "temporal" else (problem.folds, "")
     tried, best, exhausted = [], None, False
-    for featurizer, estimator in auto_candidates(problem.task):
+    for featurizer, estimator in auto_candidates(problem.task, config.n_estimators):
         if tried and time.perf_counter() - started > budget:
             exhausted = True
             break
@@ -415,9 +419,17 @@ def _fit_and_validate(problem: _Problem, config: TrainConfig, budget: float) -> 
     if hasattr(final, "n_jobs"):
         final.n_jobs = 1  # parallelism is screenkit's job (chunks) at scoring time
     known = problem.scored & ~np.isnan(oof)
+    calibrate = config.calibrate
+    if problem.task == "classification" and calibrate:
+        check = uncertainty["calibration"]["held_out_check"]
+        before, after = check.get("brier_uncalibrated", {}).get("mean"), check.get("brier_calibrated", {}).get("mean")
+        calibrate = before is not None and after is not None and after < before
+        uncertainty["calibration"]["applied"] = calibrate
+        uncertainty["calibration"]["rule"] = ("Platt scaling is applied only when it lowers the Brier score on "
+                                              "held-out folds; otherwise p_active is the estimator's own probability")
     wrapped = ConformalModel.from_out_of_fold(final, problem.task, oof[known], problem.y[known],
                                               threshold=problem.threshold, confidence=config.conformal_confidence,
-                                              calibrate=config.calibrate)
+                                              calibrate=calibrate)
     # AD threshold: similarity of measured CV test compounds to their fold's measured training compounds
     nn = []
     for train_idx, test_idx in problem.folds:
@@ -733,7 +745,9 @@ def card_markdown(card: dict) -> str:
         "",
         f"- dataset `{d['dataset']}` (sha256 `{d['dataset_sha256'][:16]}...`)",
         f"- measured compounds {d['n_measured']}: {d['n_measured_active']} active, "
-        f"{d['n_measured_inactive']} inactive; {d['n_scaffolds']} scaffolds",
+        f"{d['n_measured_inactive']} inactive; {d['n_scaffolds']} scaffolds"
+        + (f"; {d['n_censored_used_as_bound']} censored values used as bounds" if d.get("n_censored_used_as_bound")
+           else ""),
         f"- putative inactives {d['n_putative_inactives']} from `{d['putative_inactive_pool']}`",
         f"- held out (positive controls and their scaffolds) {d['n_rows_held_out']} rows via `{d['holdout']}`",
         f"- censored values: {d.get('censored_values', '')}; dropped {d['n_censored_dropped']}",
@@ -768,7 +782,7 @@ def card_markdown(card: dict) -> str:
                       f"(chance {yr['chance_level']}); near chance: {yr['near_chance']}."]
     if "calibration" in v:
         c = v["calibration"]
-        lines += ["", f"**Calibration** {c['method']}; on held-out folds Brier "
+        lines += ["", f"**Calibration** {c['method']} (applied: {c.get('applied')}); on held-out folds Brier "
                       f"{_fmt(c['held_out_check'].get('brier_uncalibrated'))} uncalibrated, "
                       f"{_fmt(c['held_out_check'].get('brier_calibrated'))} calibrated."]
     if "conformal" in v:

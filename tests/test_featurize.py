@@ -43,3 +43,51 @@ def test_tanimoto_max_agrees_with_rdkit():
     expected = [max(DataStructs.BulkTanimotoSimilarity(b, bvs[1:])) for b in bvs]
     np.testing.assert_allclose(tanimoto_max(X, ref, block=2), expected, rtol=1e-6)
     assert tanimoto_max(X, ref[:0]).tolist() == [0.0] * 4
+
+
+# --- every featurizer: a transformer that keeps rows, ignores n_jobs, clones and pickles ---
+
+import pickle  # noqa: E402
+
+from screenkit.featurize import FEATURIZERS, FeaturizationError, featurizer_spec  # noqa: E402
+
+_SPECS = {name: {} for name in FEATURIZERS}
+_SPECS["concat"] = {"parts": [{"name": "morgan", "params": {"fp_size": 128}}, {"name": "maccs", "params": {}}]}
+_SPECS["descriptors"] = {"names": ["MolWt", "TPSA", "NumHDonors", "MolLogP"]}
+
+
+@pytest.mark.parametrize("name", list(FEATURIZERS))
+def test_featurizer_contract(name):
+    featurizer = make_featurizer(name, **_SPECS[name])
+    out = featurizer.transform(SMILES)
+    assert out.shape[0] == len(SMILES) and out.shape[1] == len(featurizer.get_feature_names_out())
+    again = pickle.loads(pickle.dumps(clone(featurizer))).transform([Chem.MolFromSmiles(s) for s in SMILES])
+    np.testing.assert_array_equal(out, again)
+    spec = featurizer_spec(featurizer)
+    np.testing.assert_array_equal(make_featurizer(spec["name"], **spec["params"]).transform(SMILES), out)
+    with pytest.raises(FeaturizationError, match="row 1") as info:
+        featurizer.transform(["CCO", "C1CC", "CCN", "not a smiles"])
+    assert info.value.rows == [1, 3]
+
+
+def test_same_output_for_any_n_jobs():
+    many = SMILES * 80  # 320 molecules: more than one parallel chunk
+    for name in ("morgan", "fcfp", "concat"):
+        one = make_featurizer(name, **_SPECS[name]).transform(many)
+        two = make_featurizer(name, **_SPECS[name], n_jobs=2).transform(many)
+        np.testing.assert_array_equal(one, two)
+
+
+def test_fcfp_and_counts_differ_from_ecfp_bits():
+    ecfp = make_featurizer("morgan").transform(SMILES)
+    assert not np.array_equal(ecfp, make_featurizer("fcfp").transform(SMILES))
+    assert make_featurizer("atom_pair", counts=True).transform(["CCCCCCCC"]).max() > 1
+
+
+def test_bad_featurizer_parameters_name_the_problem():
+    with pytest.raises(UsageError, match="bad parameters for featurizer 'maccs'"):
+        make_featurizer("maccs", radius=2)
+    with pytest.raises(UsageError, match="unknown RDKit descriptor"):
+        make_featurizer("descriptors", names=["NoSuchDescriptor"]).transform(["CCO"])
+    with pytest.raises(UsageError, match="bad concat part"):
+        make_featurizer("concat", parts=[{"params": {}}])

@@ -80,3 +80,114 @@ def test_a_fold_without_actives_does_not_crash():
     assert _probability_active(only_inactive, X).tolist() == [0.0] * 4
     only_active = RandomForestClassifier(n_estimators=2).fit(X, [1, 1, 1, 1])
     assert _probability_active(only_active, X).tolist() == [1.0] * 4
+
+
+# --- validation, uncertainty, --auto, regression, your own data ---
+
+FAST = dict(n_estimators=10, n_folds=3, min_compounds=20, y_randomisation_folds=2)
+
+
+def test_card_has_metrics_y_randomisation_calibration_conformal_and_oecd_use(small_models):
+    card = json.loads((small_models / "JAK1_Ki.card.json").read_text())
+    v = card["validation"]
+    assert {"roc_auc", "pr_auc", "mcc", "balanced_accuracy", "ef_1pct", "bedroc_20", "brier",
+            "roc_auc_measured_only"} <= set(v["metrics"])
+    yr = v["y_randomisation"]
+    assert yr["metric"] == "roc_auc" and abs(yr["mean"] - 0.5) < 0.2  # near chance; the real model is ~1.0
+    assert "brier_calibrated" in v["calibration"]["held_out_check"] and "applied" in v["calibration"]
+    coverage = v["conformal"]["held_out_check"]["conformal_coverage"]["mean"]
+    assert abs(coverage - v["conformal"]["confidence"]) < 0.1
+    assert card["outputs"] == ["p_active", "conformal_p_active", "conformal_p_inactive"]
+    assert "OECD" in card["intended_use"] and "applicability domain" in card["intended_use"]
+    assert card["featurizer"] == {"name": "morgan", "params": {"radius": 2, "fp_size": 2048, "counts": False,
+                                                                "n_jobs": 1}}
+    model = load_bundle(small_models, ["JAK1_Ki"])[0]
+    out = model.predict(model.featurizer.transform(["CCO", "c1ccccc1O"]))
+    assert set(out) == set(card["outputs"]) and all(len(v) == 2 for v in out.values())
+
+
+def test_y_randomisation_scores_near_chance_and_real_labels_do_not():
+    from screenkit.train import _cross_validate, _estimator_factory, _Problem
+
+    rng = np.random.default_rng(0)
+    X = (rng.random((300, 128)) < 0.2).astype(np.uint8)
+    y = (X[:, :3].sum(axis=1) > 0).astype(int)
+    folds = [(np.setdiff1d(np.arange(300), t), t) for t in np.array_split(rng.permutation(300), 3)]
+    problem = _Problem("classification", np.array(["C"] * 300), X, y, np.ones(300, bool), np.ones(300, bool), 7.0,
+                       folds, "")
+    build = _estimator_factory({"name": "morgan", "params": {}}, {"name": "rf", "params": {"n_estimators": 30}},
+                               "classification", TrainConfig())
+    real, _ = _cross_validate(problem, X, build, folds)
+    permuted, _ = _cross_validate(problem, X, build, folds, permute_seed=1)
+    assert np.mean([f["roc_auc"] for f in real]) > 0.9
+    assert abs(np.mean([f["roc_auc"] for f in permuted]) - 0.5) < 0.1
+
+
+def test_pinned_featurizer_and_estimator(small_dataset, small_pool, panel, tmp_path):
+    config = TrainConfig(**FAST, featurizer="fcfp", estimator="svm_tanimoto", estimator_params={"C": 0.5},
+                         split="butina")
+    model = train_models(small_dataset, tmp_path / "m", panel, targets=["JAK1"], pool=small_pool, config=config)[0]
+    assert model.card["featurizer"]["name"] == "fcfp"
+    assert model.card["estimator"]["class"] == "TanimotoSVC" and model.card["estimator"]["params"]["C"] == 0.5
+    assert "Butina" in model.card["validation"]["split"]
+    loaded = load_bundle(tmp_path / "m")[0]
+    p = loaded.predict(loaded.featurizer.transform(loaded.train_smiles[:4].tolist()))["p_active"]
+    assert p.shape == (4,) and ((0 <= p) & (p <= 1)).all()
+
+
+def test_auto_search_honours_budget_and_is_seeded(small_dataset, small_pool, panel, tmp_path):
+    config = TrainConfig(**FAST, auto=True, time_budget=0.0, auto_folds=2)
+    cards = [train_models(small_dataset, tmp_path / f"m{i}", panel, targets=["JAK1"], pool=small_pool,
+                          config=config)[0].card for i in range(2)]
+    search = cards[0]["auto_search"]
+    assert len(search["candidates"]) == 1 and search["budget_exhausted"]  # budget 0: only the first candidate
+    assert cards[0]["auto_search"]["candidates"][0]["score"] == cards[1]["auto_search"]["candidates"][0]["score"]
+    assert cards[0]["validation"]["metrics"] == cards[1]["validation"]["metrics"]
+
+
+def test_regression_with_censored_values(small_dataset, small_pool, panel, tmp_path):
+    table = pd.read_csv(small_dataset)
+    table = table[table["gene"] == "JAK1"].copy()
+    table.loc[table.index[:15], ["relation", "pactivity"]] = ["<", 5.0]
+    path = tmp_path / "censored.csv"
+    table.to_csv(path, index=False)
+    for policy, n_measured in (("exclude", len(table) - 15), ("bound", len(table))):
+        config = TrainConfig(**FAST, task="regression", censored=policy)
+        model = train_models(path, tmp_path / policy, panel, pool=small_pool, config=config)[0]
+        card = model.card
+        assert card["data"]["n_measured"] == n_measured and card["data"]["n_putative_inactives"] == 0
+        assert policy in ("exclude", "bound") and "censored" in card["data"]["censored_values"]
+        assert {"rmse", "mae", "r2", "spearman", "roc_auc"} <= set(card["validation"]["metrics"])
+        assert card["outputs"] == ["pactivity", "pactivity_lower", "pactivity_upper", "p_active"]
+        coverage = card["validation"]["conformal"]["held_out_check"]["conformal_coverage"]["mean"]
+        assert 0.65 < coverage < 0.95
+    assert card["data"]["n_censored_used_as_bound"] == 15
+
+
+def test_train_on_own_data_csv_and_sdf(small_dataset, tmp_path):
+    from rdkit import Chem
+
+    from screenkit.train import train_on_data
+
+    table = pd.read_csv(small_dataset)
+    own = table[table["gene"] == "GSK3B"].head(120)
+    csv_path = tmp_path / "assay.csv"
+    pd.DataFrame({"smi": list(own["smiles"]) + ["not a molecule"],
+                  "ic50_nM": list(10 ** (9 - own["pactivity"])) + [5.0]}).to_csv(csv_path, index=False)
+    config = TrainConfig(**FAST, putative_inactive_ratio=0.0)
+    model = train_on_data(csv_path, tmp_path / "own", smiles_col="smi", value_col="ic50_nM", units="nM",
+                          threshold=7.0, config=config)[0]
+    assert model.name == "assay" and model.card["data"]["n_rows_excluded"] == 1
+    assert model.card["label"]["threshold"] == 7.0 and model.card["data"]["n_measured"] <= 120
+    np.testing.assert_allclose(sorted(model.train_pactivity)[-1], own["pactivity"].max(), atol=1e-6)
+    sdf_path = tmp_path / "assay.sdf"
+    with Chem.SDWriter(str(sdf_path)) as writer:
+        for smi, p in zip(own["smiles"], own["pactivity"]):
+            mol = Chem.MolFromSmiles(smi)
+            mol.SetProp("pIC50", str(p))
+            writer.write(mol)
+    from_sdf = train_on_data(sdf_path, tmp_path / "own_sdf", smiles_col=None, value_col="pIC50", threshold=7.0,
+                             name="gsk", config=config)[0]
+    assert from_sdf.card["data"]["n_measured"] == model.card["data"]["n_measured"]
+    with pytest.raises(UsageError, match="has no column 'pki'"):
+        train_on_data(csv_path, tmp_path / "x", smiles_col="smi", value_col="pki", config=config)

@@ -1,0 +1,84 @@
+import numpy as np
+import pytest
+import skops.io as sio
+from rdkit import Chem, DataStructs
+from rdkit.Chem import rdFingerprintGenerator
+
+from screenkit.bundle import TRUSTED_TYPES
+from screenkit.errors import UsageError
+from screenkit.estimators import (ESTIMATORS, ConformalModel, TanimotoSVC, make_estimator, minmax_kernel,
+                                  mondrian_p_values)
+
+SMILES = ["CCOc1ccc(CN2CCCC2)cc1", "CC(=O)Oc1ccccc1C(=O)O", "CN1CCC[C@H]1c1cccnc1", "c1ccc2ccccc2c1", "CCCCCCO"]
+
+
+def _data(n=80, seed=0):
+    rng = np.random.default_rng(seed)
+    X = (rng.random((n, 64)) < 0.25).astype(np.uint8)
+    y = ((X[:, 0] + X[:, 1] + X[:, 2]) >= 1).astype(int)
+    return X, y, X[:, :4].sum(axis=1) + rng.normal(0, 0.2, n)
+
+
+def test_minmax_kernel_is_rdkit_tanimoto_on_bits():
+    gen = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=1024)
+    mols = [Chem.MolFromSmiles(s) for s in SMILES]
+    X = np.array([gen.GetFingerprintAsNumPy(m) for m in mols])
+    bvs = [gen.GetFingerprint(m) for m in mols]
+    expected = np.array([DataStructs.BulkTanimotoSimilarity(b, bvs) for b in bvs])
+    np.testing.assert_allclose(minmax_kernel(X, X), expected, rtol=1e-6)
+    counts = np.array([[2, 0, 1], [1, 1, 1]])
+    assert minmax_kernel(counts, counts)[0, 1] == pytest.approx(2 / 4)
+
+
+def test_tanimoto_svc_equals_sklearn_svc_on_the_precomputed_kernel():
+    from sklearn.svm import SVC
+
+    X, y, _ = _data()
+    ours = TanimotoSVC(C=1.0).fit(X, y)
+    reference = SVC(kernel="precomputed", C=1.0, class_weight="balanced").fit(minmax_kernel(X, X), y)
+    np.testing.assert_allclose(ours.decision_function(X[:10]), reference.decision_function(minmax_kernel(X[:10], X)),
+                               rtol=1e-6, atol=1e-9)
+    assert len(ours.support_vectors_) < len(X)  # only the support vectors are kept
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_every_estimator_saves_with_skops_and_trusted_types(name, task, tmp_path):
+    X, y, values = _data()
+    target = y if task == "classification" else values
+    params = {"n_estimators": 5} if name in ("rf", "extra_trees") else {"max_iter": 10} if name == "hist_gb" else {}
+    est = make_estimator(name, task, **params).fit(X, target)
+    score = est.predict_proba(X)[:, 1] if task == "classification" else est.predict(X)
+    wrapped = ConformalModel.from_out_of_fold(est, task, score, target, threshold=1.5, confidence=0.8)
+    path = tmp_path / "m.skops"
+    sio.dump(wrapped, path)
+    loaded = sio.load(path, trusted=TRUSTED_TYPES)
+    a, b = wrapped.predict_outputs(X[:5]), loaded.predict_outputs(X[:5])
+    assert list(a) == wrapped.outputs and "p_active" in a
+    for key in a:
+        np.testing.assert_allclose(a[key], b[key])
+        assert a[key].shape == (5,)
+    assert ((a["p_active"] >= 0) & (a["p_active"] <= 1)).all()
+
+
+def test_descriptor_features_get_scaled_models_and_no_tanimoto_svm():
+    from sklearn.pipeline import Pipeline
+
+    assert isinstance(make_estimator("linear", nonnegative=False), Pipeline)
+    with pytest.raises(UsageError, match="svm_tanimoto' needs fingerprint"):
+        make_estimator("svm_tanimoto", nonnegative=False)
+    with pytest.raises(UsageError, match="unknown estimator 'xgb'"):
+        make_estimator("xgb")
+    with pytest.raises(UsageError, match="bad parameters for estimator 'knn'"):
+        make_estimator("knn", depth=3)
+
+
+def test_conformal_p_values_and_regression_p_active():
+    assert mondrian_p_values(np.array([0.1, 0.2, 0.3]), np.array([0.0, 0.25, 1.0])).tolist() == [1.0, 0.5, 0.25]
+    X, _, values = _data()
+    est = make_estimator("linear", "regression").fit(X, values)
+    model = ConformalModel.from_out_of_fold(est, "regression", est.predict(X), values, threshold=1.5, confidence=0.8)
+    out = model.predict_outputs(X)
+    order = np.argsort(out["pactivity"])
+    assert (np.diff(out["p_active"][order]) >= -1e-12).all()  # higher prediction, higher P(active)
+    assert (out["pactivity_lower"] <= out["pactivity"]).all() and (out["pactivity"] <= out["pactivity_upper"]).all()
