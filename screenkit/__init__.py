@@ -31,7 +31,8 @@ _EXPORTS = {
     "read_measurements": "measurements", "evaluate_models": "evaluate",
     "load_bundle": "bundle", "TargetModel": "bundle",
     "score_records": "score",
-    "add_overall_score": "rank",
+    "score_rows": "rank", "load_profile": "config", "Profile": "config",
+    "compute_properties": "properties",
     "screen_library": "screen", "ScreenSummary": "screen",
     "write_report": "report", "ReportSummary": "report",
 }

@@ -17,6 +17,9 @@ __all__ = [
     "Panel",
     "load_panel",
     "bundled_path",
+    "Profile",
+    "Ramp",
+    "load_profile",
 ]
 
 _FAMILIES = {"GPCR", "kinase", "nuclear_receptor", "enzyme", "ion_channel", "other"}
@@ -148,3 +151,104 @@ def load_panel(path: str | Path | None = None) -> Panel:
         raise UsageError(f"panel file {path} lists no [[targets]]")
     return Panel(name=raw.get("panel_name", path.stem), targets=tuple(targets), source=str(path),
                  tax_id=int(raw.get("tax_id", 9606)))
+
+
+@dataclass(frozen=True)
+class Ramp:
+    """A linear desirability: 1 at ``full`` or better, ``floor`` at ``low`` or worse."""
+
+    weight: float
+    full: float
+    low: float
+    floor: float
+
+    def __call__(self, value: float) -> float:
+        if value != value:  # NaN: no information, neither reward nor punish
+            return 1.0
+        if self.full >= self.low:
+            t = (value - self.low) / (self.full - self.low) if self.full != self.low else float(value >= self.full)
+        else:
+            t = (self.low - value) / (self.low - self.full)
+        return self.floor + (1 - self.floor) * min(1.0, max(0.0, t))
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A ranking profile (see ``data/profiles/leukodystrophy.toml`` for the meaning of each field)."""
+
+    name: str
+    description: str
+    source: str
+    activity_weight: float
+    default_target_weight: float
+    target_weights: dict
+    min_ad: float
+    anti_target_weight: float = 1.0
+    properties: bool = True
+    cns: Ramp | None = None
+    qed: Ramp | None = None
+    alerts_weight: float = 0.0
+    alert_factors: dict = field(default_factory=dict)
+    filters: dict = field(default_factory=dict)
+
+    def target_weight(self, model_name: str, gene: str) -> float:
+        """Weight of a model: by model name, else by gene, else the default."""
+        return float(self.target_weights.get(model_name, self.target_weights.get(gene, self.default_target_weight)))
+
+
+_FILTERS = {"mw_max": "mw", "clogp_max": "clogp", "tpsa_max": "tpsa", "hbd_max": "hbd",
+            "lipinski_violations_max": "lipinski_violations", "n_alerts_max": "n_alerts",
+            "cns_mpo_min": "cns_mpo", "qed_min": "qed"}
+
+
+def load_profile(path: str | Path | None = None) -> Profile:
+    """Read a ranking profile TOML (default: the bundled leukodystrophy profile).
+
+    ``path`` may also be the name of a bundled profile (``leukodystrophy``, ``activity``).
+
+    Examples
+    --------
+    >>> load_profile("activity").properties
+    False
+    """
+    if path is None:
+        path = "leukodystrophy"
+    candidate = Path(path)
+    if not candidate.is_file() and candidate.suffix == "":
+        candidate = bundled_path(f"data/profiles/{path}.toml")
+    if not candidate.is_file():
+        raise UsageError(f"profile {path} does not exist; give a profile TOML file or a bundled profile name "
+                         "(leukodystrophy, activity)")
+    try:
+        raw = tomllib.loads(candidate.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"profile {candidate} is not valid TOML: {exc}") from None
+
+    def ramp(section):
+        if section not in raw:
+            return None
+        s = raw[section]
+        return Ramp(float(s["weight"]), float(s["full"]), float(s["low"]), float(s.get("floor", 0.0)))
+
+    activity = raw.get("activity", {})
+    filters = raw.get("filters", {})
+    unknown = set(filters) - set(_FILTERS)
+    if unknown:
+        raise UsageError(f"profile {candidate}: unknown filter(s) {', '.join(sorted(unknown))}; "
+                         f"known: {', '.join(sorted(_FILTERS))}")
+    alerts = dict(raw.get("alerts", {}))
+    known_families = ("PAINS_A", "PAINS_B", "PAINS_C", "Brenk", "NIH")
+    unknown_families = set(alerts) - {"weight", *known_families}
+    if unknown_families:
+        raise UsageError(f"profile {candidate}: unknown alert family {', '.join(sorted(unknown_families))}; "
+                         f"known: {', '.join(known_families)}")
+    return Profile(
+        name=raw.get("name", candidate.stem), description=raw.get("description", ""), source=str(candidate),
+        activity_weight=float(activity.get("weight", 1.0)),
+        default_target_weight=float(activity.get("default_weight", 1.0)),
+        target_weights=dict(activity.get("targets", {})), min_ad=float(activity.get("min_ad", 0.0)),
+        anti_target_weight=float(raw.get("anti_targets", {}).get("weight", 1.0)),
+        properties=bool(raw.get("properties", True)), cns=ramp("cns"), qed=ramp("qed"),
+        alerts_weight=float(alerts.pop("weight", 0.0)), alert_factors={k: float(v) for k, v in alerts.items()},
+        filters={_FILTERS[k]: (k.endswith("_max"), float(v)) for k, v in filters.items()},
+    )

@@ -1,14 +1,20 @@
-"""Turn per-model predictions into one overall score and a rank order.
+"""Turn per-model predictions and properties into a desirability, a reason and an order.
 
-Overall score (documented in the README)::
+The overall score is a weighted geometric mean of objective desirabilities, each in
+(0, 1], as set by a ranking profile (``data/profiles/*.toml``)::
 
-    overall_score = max over models m of  p_m * min(1, ad_m / ad_threshold_m)
+    overall_score = exp( sum_i w_i * ln(max(d_i, 0.001)) / sum_i w_i )
+
+    d_activity = max over models m with weight w_m > 0 of  w_m * p_m * min(1, ad_m / ad_threshold_m)
+    d_anti     = product over models a with w_a < 0 of  (1 - |w_a| * p_a * min(1, ad_a / ad_threshold_a))
+    d_cns      = ramp of CNS MPO;  d_qed = ramp of QED
+    d_alerts   = product over alert families f of  factor_f ** (alerts of family f)
 
 ``p_m`` is the model's probability that the compound is active at its target's panel
-threshold, ``ad_m`` its Tanimoto similarity to the nearest measured training compound,
-``ad_threshold_m`` the model card's in-domain threshold. A compound ranks high when at
-least one target model calls it active *and* it resembles that model's evidence;
-predictions outside the domain are shrunk in proportion, not discarded.
+threshold, ``ad_m`` its Tanimoto similarity to the nearest measured training compound.
+A compound outside a hard filter of the profile gets ``overall_score`` 0 and ranks after
+every compound that passes. With the ``activity`` profile the score reduces to
+``max_m p_m * min(1, ad_m / ad_threshold_m)``.
 """
 
 from __future__ import annotations
@@ -16,34 +22,110 @@ from __future__ import annotations
 import math
 
 from .bundle import ModelInfo
+from .config import Profile
 
-__all__ = ["add_overall_score", "rank_key", "RANK_COLUMNS"]
+__all__ = ["RANK_COLUMNS", "objective_columns", "score_rows", "rank_key", "ParetoFront"]
 
-RANK_COLUMNS = ["overall_score", "best_model"]
+RANK_COLUMNS = ["overall_score", "best_model", "rank_reason"]
+_FLOOR = 0.001
 
 
-def add_overall_score(rows: list[dict], models: list[ModelInfo]) -> list[dict]:
-    """Set ``overall_score`` and ``best_model`` on each row (NaN/"" for unscored rows).
+def objective_columns(profile: Profile, models: list[ModelInfo]) -> list[str]:
+    """The ``d_*`` desirability columns a profile produces."""
+    columns = ["d_activity"]
+    if any(_weight(profile, m) < 0 for m in models):
+        columns.append("d_anti")
+    if profile.properties:
+        columns += [name for name, on in (("d_cns", profile.cns), ("d_qed", profile.qed),
+                                          ("d_alerts", profile.alerts_weight)) if on]
+    return columns
+
+
+def _weight(profile: Profile, model: ModelInfo) -> float:
+    return profile.target_weight(model.name, model.card["target"]["gene"])
+
+
+def _ad_factor(row: dict, model: ModelInfo) -> tuple[float, float]:
+    ad = row[f"{model.name}_ad"]
+    return ad, (min(1.0, ad / model.ad_threshold) if model.ad_threshold > 0 else 1.0)
+
+
+def score_rows(rows: list[dict], models: list[ModelInfo], profile: Profile) -> list[dict]:
+    """Set desirabilities, ``overall_score``, ``best_model`` and ``rank_reason`` on scored rows.
+
+    Unscored rows (status ``error``) get NaN and an empty reason.
 
     Examples
     --------
-    >>> class M:  # a stand-in with the two attributes used here
-    ...     name, ad_threshold = "X", 0.5
-    >>> add_overall_score([{"X_p_active": 0.8, "X_ad": 0.25}], [M()])[0]["overall_score"]
-    0.4
+    >>> from screenkit.config import load_profile
+    >>> class M:  # a stand-in with what ranking reads from a model
+    ...     name, ad_threshold, card = "X_Ki", 0.5, {"target": {"gene": "X"}}
+    >>> row = score_rows([{"X_Ki_p_active": 0.8, "X_Ki_ad": 0.25}], [M()], load_profile("activity"))[0]
+    >>> row["overall_score"], row["rank_reason"]
+    (0.4, 'X_Ki p=0.80 outside its domain (sim 0.25 < 0.50)')
     """
+    weights = {m.name: _weight(profile, m) for m in models}
     for row in rows:
-        best, best_name = math.nan, ""
+        if f"{models[0].name}_p_active" not in row:
+            row.update(overall_score=math.nan, best_model="", rank_reason="")
+            continue
+        objectives: dict[str, tuple[float, float]] = {}  # name -> (desirability, weight)
+        best, best_model, anti, reasons, penalties = 0.0, None, 1.0, [], []
         for model in models:
-            p = row.get(f"{model.name}_p_active")
-            if p is None:
-                continue
-            ad = row[f"{model.name}_ad"]
-            value = p * min(1.0, ad / model.ad_threshold) if model.ad_threshold > 0 else p
-            if math.isnan(best) or value > best:
-                best, best_name = value, model.name
-        row["overall_score"] = round(best, 6) if not math.isnan(best) else math.nan
-        row["best_model"] = best_name
+            w = weights[model.name]
+            p = row[f"{model.name}_p_active"]
+            ad, factor = _ad_factor(row, model)
+            if w > 0 and w * p * factor > best:
+                best, best_model = w * p * factor, (model, p, ad, factor)
+            elif w < 0:
+                anti *= 1 - min(1.0, -w * p * factor)
+                if p * factor >= 0.5:
+                    penalties.append(f"anti-target {model.name} p={p:.2f}")
+        objectives["d_activity"] = (best, profile.activity_weight)
+        if any(w < 0 for w in weights.values()):
+            objectives["d_anti"] = (anti, profile.anti_target_weight)
+        if best_model is not None:
+            model, p, ad, factor = best_model
+            where = "in domain" if factor >= 1 else f"outside its domain (sim {ad:.2f} < {model.ad_threshold:.2f})"
+            reasons.append(f"{model.name} p={p:.2f} {where}")
+            row["best_model"] = model.name
+        else:
+            row["best_model"] = ""
+            reasons.append("no panel model predicts activity")
+        filtered = []
+        if profile.properties and "cns_mpo" in row:
+            if profile.cns:
+                objectives["d_cns"] = (profile.cns(row["cns_mpo"]), profile.cns.weight)
+                (reasons if row["cns_mpo"] >= profile.cns.full else penalties).append(f"CNS MPO {row['cns_mpo']:.1f}")
+            if profile.qed:
+                objectives["d_qed"] = (profile.qed(row["qed"]), profile.qed.weight)
+                if row["qed"] < profile.qed.full:
+                    penalties.append(f"QED {row['qed']:.2f}")
+            if profile.alerts_weight:
+                d_alerts, named = 1.0, [a for a in row["alerts"].split(";") if a]
+                for alert in named:
+                    d_alerts *= profile.alert_factors.get(alert.split(":", 1)[0], 1.0)
+                objectives["d_alerts"] = (d_alerts, profile.alerts_weight)
+                if named:
+                    penalties.append(f"{len(named)} alert{'s' * (len(named) > 1)} ({', '.join(named[:2])}"
+                                     f"{', ...' if len(named) > 2 else ''})")
+            for column, (is_max, limit) in profile.filters.items():
+                value = row.get(column)
+                if value is not None and value == value and (value > limit if is_max else value < limit):
+                    filtered.append(f"{column} {value:g} {'>' if is_max else '<'} {limit:g}")
+        if best_model is not None and best_model[2] < profile.min_ad:
+            filtered.append(f"best model similarity {best_model[2]:.2f} < min_ad {profile.min_ad:.2f}")
+        total = sum(w for _, w in objectives.values())
+        score = math.exp(sum(w * math.log(max(d, _FLOOR)) for d, w in objectives.values()) / total)
+        for name, (d, _) in objectives.items():
+            row[name] = round(d, 4)
+        row["overall_score"] = 0.0 if filtered else round(score, 6)
+        text = "; ".join(reasons)
+        if penalties:
+            text += "; penalty: " + ", ".join(penalties)
+        if filtered:
+            text = "filtered: " + ", ".join(filtered) + "; " + text
+        row["rank_reason"] = text
     return rows
 
 
@@ -52,3 +134,35 @@ def rank_key(row: dict) -> tuple:
     score = row.get("overall_score", math.nan)
     unscored = score is None or math.isnan(score)
     return (unscored, 0.0 if unscored else -score, row["input_position"])
+
+
+class ParetoFront:
+    """The non-dominated rows over a profile's objectives (all to be maximised), kept streaming.
+
+    Examples
+    --------
+    >>> front = ParetoFront(["a", "b"])
+    >>> front.add([{"a": 1, "b": 0, "input_position": 1}, {"a": 0, "b": 1, "input_position": 2},
+    ...            {"a": 0.5, "b": 0, "input_position": 3}])
+    >>> sorted(front.positions())
+    [1, 2]
+    """
+
+    def __init__(self, objectives: list[str]):
+        self.objectives = objectives
+        self._front: list[tuple[tuple[float, ...], int]] = []
+
+    def add(self, rows: list[dict]) -> None:
+        for row in rows:
+            score = row.get("overall_score", 1.0)
+            if score != score or score == 0:
+                continue  # unscored (NaN) or filtered rows never enter the front
+            point = tuple(row[o] for o in self.objectives)
+            if any(all(f >= p for f, p in zip(other, point)) and other != point for other, _ in self._front):
+                continue
+            self._front = [(other, pos) for other, pos in self._front
+                           if not (all(p >= f for p, f in zip(point, other)) and point != other)]
+            self._front.append((point, row["input_position"]))
+
+    def positions(self) -> set[int]:
+        return {position for _, position in self._front}

@@ -17,6 +17,7 @@ from rdkit import Chem
 from .bundle import TargetModel, bundle_digest, load_bundle
 from .featurize import MorganFingerprint, SimilarityIndex
 from .library import RawRecord, sd_properties
+from .properties import compute_properties
 from .standardize import ERROR, OK, WARNING, mol_from_text, muted_rdkit_log, standardize_mol
 
 __all__ = ["ScoreOptions", "score_records", "prediction_columns", "cached_models"]
@@ -30,6 +31,9 @@ class ScoreOptions:
     models_digest: str
     id_field: str | None = None  # SD property to use as the compound ID instead of the title
     keep_molblock: bool = False  # carry a molblock per row (for SDF output)
+    properties: bool = True  # CNS, drug-likeness and alert columns (see screenkit.properties)
+    alert_families: tuple[str, ...] = ("PAINS_A", "PAINS_B", "Brenk")
+    qed: bool = True
 
 
 # One loaded bundle per worker process, keyed by the manifest's sha256 so that a
@@ -135,6 +139,9 @@ def score_records(records: list[RawRecord], options: ScoreOptions) -> list[dict]
     if not scored:
         return rows
     scored_mols = [mols[i] for i in scored]
+    if options.properties:
+        for i in scored:
+            rows[i].update(compute_properties(mols[i], options.alert_families, options.qed))
     # The applicability domain always lives in one space (Morgan radius 2, 2048 bits: the
     # training_set fingerprints of every bundle), whatever features a model uses.
     ad_space = MorganFingerprint(radius=2, fp_size=2048)

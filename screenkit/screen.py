@@ -25,11 +25,12 @@ from typing import Iterator
 
 from . import __version__
 from .bundle import bundle_digest, load_bundle
-from .config import bundled_path
+from .config import Profile, bundled_path, load_profile
 from .errors import UsageError
 from .library import detect_format, iter_records, write_csv, write_sdf
 from .parallel import map_chunks
-from .rank import RANK_COLUMNS, add_overall_score, rank_key
+from .properties import PROPERTY_COLUMNS
+from .rank import RANK_COLUMNS, ParetoFront, objective_columns, rank_key, score_rows
 from .runstore import RunStore
 from .score import ScoreOptions, prediction_columns, score_records
 
@@ -82,8 +83,8 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
                    fmt: str | None = None, smiles_col: str | None = None, id_col: str | None = None,
                    id_field: str | None = None, n_jobs: int = 1, chunk_size: int = 500,
                    run_size: int = 50_000, backend: str = "loky", scheduler: str | None = None,
-                   top: int | None = None, resume: bool = False, progress: bool | None = None,
-                   command: str = "") -> ScreenSummary:
+                   top: int | None = None, resume: bool = False, profile: Profile | str | None = None,
+                   pareto: bool = False, progress: bool | None = None, command: str = "") -> ScreenSummary:
     """Score every record of ``library`` with every model and write the ranked result.
 
     Parameters
@@ -110,6 +111,10 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         Write only the best ``top`` rows to ``output`` (the status file still lists every record).
     resume : bool
         Continue an interrupted run from ``OUT.work/``.
+    profile : Profile or str, optional
+        Ranking profile or its file/bundled name; default the bundled ``leukodystrophy`` profile.
+    pareto : bool
+        Write only the non-dominated compounds over the profile's objectives (still in score order).
     progress : bool, optional
         Show a progress bar; default only when stderr is a terminal.
 
@@ -129,17 +134,23 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         raise UsageError(f"--top must be a positive number of rows, not {top}")
     if backend not in ("loky", "dask"):
         raise UsageError(f"unknown backend {backend!r}; use loky (this machine) or dask (a cluster)")
+    profile = profile if isinstance(profile, Profile) else load_profile(profile)
     fmt = detect_format(library, fmt)  # a bad format fails before any work starts
     records = iter_records(library, fmt, smiles_col=smiles_col, id_col=id_col)
     digest = bundle_digest(models_dir)
     models = load_bundle(models_dir, with_estimators=False)  # workers load the forests
-    options = ScoreOptions(str(models_dir.resolve()), digest, id_field=id_field, keep_molblock=out_suffix == "sdf")
-    columns = BASE_COLUMNS + RANK_COLUMNS + prediction_columns(models) + STATUS_COLUMNS
+    options = ScoreOptions(str(models_dir.resolve()), digest, id_field=id_field, keep_molblock=out_suffix == "sdf",
+                           properties=profile.properties, alert_families=tuple(profile.alert_factors),
+                           qed=profile.qed is not None)
+    objectives = objective_columns(profile, models)
+    columns = (BASE_COLUMNS + RANK_COLUMNS + objectives + prediction_columns(models)
+               + (PROPERTY_COLUMNS if profile.properties else []) + STATUS_COLUMNS)
     summary = ScreenSummary(str(library), str(output), str(output) + ".meta.json", str(output) + ".status.csv",
                             [m.name for m in models], columns=columns)
     library_sha256 = _sha256(library) if library.exists() else ""
     signature = {"library_sha256": library_sha256, "models": digest, "format": fmt, "smiles_col": smiles_col,
-                 "id_col": id_col, "id_field": id_field, "output_format": out_suffix}
+                 "id_col": id_col, "id_field": id_field, "output_format": out_suffix,
+                 "profile_sha256": _sha256(Path(profile.source))}
     client = _dask_client(scheduler) if backend == "dask" else None
     store = RunStore(output.with_name(output.name + ".work"), signature, rank_key, run_size)
     done = store.start(resume)
@@ -156,7 +167,7 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     try:
         for chunk, rows in map_chunks(score_records, itertools.islice(records, done, None),
                                       chunk_size=chunk_size, n_jobs=n_jobs, backend=backend, args=(options,)):
-            store.add(add_overall_score(rows, models))
+            store.add(score_rows(rows, models, profile))
             bar.update(len(chunk))
     except BaseException:
         if store.records_done == 0:
@@ -171,7 +182,13 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         raise UsageError(f"{library} contains no records; is it the right file?")
     writer = write_sdf if out_suffix == "sdf" else write_csv
     partial = output.with_name(output.name + ".partial")
-    summary.n_written = writer(_numbered(store.ranked(), top), partial, columns)
+    ranked = store.ranked()
+    if pareto:
+        front = ParetoFront(objectives)
+        front.add(ranked)
+        keep = front.positions()
+        ranked = (row for row in store.ranked() if row["input_position"] in keep)
+    summary.n_written = writer(_numbered(ranked, top), partial, columns)
     os.replace(partial, output)  # never leave a half-written output under the final name
     shutil.copyfile(store.status_file(), summary.status_file)
     summary.n_records = store.records_done
@@ -179,7 +196,7 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         setattr(summary, f"n_{status}", count)
     store.remove()
     summary.seconds = time.perf_counter() - started
-    _write_metadata(summary, library, library_sha256, models, digest, command)
+    _write_metadata(summary, library, library_sha256, models, digest, profile, pareto, command)
     log.info("scored %d records (%d ok, %d warning, %d error) in %.1f s", summary.n_records, summary.n_ok,
              summary.n_warning, summary.n_error, summary.seconds)
     return summary
@@ -200,7 +217,7 @@ def _dask_client(scheduler: str | None):
 
 
 def _write_metadata(summary: ScreenSummary, library: Path, library_sha256: str, models, digest: str,
-                    command: str) -> None:
+                    profile: Profile, pareto: bool, command: str) -> None:
     import rdkit
     import sklearn
 
@@ -215,7 +232,10 @@ def _write_metadata(summary: ScreenSummary, library: Path, library_sha256: str, 
                               "label": m.card["label"]["rule"], "ad_threshold": m.ad_threshold,
                               "roc_auc_scaffold_cv": m.card["validation"]["metrics"]["roc_auc"]["mean"]}
                              for m in models]},
-        "overall_score": "max over models of p_active * min(1, ad / ad_threshold)",
+        "profile": {"name": profile.name, "description": profile.description, "source": profile.source,
+                    "sha256": _sha256(Path(profile.source)), "objectives": objective_columns(profile, models),
+                    "pareto_only": pareto},
+        "overall_score": "weighted geometric mean of the profile's objective desirabilities (see screenkit.rank)",
         "counts": {k: v for k, v in asdict(summary).items() if k.startswith("n_")},
         "seconds": round(summary.seconds, 2),
         "versions": {"python": platform.python_version(), "rdkit": rdkit.__version__,

@@ -34,7 +34,9 @@ def test_every_record_is_accounted_for_in_rank_order(broken_sdf, small_models, t
             assert row["reason"] and row["JAK1_Ki_p_active"] == ""
         else:
             assert 0 <= float(row["JAK1_Ki_p_active"]) <= 1 and 0 <= float(row["JAK1_Ki_ad"]) <= 1
-            assert row["best_model"] in {"JAK1_Ki", "GSK3B_Ki"}
+            assert row["best_model"] in {"JAK1_Ki", "GSK3B_Ki"} or (
+                row["best_model"] == "" and float(row["JAK1_Ki_p_active"]) == float(row["GSK3B_Ki_p_active"]) == 0)
+            assert row["rank_reason"] and 0 <= float(row["cns_mpo"]) <= 6
     assert by_position[3]["smiles"] == "CC(C)Cc1ccc(C(C)C(=O)O)cc1"  # sodium salt -> parent acid
     assert "salt/solvent removed" in by_position[3]["reason"]
     assert "no title" in by_position[5]["reason"]
@@ -89,3 +91,27 @@ def test_csv_input_and_id_column(small_models, tmp_path):
     rows = {r["id"]: r for r in read_csv(out)}
     assert set(rows) == {"C-1", "C-2", "C-3"}
     assert rows["C-2"]["status"] == "error" and rows["C-2"]["reason"] == "empty record"
+
+
+def test_pareto_writes_only_non_dominated_compounds(broken_sdf, small_models, tmp_path):
+    everything, front = tmp_path / "all.csv", tmp_path / "front.csv"
+    screen_library(broken_sdf, everything, models_dir=small_models)
+    screen_library(broken_sdf, front, models_dir=small_models, pareto=True)
+    rows = [r for r in read_csv(everything) if r["status"] != "error" and float(r["overall_score"]) > 0]
+    objectives = ["d_activity", "d_cns", "d_qed", "d_alerts"]
+
+    def dominated(r):
+        return any(all(float(o[k]) >= float(r[k]) for k in objectives)
+                   and any(float(o[k]) > float(r[k]) for k in objectives) for o in rows)
+
+    expected = {r["input_position"] for r in rows if not dominated(r)}
+    written = read_csv(front)
+    assert {r["input_position"] for r in written} == expected
+    assert [int(r["rank"]) for r in written] == list(range(1, len(written) + 1))
+
+
+def test_activity_profile_skips_properties(broken_sdf, small_models, tmp_path):
+    out = tmp_path / "activity.csv"
+    screen_library(broken_sdf, out, models_dir=small_models, profile="activity")
+    header = out.read_text().splitlines()[0].split(",")
+    assert "cns_mpo" not in header and "d_cns" not in header and "rank_reason" in header

@@ -14,7 +14,8 @@ def add_parser(sub) -> None:
         "score", help="score and rank a compound library (SDF, SMILES, CSV; .gz too)",
         description="Score every record of LIBRARY with every model and write one row per record, "
                     "best first. Records that cannot be scored are kept, at the end, with status 'error' "
-                    "and a reason. overall_score = max over models of p_active * min(1, ad / ad_threshold).",
+                    "and a reason. overall_score is the weighted geometric mean of the profile's desirabilities "
+                    "(activity with applicability domain, CNS MPO, QED, structural alerts); rank_reason says why.",
     )
     p.add_argument("library", metavar="LIBRARY", help="SDF (.sdf), SMILES (.smi: SMILES then optional name) "
                                                       "or CSV/TSV with a SMILES column; gzipped files too")
@@ -32,6 +33,11 @@ def add_parser(sub) -> None:
                         "worker of the cluster (default: 1)")
     p.add_argument("--chunk-size", type=int, default=500, metavar="N",
                    help="records per worker task and per checkpoint (default: 500)")
+    p.add_argument("--profile", metavar="PROFILE", default=None,
+                   help="ranking profile: a TOML file or a bundled name: leukodystrophy (default: activity, "
+                        "CNS MPO, QED, structural alerts, property filters) or activity (prediction only, fastest)")
+    p.add_argument("--pareto", action="store_true",
+                   help="write only the compounds no other compound beats on every objective of the profile")
     p.add_argument("--top", type=int, metavar="K",
                    help="write only the best K rows to OUT; OUT.status.csv still lists every record")
     p.add_argument("--resume", action="store_true",
@@ -53,6 +59,7 @@ def run(args) -> int:
         args.library, args.output, models_dir=args.models, fmt=args.format, smiles_col=args.smiles_col,
         id_col=args.id_col, id_field=args.id_field, n_jobs=args.n_jobs, chunk_size=args.chunk_size,
         run_size=args.run_size, backend=args.backend, scheduler=args.scheduler, top=args.top, resume=args.resume,
+        profile=args.profile, pareto=args.pareto,
         progress=args.progress, command=shlex.join(["screenkit"] + sys.argv[1:]),
     )
     resumed = f" ({summary.n_resumed} from the interrupted run)" if summary.n_resumed else ""
