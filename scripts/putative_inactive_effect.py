@@ -61,7 +61,7 @@ def main(argv=None) -> int:
             train_models(ROOT / "data" / "chembl_bundled.csv", models, panel, holdout=controls_csv,
                          config=TrainConfig(putative_inactive_ratio=ratio, n_jobs=args.n_jobs))
             ranked = Path(tmp) / f"ranked{ratio}.csv"
-            screen_library(library, ranked, models_dir=models, n_jobs=args.n_jobs)
+            screen_library(library, ranked, models_dir=models, n_jobs=args.n_jobs, profile="activity")
             results[f"ratio {ratio:g}"] = {**enrichment(ranked, controls),
                                            "train+score s": round(time.perf_counter() - started)}
             print(f"ratio {ratio:g} done", flush=True)
