@@ -6,7 +6,10 @@ Builds realistic SDF libraries (ZINC lead-like SMILES from the MOSES training sp
 then measures, one configuration at a time on this machine, molecules per second and peak
 resident memory of the whole process tree (main process plus workers):
 
-* screenkit: `screenkit score LIB -o OUT.csv --n-jobs N` with the bundled models;
+* screenkit: `screenkit score LIB -o OUT.csv --n-jobs N --profile activity` with the bundled
+  models (standardisation, the models, applicability domain, checkpointed ranking; the same
+  model work as the floor plus what screenkit adds), and once with the default leukodystrophy
+  profile, which adds CNS properties, QED and structural alerts;
 * naive: what a user would write without screenkit: PandasTools.LoadSDF of the whole file,
   one fingerprint per row, stack, predict_proba per model, sort, write CSV (1 process);
 * floor: a tight loop that only parses, fingerprints and runs the same models, with no
@@ -190,7 +193,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--jobs", default="1,2", help="worker counts for screenkit and the floor")
-    parser.add_argument("--skip", default="", help="comma-separated: screenkit, naive, floor")
+    parser.add_argument("--skip", default="", help="comma-separated: screenkit, profile, naive, floor")
     parser.add_argument("--naive-max", type=int, default=100_000,
                         help="largest size for the naive script (it holds the whole library in memory)")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "screenkit-bench")
@@ -225,15 +228,19 @@ def main(argv=None) -> int:
         for n_jobs in jobs:
             if "screenkit" not in skip:
                 record(size, "screenkit", n_jobs, [sys.executable, "-m", "screenkit", "score", lib, "-o",
-                                                   str(out / f"sk_{size}_{n_jobs}.csv"), "--n-jobs", str(n_jobs)])
+                                                   str(out / f"sk_{size}_{n_jobs}.csv"), "--n-jobs", str(n_jobs),
+                                                   "--profile", "activity"])
+            if "profile" not in skip and n_jobs == max(jobs):
+                record(size, "sk+profile", n_jobs, [sys.executable, "-m", "screenkit", "score", lib, "-o",
+                                                    str(out / f"skp_{size}_{n_jobs}.csv"), "--n-jobs", str(n_jobs)])
             if "floor" not in skip:
                 record(size, "floor", n_jobs, me + ["--floor-run", lib, str(n_jobs)])
         if "naive" not in skip and size <= args.naive_max:
             record(size, "naive", 1, me + ["--naive-run", lib, str(out / f"naive_{size}.csv")])
 
     print("\n| molecules | workers | screenkit mol/s | peak MB | floor mol/s | screenkit/floor | naive mol/s "
-          "(1 process) | naive peak MB | screenkit/naive |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "(1 process) | naive peak MB | screenkit/naive | with leukodystrophy profile mol/s | peak MB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     get = {(r["size"], r["what"], r["jobs"]): r for r in results}
     for size in sizes:
         for n_jobs in jobs:
@@ -246,6 +253,8 @@ def main(argv=None) -> int:
                      f"{nv['mol_per_s']:.0f}" if nv else "not run",
                      f"{nv['peak_mb']:.0f}" if nv else "-",
                      f"{sk['mol_per_s'] / nv['mol_per_s']:.1f}x" if sk and nv else "-"]
+            pr = get.get((size, "sk+profile", n_jobs))
+            cells += [f"{pr['mol_per_s']:.0f}" if pr else "-", f"{pr['peak_mb']:.0f}" if pr else "-"]
             print("| " + " | ".join(cells) + " |")
     return 0
 
