@@ -21,13 +21,16 @@ def add_parser(sub) -> None:
     p.add_argument("--top", type=int, default=300, metavar="N",
                    help="rows shown in the table: the first N of RANKED.csv (default: 300)")
     p.add_argument("--meta", metavar="FILE", help="run metadata (default: RANKED.csv.meta.json, if present)")
+    p.add_argument("--dataset", metavar="CSV",
+                   help="training dataset (screenkit fetch/curate output) that supplies ChEMBL molecule and activity "
+                        "IDs for the evidence neighbours (default: the bundled dataset when the model cards name it)")
     p.add_argument("--title", metavar="TEXT", help="page title (default: 'screenkit review: <file name>')")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     summary = write_report(args.ranked, args.output, models_dir=args.models, top=args.top, meta=args.meta,
-                           title=args.title)
+                           title=args.title, dataset=args.dataset)
     print(f"report: {summary.output} ({summary.n_rows} of {summary.n_rows_total} rows, {summary.n_models} models, "
           f"{summary.size_bytes / 1e6:.1f} MB, {summary.seconds:.1f} s)")
     for warning in summary.warnings:

@@ -41,7 +41,8 @@ class ReportSummary:
 
 
 def write_report(ranked: str | Path, output: str | Path, *, models_dir: str | Path | None = None, top: int = 300,
-                 meta: str | Path | None = None, title: str | None = None) -> ReportSummary:
+                 meta: str | Path | None = None, title: str | None = None,
+                 dataset: str | Path | None = None) -> ReportSummary:
     """Write the HTML review report of a ranked CSV.
 
     Parameters
@@ -60,6 +61,10 @@ def write_report(ranked: str | Path, output: str | Path, *, models_dir: str | Pa
         Run metadata; default ``RANKED.meta.json`` beside ``ranked`` (optional then).
     title : str, optional
         Page title; default ``"screenkit review: <file name>"``.
+    dataset : path, optional
+        The training dataset (``screenkit fetch``/``curate`` CSV) whose ChEMBL molecule and activity
+        IDs label the evidence neighbours; default the bundled dataset when a model card names it
+        and its sha256 matches.
 
     Returns
     -------
@@ -85,7 +90,7 @@ def write_report(ranked: str | Path, output: str | Path, *, models_dir: str | Pa
         raise UsageError(f"output folder {output.parent} does not exist; create it first")
     if output.is_dir():
         raise UsageError(f"output {output} is a folder; give a file name such as {output / 'report.html'}")
-    data = assemble(ranked, models_dir=models_dir, top=top, meta_path=meta, title=title)
+    data = assemble(ranked, models_dir=models_dir, top=top, meta_path=meta, title=title, dataset=dataset)
     text = render_html(data)
     partial = output.with_name(output.name + ".partial")
     partial.write_text(text, encoding="utf-8")

@@ -165,7 +165,7 @@ SCRIPT = r"""
         return td; } });
   });
   D.properties.forEach(function (p) {
-    cols.push({ key: "q:" + p[0], label: p[1], title: p[3], group: "property", numeric: true,
+    cols.push({ key: "q:" + p[0], label: p[1], title: p[3], group: p[0].indexOf("d_") === 0 ? "desirability" : "property", numeric: true,
       val: function (r) { var v = r.props[p[0]]; return typeof v === "number" ? v : (v === null || v === undefined ? null : String(v)); },
       render: function (r) {
         var v = r.props[p[0]];
@@ -195,7 +195,7 @@ SCRIPT = r"""
       var m = D.models.filter(function (x) { return x.name === r.best; })[0], x = r.p[r.best];
       if (!m || !x || x.ad === null || m.ad_threshold === null || x.ad < m.ad_threshold) return false;
     }
-    var terms = st.q.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    var terms = (st.q.toLowerCase().match(/"[^"]*"|\S+/g) || []).map(function (t) { return t.replace(/^"|"$/g, ""); }).filter(Boolean);
     for (var t = 0; t < terms.length; t++) {
       var c = CMP.exec(terms[t]);
       if (c && numKeys[c[1]]) {

@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import InputFileError, UsageError
 
 __all__ = ["ReportData", "Neighbour", "Alert", "assemble", "read_ranked", "read_meta", "nearest_neighbours",
-           "find_alerts", "PROPERTY_COLUMNS"]
+           "find_alerts", "source_identifiers", "PROPERTY_COLUMNS"]
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +29,20 @@ log = logging.getLogger(__name__)
 PROPERTY_COLUMNS = [
     ("desirability", "Desir.", 2, "desirability (ranking profile)"),
     ("cns_mpo", "CNS MPO", 2, "CNS multiparameter optimisation score, 0-6 (Wager et al. 2010); >= 4 is desirable"),
+    ("cns_rules", "CNS rules", 0, "number of CNS property rules met"),
     ("bbb_score", "BBB", 2, "blood-brain barrier score"),
     ("mw", "MW", 1, "molecular weight (Da)"),
     ("clogp", "cLogP", 2, "calculated logP (Crippen)"),
+    ("clogd", "cLogD", 2, "calculated logD at pH 7.4"),
     ("tpsa", "TPSA", 1, "topological polar surface area (A^2)"),
     ("hbd", "HBD", 0, "hydrogen-bond donors"),
     ("hba", "HBA", 0, "hydrogen-bond acceptors"),
     ("rotb", "RotB", 0, "rotatable bonds"),
+    ("arom_rings", "Ar rings", 0, "aromatic rings"),
     ("pka_basic", "pKa (b)", 2, "most basic pKa (estimated)"),
     ("qed", "QED", 2, "quantitative estimate of drug-likeness, 0-1"),
     ("sa_score", "SA", 2, "synthetic accessibility, 1 (easy) - 10 (hard)"),
+    ("sps", "SPS", 1, "spatial score (molecular complexity)"),
     ("lipinski_violations", "Ro5 viol.", 0, "Lipinski rule-of-five violations"),
     ("veber_ok", "Veber", None, "Veber rules (rotatable bonds <= 10, TPSA <= 140) met"),
     ("n_alerts", "# alerts", 0, "number of structural alerts"),
@@ -46,7 +50,7 @@ PROPERTY_COLUMNS = [
 #: Numeric columns drawn as distributions when present (column, axis label).
 DISTRIBUTION_COLUMNS = [("overall_score", "overall score"), ("desirability", "desirability"),
                         ("cns_mpo", "CNS MPO"), ("bbb_score", "BBB score"), ("mw", "MW (Da)"),
-                        ("clogp", "cLogP"), ("tpsa", "TPSA (A^2)"), ("qed", "QED"), ("sa_score", "SA score")]
+                        ("clogp", "cLogP"), ("tpsa", "TPSA (A^2)"), ("qed", "QED"), ("sa_score", "SA score"), ("sps", "spatial score")]
 _CORE = ["rank", "input_position", "id", "smiles", "overall_score", "best_model", "status", "reason",
          "rank_reason", "alerts"]
 _DEFAULT_ALERT_CATALOGS = ("PAINS", "BRENK", "NIH")
@@ -217,7 +221,9 @@ def read_ranked(path: str | Path, top: int, *, sample_size: int = 1000, seed: in
 
 
 def _model_names(columns: list[str], meta: dict | None) -> list[str]:
-    names = [c[: -len("_p_active")] for c in columns if c.endswith("_p_active")]
+    # a model writes <name>_p_active and <name>_ad; other outputs may also end in _p_active
+    # (e.g. <name>_conformal_p_active), so the _ad column anchors the name
+    names = [c[: -len("_ad")] for c in columns if c.endswith("_ad") and f"{c[: -len('_ad')]}_p_active" in columns]
     order = [c.get("name") for c in (meta or {}).get("models", {}).get("cards", []) if isinstance(c, dict)]
     return sorted(names, key=lambda n: (order.index(n) if n in order else len(order), names.index(n)))
 
@@ -324,11 +330,10 @@ def _alert_catalog(families: tuple[str, ...]):
     return FilterCatalog(params)
 
 
-def _family(filter_set: str) -> str:
-    """RDKit FilterSet name to the catalog prefix used in ``alerts`` (``PAINS_A`` -> ``PAINS``)."""
-    if filter_set.startswith("PAINS"):
-        return "PAINS"
-    return {"BRENK": "Brenk"}.get(filter_set.upper(), filter_set)
+def _family(catalog: str) -> str:
+    """Catalog name for matching: case-insensitive, PAINS families A-C as one (``PAINS_A`` -> ``pains``)."""
+    catalog = catalog.strip().lower()
+    return "pains" if catalog.startswith("pains") else catalog
 
 
 def find_alerts(mol, catalog, wanted: list[str] | None = None) -> list[Alert]:
@@ -340,24 +345,34 @@ def find_alerts(mol, catalog, wanted: list[str] | None = None) -> list[Alert]:
     catalog : rdkit.Chem.FilterCatalog.FilterCatalog
     wanted : list of str, optional
         ``CATALOG:name`` labels from the ranked file's ``alerts`` column; when given, only
-        matches with these names are returned (so the drawing highlights what the table says).
+        matches with these catalog and names are returned (so the drawing highlights what the
+        table says).
+
+    Returns
+    -------
+    list of Alert
+        Labels are ``<RDKit FilterSet>:<description>``, e.g. ``PAINS_A:ene_rhod_A(235)``.
 
     Examples
     --------
     >>> from rdkit import Chem
     >>> catalog = _alert_catalog(("PAINS", "BRENK"))
     >>> [a.label for a in find_alerts(Chem.MolFromSmiles("O=C1C(=Cc2ccccc2)SC(=S)N1"), catalog)][:2]
-    ['PAINS:ene_rhod_A(235)', 'Brenk:Michael_acceptor_1']
+    ['PAINS_A:ene_rhod_A(235)', 'Brenk:Michael_acceptor_1']
     """
-    wanted_names = None
+    keys = None
     if wanted is not None:
-        wanted_names = {w.split(":", 1)[-1].strip().lower() for w in wanted}
+        keys = set()
+        for label in wanted:
+            family, _, name = label.strip().rpartition(":") if ":" in label else ("", "", label.strip())
+            keys.add((_family(family), name.strip().lower()))
     out, seen = [], set()
     for entry in catalog.GetMatches(mol):
         description = entry.GetDescription()
         filter_set = entry.GetProp("FilterSet") if "FilterSet" in entry.GetPropList() else ""
-        label = f"{_family(filter_set)}:{description}" if filter_set else description
-        if wanted_names is not None and description.lower() not in wanted_names:
+        label = f"{filter_set}:{description}" if filter_set else description
+        if keys is not None and (_family(filter_set), description.lower()) not in keys \
+                and ("", description.lower()) not in keys:
             continue
         if label in seen:
             continue
@@ -387,6 +402,78 @@ def _fingerprints(mols: list) -> np.ndarray:
     ok = [i for i, m in enumerate(mols) if m is not None]
     if ok:
         out[ok] = fp.transform([mols[i] for i in ok])
+    return out
+
+
+_SOURCE_COLUMNS = (("molecule_chembl_ids", "ChEMBL molecule"), ("activity_ids", "ChEMBL activity"),
+                   ("source", "source"))
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def source_identifiers(bundle: dict, dataset: str | Path | None = None) -> dict[tuple[str, str, str], dict[str, str]]:
+    """Source IDs of the measured training compounds, from the dataset the models were trained on.
+
+    Model bundles keep InChIKeys but not ChEMBL IDs; the training dataset (``screenkit fetch`` /
+    ``curate`` output) has ``molecule_chembl_ids``, ``activity_ids`` and ``source``. Used: the
+    ``dataset`` given, or else the bundled dataset a model card names when its sha256 matches the
+    card's ``dataset_sha256`` (so IDs always belong to the data the model saw).
+
+    Returns
+    -------
+    dict
+        ``(target ChEMBL ID, activity type, InChIKey) -> {label: text}``; empty when no dataset is found.
+    """
+    import pandas as pd
+
+    from ..config import bundled_path
+
+    paths = []
+    if dataset is not None:
+        dataset = Path(dataset)
+        if not dataset.is_file():
+            raise InputFileError(f"dataset {dataset} does not exist; pass the CSV the models were trained on "
+                                 "(screenkit fetch/curate output) or omit --dataset")
+        paths.append(dataset)
+    else:
+        for model in bundle.values():
+            data = model.card.get("data", {}) if isinstance(model.card.get("data"), dict) else {}
+            name, digest = data.get("dataset"), data.get("dataset_sha256")
+            if not name or not digest:
+                continue
+            candidate = bundled_path(f"data/{Path(str(name)).name}")
+            if candidate.is_file() and candidate not in paths and _sha256(candidate) == digest:
+                paths.append(candidate)
+    out: dict[tuple[str, str, str], dict[str, str]] = {}
+    for path in paths:
+        try:
+            header = pd.read_csv(path, nrows=0).columns
+        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+            raise InputFileError(f"cannot read dataset {path} as CSV ({exc})") from None
+        wanted = [c for c, _ in _SOURCE_COLUMNS if c in header]
+        key_columns = ["target_chembl_id", "activity_type", "inchikey"]
+        if not wanted or any(c not in header for c in key_columns):
+            continue
+        table = pd.read_csv(path, usecols=key_columns + wanted, dtype=str, keep_default_na=False)
+        labels = dict(_SOURCE_COLUMNS)
+        for record in table.itertuples(index=False):
+            values = record._asdict()
+            ids = {}
+            for column in wanted:
+                text = values[column].strip()
+                if text:
+                    parts = [p for p in text.replace(",", ";").split(";") if p.strip()]
+                    ids[labels[column]] = "; ".join(parts[:3]) + (f" (+{len(parts) - 3} more)" if len(parts) > 3 else "")
+            if ids:
+                out[(values["target_chembl_id"], values["activity_type"], values["inchikey"])] = ids
     return out
 
 
@@ -425,7 +512,8 @@ def _chemical_space(top_fps: np.ndarray, top_titles: list[str], sample_fps: np.n
 
 
 def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: int = 300,
-             meta_path: str | Path | None = None, title: str | None = None, n_neighbours: int = 3,
+             meta_path: str | Path | None = None, title: str | None = None, dataset: str | Path | None = None,
+             n_neighbours: int = 3,
              structure_size: tuple[int, int] = (190, 150), neighbour_size: tuple[int, int] = (130, 100)) -> ReportData:
     """Collect everything the report shows (see :func:`screenkit.report.write_report`)."""
     from ..bundle import bundle_digest, load_bundle
@@ -469,7 +557,10 @@ def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: i
     models = _model_summaries(names, columns, meta, bundle)
 
     consumed = set(_CORE) | {f"{m.name}_{o}" for m in models for o in ["p_active", "ad"] + m.outputs}
-    properties = [p for p in PROPERTY_COLUMNS if p[0] in columns]
+    # desirability terms of the ranking profile (d_<objective>, 0-1) first, then known properties
+    properties = [(c, "d " + c[2:].replace("_", " "), 2, f"desirability of objective '{c[2:]}' (0-1)")
+                  for c in columns if c.startswith("d_")]
+    properties += [p for p in PROPERTY_COLUMNS if p[0] in columns]
     consumed |= {p[0] for p in properties}
     extra_columns = [c for c in columns if c not in consumed]
 
@@ -493,6 +584,7 @@ def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: i
             svgs[f"m{i}"] = molecule_svg(mol, *structure_size,
                                          highlight=[a for alert in alerts[i] for a in alert.atoms])
         top_fps = _fingerprints(mols)
+        sources = source_identifiers(bundle, dataset) if bundle else {}
         neighbours: dict[int, dict[str, list[Neighbour]]] = {i: {} for i in range(len(rows))}
         for name, model in bundle.items():
             if model.train_fingerprints.shape[1] != top_fps.shape[1]:
@@ -501,6 +593,9 @@ def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: i
             idx, sim = nearest_neighbours(top_fps, model.train_fingerprints, k=n_neighbours)
             identifiers = [(label, getattr(model, attr)) for attr, label in _IDENTIFIER_ATTRIBUTES
                            if getattr(model, attr, None) is not None]
+            target = model.card.get("target", {})
+            source_key = (str(target.get("chembl_id", "")) if isinstance(target, dict) else "",
+                          str(model.card.get("activity_type", "")))
             for i, mol in enumerate(mols):
                 if mol is None:
                     continue
@@ -510,9 +605,11 @@ def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: i
                     if key not in svgs:
                         train_mol = _mol(str(model.train_smiles[j]))
                         svgs[key] = molecule_svg(train_mol, *neighbour_size) if train_mol is not None else ""
+                    inchikey = str(model.train_inchikey[j])
+                    ids = {label: str(values[j]) for label, values in identifiers}
+                    ids.update(sources.get(source_key + (inchikey,), {}))
                     found.append(Neighbour(float(s), float(model.train_pactivity[j]), str(model.train_smiles[j]),
-                                           str(model.train_inchikey[j]),
-                                           {label: str(values[j]) for label, values in identifiers}, key))
+                                           inchikey, ids, key))
                 neighbours[i][name] = found
         sample_mols = [m for m in (_mol(s) for s in sample_smiles) if m is not None]
         titles = [f"#{r.get('rank', i + 1)} {r.get('id', '')}" for i, r in enumerate(rows)]

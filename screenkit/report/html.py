@@ -223,7 +223,7 @@ def render_html(data: ReportData) -> str:
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{escape(content_security_policy(SCRIPT))}">
+<meta http-equiv="Content-Security-Policy" content="{escape(content_security_policy(SCRIPT), quote=False)}">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(data.title)}</title>
@@ -271,7 +271,7 @@ def render_html(data: ReportData) -> str:
 <li><b>Per-target columns</b>: probability that the compound is active at that target (label in the column tooltip), shaded by value; the outlined cell is the model behind the score. <b>AD</b> is the Tanimoto similarity (Morgan radius 2, 2048 bits) to the nearest measured training compound: green when at or above the model card's domain threshold, red when below (the prediction is an extrapolation).</li>
 <li><b>Alerts</b>: structural alerts (RDKit FilterCatalog: PAINS, Brenk, NIH, ...); the matched atoms are shaded red on the structure.</li>
 <li><b>Evidence</b>: the three most similar measured compounds of each model's training set, with Tanimoto similarity (Tc), measured pActivity (green: active by the model's label, red: inactive) and InChIKey (hover for SMILES).</li>
-<li>Click a column header to sort (again to reverse); the filter box takes words (all must match) and comparisons such as <code>cns_mpo&gt;=4</code>, <code>score&gt;0.5</code> or <code>&lt;model&gt;&gt;0.7</code>.</li>
+<li>Click a column header to sort (again to reverse); the filter box takes words (all must match; quote a phrase: "ID 12") and comparisons such as <code>cns_mpo&gt;=4</code>, <code>score&gt;0.5</code> or <code>&lt;model&gt;&gt;0.7</code>.</li>
 </ul>
 </section>
 </main>
