@@ -196,7 +196,7 @@ def test_alert_atoms_are_found_and_highlighted(ranked, small_models):
     listed = next(r["alerts"] for r in read_csv(ranked) if r["id"] == "rhodanine").split(";") \
         if "alerts" in data.columns else labels  # the ranking's alerts column decides, when present
     assert {a.label.split(":")[-1] for a in data.alerts[i]} == {a.split(":")[-1] for a in listed}
-    assert "#FF9E8C" in data.molecule_svgs[f"m{i}"].upper()  # the alert colour (1.0, 0.62, 0.55)
+    assert "#FF9E8C" in data.molecule_svgs[f"#{i}"].upper()  # the alert colour (1.0, 0.62, 0.55)
 
 
 def test_alerts_column_decides_what_is_highlighted(ranked_with_properties, small_models):
@@ -398,3 +398,12 @@ def test_report_with_properties_in_browser(browser, report_with_properties, rank
     page.screenshot(path=str(artifacts_dir() / "report_properties.png"))
     assert view.dialogs == [] and view.errors == [] and view.blocked == []
     page.close()
+
+
+def test_evidence_pictures_are_bounded_for_long_tables(ranked, small_models):
+    data = assemble(ranked, models_dir=small_models, top=300, evidence_rows=2)
+    drawn_rows = {key for i in (0, 1) for found in data.neighbours[i].values() for key in (n.svg_key for n in found)}
+    training_svgs = {k for k in data.molecule_svgs if not k.startswith("#")}
+    assert training_svgs == drawn_rows
+    assert all(f"#{i}" in data.molecule_svgs for i, r in enumerate(data.rows) if r["status"] != "error")
+    assert sum(len(f) for f in data.neighbours[5].values()) == 6  # still listed, without pictures

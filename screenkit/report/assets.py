@@ -24,7 +24,7 @@ h2 { font-size: 16px; margin: 22px 0 8px; font-weight: 600; }
 h3 { font-size: 13px; margin: 14px 0 6px; font-weight: 600; }
 .warn { background: #fff4d6; border: 1px solid #f0d48a; padding: 6px 10px; border-radius: 4px; margin: 6px 0; }
 .toolbar { display: flex; flex-wrap: wrap; gap: 10px 16px; align-items: center; margin: 6px 0 8px; }
-.toolbar input[type=search] { width: 360px; padding: 5px 8px; border: 1px solid #b9c0c9; border-radius: 4px; font: inherit; }
+.toolbar input[type=search] { width: 440px; padding: 5px 8px; border: 1px solid #b9c0c9; border-radius: 4px; font: inherit; }
 .toolbar label { color: var(--muted); user-select: none; }
 .toolbar button, .toolbar select { font: inherit; padding: 3px 8px; border: 1px solid #b9c0c9; background: #fff; border-radius: 4px; cursor: pointer; }
 .toolbar button:disabled { opacity: .4; cursor: default; }
@@ -39,7 +39,8 @@ table.grid th.sorted-desc::after { content: " \25BC"; color: var(--accent); }
 table.grid td { border-bottom: 1px solid var(--line); padding: 4px 6px; vertical-align: middle; }
 table.grid tr.row:hover td { background: #f7fafd; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.struct { padding: 2px; width: 194px; }
+td.struct { padding: 2px; width: 194px; position: sticky; left: 0; z-index: 1; background: #fff; border-right: 1px solid var(--line); }
+table.grid th:first-child { left: 0; z-index: 3; }
 td.struct img { display: block; width: 190px; height: 150px; }
 .ph { width: 190px; height: 150px; display: flex; align-items: center; justify-content: center; color: var(--muted); background: #fafafa; font-size: 11px; text-align: center; }
 td.rank { font-size: 15px; font-weight: 600; text-align: right; }
@@ -103,6 +104,10 @@ SCRIPT = r"""
     return d === null || d === undefined ? String(v) : v.toFixed(d);
   }
   function img(key, w, h, alt) {
+    if (SVG && SVG[key] === undefined && key.charAt(0) !== "#") {
+      var q = el("div", "ph", "structure drawn for the top " + D.evidence_rows + " rows only");
+      q.style.width = w + "px"; q.style.height = h + "px"; return q;
+    }
     if (SVG && SVG[key]) {
       var i = el("img");
       i.width = w; i.height = h; i.alt = alt; i.loading = "lazy";
@@ -131,7 +136,7 @@ SCRIPT = r"""
   // ---- columns -----------------------------------------------------------------------------------
   var cols = [];
   cols.push({ key: "_s", label: "Structure", sortable: false, render: function (r) {
-    var td = el("td", "struct"); td.appendChild(img("m" + r.i, 190, 150, "structure of " + r.id)); return td; } });
+    var td = el("td", "struct"); td.appendChild(img("#" + r.i, 190, 150, "structure of " + r.id)); return td; } });
   cols.push({ key: "rank", label: "Rank", val: function (r) { return r.rank; }, render: function (r) {
     var td = el("td", "rank", r.rank === null ? "\u2013" : r.rank);
     var b = el("button", "tog", st.open[r.i] ? "evidence \u25BE" : "evidence \u25B8");
@@ -263,7 +268,9 @@ SCRIPT = r"""
       box.appendChild(h);
       var cards = el("div", "cards"), nb = r.nb[m.name];
       if (!nb) cards.appendChild(el("span", "small", m.has_evidence ? "no structure to compare" : "training set not available (model folder not given or different)"));
-      (nb || []).forEach(function (n) {
+      (nb || []).forEach(function (pair) {
+        // pair = [similarity, key]; D.train[key] = [pActivity, SMILES, InChIKey, {label: ID}]
+        var t = D.train[pair[1]], n = [pair[0], t[0], t[1], t[2], t[3], pair[1]];
         var c = el("div", "card"); c.appendChild(img(n[5], 130, 100, "training compound"));
         var act = m.threshold !== null && n[1] >= m.threshold;
         var line = el("div"); line.appendChild(el("b", null, "Tc " + n[0].toFixed(2)));

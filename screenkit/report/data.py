@@ -34,7 +34,7 @@ PROPERTY_COLUMNS = [
     ("mw", "MW", 1, "molecular weight (Da)"),
     ("clogp", "cLogP", 2, "calculated logP (Crippen)"),
     ("clogd", "cLogD", 2, "calculated logD at pH 7.4"),
-    ("tpsa", "TPSA", 1, "topological polar surface area (A^2)"),
+    ("tpsa", "TPSA", 1, "topological polar surface area (Å²)"),
     ("hbd", "HBD", 0, "hydrogen-bond donors"),
     ("hba", "HBA", 0, "hydrogen-bond acceptors"),
     ("rotb", "RotB", 0, "rotatable bonds"),
@@ -50,7 +50,7 @@ PROPERTY_COLUMNS = [
 #: Numeric columns drawn as distributions when present (column, axis label).
 DISTRIBUTION_COLUMNS = [("overall_score", "overall score"), ("desirability", "desirability"),
                         ("cns_mpo", "CNS MPO"), ("bbb_score", "BBB score"), ("mw", "MW (Da)"),
-                        ("clogp", "cLogP"), ("tpsa", "TPSA (A^2)"), ("qed", "QED"), ("sa_score", "SA score"), ("sps", "spatial score")]
+                        ("clogp", "cLogP"), ("tpsa", "TPSA (Å²)"), ("qed", "QED"), ("sa_score", "SA score"), ("sps", "spatial score")]
 _CORE = ["rank", "input_position", "id", "smiles", "overall_score", "best_model", "status", "reason",
          "rank_reason", "alerts"]
 _DEFAULT_ALERT_CATALOGS = ("PAINS", "BRENK", "NIH")
@@ -111,9 +111,10 @@ class ReportData:
     warnings: list[str]
     distributions: dict[str, tuple[np.ndarray, np.ndarray]]  # column -> (all values, top-N values)
     space: dict  # chemical-space map: {"groups": [(label, xy array, titles)], "explained": [..]}
-    molecule_svgs: dict[str, str]
+    molecule_svgs: dict[str, str]  # "#<row>" for ranked compounds, "<model>:<training row>" for neighbours
     neighbours: dict[int, dict[str, list[Neighbour]]]  # row index -> model -> neighbours
     alerts: dict[int, list[Alert]]
+    evidence_rows: int = 500  # rows whose neighbours are drawn (the rest list them without pictures)
 
 
 def read_meta(path: str | Path, *, required: bool) -> dict | None:
@@ -513,9 +514,14 @@ def _chemical_space(top_fps: np.ndarray, top_titles: list[str], sample_fps: np.n
 
 def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: int = 300,
              meta_path: str | Path | None = None, title: str | None = None, dataset: str | Path | None = None,
-             n_neighbours: int = 3,
+             n_neighbours: int = 3, evidence_rows: int = 500,
              structure_size: tuple[int, int] = (190, 150), neighbour_size: tuple[int, int] = (130, 100)) -> ReportData:
-    """Collect everything the report shows (see :func:`screenkit.report.write_report`)."""
+    """Collect everything the report shows (see :func:`screenkit.report.write_report`).
+
+    ``evidence_rows`` bounds the file size for long tables: the training neighbours of the first
+    ``evidence_rows`` rows are drawn; later rows list theirs (similarity, pActivity, IDs) without
+    pictures.
+    """
     from ..bundle import bundle_digest, load_bundle
     from ..config import bundled_path
     from .draw import molecule_svg
@@ -581,7 +587,7 @@ def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: i
                 alerts[i] = find_alerts(mol, catalog_all, listed) if listed else []
             else:
                 alerts[i] = find_alerts(mol, catalog)
-            svgs[f"m{i}"] = molecule_svg(mol, *structure_size,
+            svgs[f"#{i}"] = molecule_svg(mol, *structure_size,
                                          highlight=[a for alert in alerts[i] for a in alert.atoms])
         top_fps = _fingerprints(mols)
         sources = source_identifiers(bundle, dataset) if bundle else {}
@@ -602,7 +608,7 @@ def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: i
                 found = []
                 for j, s in zip(idx[i], sim[i]):
                     key = f"{name}:{int(j)}"
-                    if key not in svgs:
+                    if key not in svgs and i < evidence_rows:
                         train_mol = _mol(str(model.train_smiles[j]))
                         svgs[key] = molecule_svg(train_mol, *neighbour_size) if train_mol is not None else ""
                     inchikey = str(model.train_inchikey[j])
@@ -624,4 +630,4 @@ def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: i
         title=title or f"screenkit review: {ranked.name}", ranked_path=str(ranked), n_rows_total=n_rows, rows=rows,
         columns=columns, models=models, properties=properties, extra_columns=extra_columns, meta=meta,
         meta_path=str(meta_path), models_dir=str(models_dir), warnings=warnings, distributions=distributions,
-        space=space, molecule_svgs=svgs, neighbours=neighbours, alerts=alerts)
+        space=space, molecule_svgs=svgs, neighbours=neighbours, alerts=alerts, evidence_rows=evidence_rows)

@@ -119,8 +119,7 @@ def _rows_json(data: ReportData) -> list[dict]:
             "alerts_known": alerts_known or i in data.alerts,
             "p": predictions, "props": props,
             "extra": {c: str(row.get(c, "")) for c in data.extra_columns if str(row.get(c, "")) != ""},
-            "nb": {name: [[round(n.similarity, 4), round(n.pactivity, 3), n.smiles, n.inchikey, n.identifiers,
-                           n.svg_key] for n in found]
+            "nb": {name: [[round(n.similarity, 4), n.svg_key] for n in found]
                    for name, found in data.neighbours.get(i, {}).items()},
         })
     return out
@@ -208,8 +207,10 @@ def _chemical_space(data: ReportData) -> str:
 def render_html(data: ReportData) -> str:
     """The complete report page as text (see the module docstring for the safety rules)."""
     svgs = gzip.compress(json.dumps(data.molecule_svgs, separators=(",", ":")).encode("utf-8"), 9, mtime=0)
+    train = {n.svg_key: [round(n.pactivity, 3), n.smiles, n.inchikey, n.identifiers]
+             for found in data.neighbours.values() for neighbours in found.values() for n in neighbours}
     payload = {"models": _models_json(data), "properties": [list(p) for p in data.properties],
-               "rows": _rows_json(data)}
+               "rows": _rows_json(data), "train": train, "evidence_rows": data.evidence_rows}
     meta = data.meta or {}
     created = meta.get("created", "")
     subtitle = (f"{data.n_rows_total:,} ranked compounds in {data.ranked_path}; the top {len(data.rows):,} are "
