@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputFileError, UsageError
+from ..errors import InputFileError, ModelBundleError, UsageError
 
 __all__ = ["ReportData", "Neighbour", "Alert", "assemble", "read_ranked", "read_meta", "nearest_neighbours",
            "find_alerts", "source_identifiers", "PROPERTY_COLUMNS"]
@@ -554,11 +554,7 @@ def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: i
             warnings.append(f"The models in {models_dir} are not the ones that scored this file (manifest sha256 "
                             f"{digest[:12]} vs {str(ranked_digest)[:12]} in the metadata): evidence neighbours may "
                             "not be what the predictions rest on. Pass the scoring run's --models folder.")
-    except Exception as exc:  # the report still works without evidence
-        from ..errors import ModelBundleError
-
-        if not isinstance(exc, ModelBundleError):
-            raise
+    except ModelBundleError as exc:  # the report still works without evidence
         warnings.append(f"Model folder {models_dir} could not be used ({exc}); evidence neighbours are not shown.")
     models = _model_summaries(names, columns, meta, bundle)
 

@@ -131,6 +131,15 @@ def _models_json(data: ReportData) -> list[dict]:
              "outputs": m.outputs, "has_evidence": m.has_evidence} for m in data.models]
 
 
+def _flat(value) -> str:
+    """A metadata value as one readable line (``key: value; ...``)."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_flat(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_flat(v) for v in value)
+    return str(value)
+
+
 def _kv_table(items: list[tuple[str, str]]) -> str:
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in items)
     return f"<table class='kv'>{rows}</table>"
@@ -155,8 +164,7 @@ def _provenance(data: ReportData) -> str:
                                                for k, v in counts.items())))
         profile = meta.get("profile")
         if profile:
-            items.append(("ranking profile", profile if isinstance(profile, str)
-                          else json.dumps(profile, indent=1, sort_keys=True)))
+            items.append(("ranking profile", _flat(profile)))
     items.append(("models folder (evidence)", data.models_dir))
     items.append(("metadata file", data.meta_path if data.meta else f"{data.meta_path} (not found)"))
     return _kv_table([(k, v) for k, v in items if v not in ("", None)])
