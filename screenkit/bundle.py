@@ -14,7 +14,6 @@ estimator file that holds any type outside :data:`TRUSTED_TYPES`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 
 from .errors import ModelBundleError
 from .featurize import make_featurizer
+from .hashing import file_sha256
 
 __all__ = ["TargetModel", "ModelInfo", "TRUSTED_TYPES", "save_bundle", "load_bundle", "bundle_digest"]
 
@@ -110,14 +110,6 @@ class TargetModel:
         return float(self.card["applicability_domain"]["threshold"])
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def save_bundle(models: list[TargetModel], directory: str | Path, card_markdown) -> Path:
     """Write models, cards and a fresh manifest into ``directory`` (created if needed).
 
@@ -156,7 +148,7 @@ def save_bundle(models: list[TargetModel], directory: str | Path, card_markdown)
     if manifest_path.is_file():
         old = json.loads(manifest_path.read_text())
         entries = [e for e in old.get("models", []) if e["name"] not in names] + entries
-    hashes = {name: _sha256(directory / name) for e in entries for name in e["files"].values()}
+    hashes = {name: file_sha256(directory / name) for e in entries for name in e["files"].values()}
     manifest = {"format": BUNDLE_FORMAT, "models": sorted(entries, key=lambda e: e["name"]),
                 "sha256": dict(sorted(hashes.items()))}
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
@@ -169,7 +161,7 @@ def bundle_digest(directory: str | Path) -> str:
     if not path.is_file():
         raise ModelBundleError(f"{directory} is not a screenkit model folder (no {MANIFEST}); "
                                "train one with `screenkit train` or omit --models to use the bundled models")
-    return _sha256(path)
+    return file_sha256(path)
 
 
 @dataclass(frozen=True)
@@ -231,7 +223,7 @@ def load_bundle(directory: str | Path, names: list[str] | None = None, *,
             if not path.is_file():
                 raise ModelBundleError(f"model file {path} listed in the manifest is missing")
             expected = manifest["sha256"].get(file_name)
-            if expected is None or _sha256(path) != expected:
+            if expected is None or file_sha256(path) != expected:
                 raise ModelBundleError(
                     f"model file {path} does not match the sha256 in {MANIFEST}: it was changed after "
                     "training; refusing to load it. Retrain, or restore the file from the repository"

@@ -38,7 +38,6 @@ inactive at a threshold of 6; ``> 5`` says nothing and is left out).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -58,6 +57,7 @@ from .config import Panel, Target
 from .dataset import DATASET_COLUMNS
 from .errors import InputFileError, UsageError
 from .standardize import muted_rdkit_log, standardize_smiles
+from .hashing import file_sha256
 
 __all__ = ["RULES", "CurationConfig", "CurationResult", "curate_records", "curate_file", "fetch_dataset",
            "output_paths"]
@@ -386,10 +386,6 @@ def _release_label(release: str) -> str:
     return str(release) if str(release).lower().startswith("chembl") else f"ChEMBL {release}"
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _finish(raw: pd.DataFrame, meta: dict | None, paths: dict, config: CurationConfig, genes: dict,
             raw_path: Path) -> CurationResult:
     targets = [t["chembl_id"] for t in (meta or {}).get("targets", [])]
@@ -413,7 +409,7 @@ def _finish(raw: pd.DataFrame, meta: dict | None, paths: dict, config: CurationC
         "curation": {"rules": list(RULES), "config": asdict(config),
                      "pactivity": "median of pchembl_value for exact values; 9 - log10(nM) for censored ones",
                      "relation": "on the pActivity scale: '<' = weaker than the value, '>' = stronger"},
-        "files": {"raw": raw_path.name, "raw_sha256": _sha256(raw_path), "dataset": paths["dataset"].name,
+        "files": {"raw": raw_path.name, "raw_sha256": file_sha256(raw_path), "dataset": paths["dataset"].name,
                   "log": paths["log"].name, "summary": paths["summary"].name},
         "counts": {"records_in": len(raw), "records_excluded": len(log_table), "dataset_rows": len(dataset),
                    "targets_with_too_little_data": thin["target_chembl_id"].tolist()},

@@ -18,7 +18,7 @@ from .bundle import TargetModel, bundle_digest, load_bundle
 from .featurize import MorganFingerprint, SimilarityIndex
 from .library import RawRecord, sd_properties
 from .properties import compute_properties
-from .standardize import ERROR, OK, WARNING, mol_from_text, muted_rdkit_log, standardize_mol
+from .standardize import ERROR, OK, mol_from_text, muted_rdkit_log, standardize_mol
 
 __all__ = ["ScoreOptions", "score_records", "prediction_columns", "cached_models"]
 

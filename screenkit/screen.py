@@ -9,7 +9,6 @@ completed chunk and produces byte-identical output.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import logging
@@ -33,6 +32,7 @@ from .properties import PROPERTY_COLUMNS
 from .rank import RANK_COLUMNS, ParetoFront, objective_columns, rank_key, score_rows
 from .runstore import RunStore
 from .score import ScoreOptions, prediction_columns, score_records
+from .hashing import file_sha256
 
 __all__ = ["ScreenSummary", "screen_library"]
 
@@ -63,14 +63,6 @@ class ScreenSummary:
     def molecules_per_second(self) -> float:
         scored_now = self.n_records - self.n_resumed
         return scored_now / self.seconds if self.seconds else 0.0
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _numbered(rows: Iterator[dict], top: int | None) -> Iterator[dict]:
@@ -147,10 +139,10 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
                + (PROPERTY_COLUMNS if profile.properties else []) + STATUS_COLUMNS)
     summary = ScreenSummary(str(library), str(output), str(output) + ".meta.json", str(output) + ".status.csv",
                             [m.name for m in models], columns=columns)
-    library_sha256 = _sha256(library) if library.exists() else ""
+    library_sha256 = file_sha256(library) if library.exists() else ""
     signature = {"library_sha256": library_sha256, "models": digest, "format": fmt, "smiles_col": smiles_col,
                  "id_col": id_col, "id_field": id_field, "output_format": out_suffix,
-                 "profile_sha256": _sha256(Path(profile.source))}
+                 "profile_sha256": file_sha256(Path(profile.source))}
     client = _dask_client(scheduler) if backend == "dask" else None
     store = RunStore(output.with_name(output.name + ".work"), signature, rank_key, run_size)
     done = store.start(resume)
@@ -233,7 +225,7 @@ def _write_metadata(summary: ScreenSummary, library: Path, library_sha256: str, 
                               "roc_auc_scaffold_cv": m.card["validation"]["metrics"]["roc_auc"]["mean"]}
                              for m in models]},
         "profile": {"name": profile.name, "description": profile.description, "source": profile.source,
-                    "sha256": _sha256(Path(profile.source)), "objectives": objective_columns(profile, models),
+                    "sha256": file_sha256(Path(profile.source)), "objectives": objective_columns(profile, models),
                     "pareto_only": pareto},
         "overall_score": "weighted geometric mean of the profile's objective desirabilities (see screenkit.rank)",
         "counts": {k: v for k, v in asdict(summary).items() if k.startswith("n_")},

@@ -18,7 +18,6 @@ applicability-domain threshold. All of it goes into the model card.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import platform
@@ -42,6 +41,7 @@ from .estimators import (ESTIMATORS, ConformalModel, conformal_quantile, fit_pla
 from .featurize import FEATURIZERS, bitvects_from_matrix, featurizer_spec, make_featurizer, tanimoto_max
 from .metrics import classification_metrics, regression_metrics, summarise
 from .split import SPLITS, make_folds, murcko_scaffold
+from .hashing import file_sha256
 
 __all__ = ["TrainConfig", "train_models", "train_on_data", "card_markdown", "auto_candidates"]
 
@@ -169,10 +169,6 @@ def auto_candidates(task: str, n_estimators: int = 200) -> list[tuple[dict, dict
         (ecfp_counts, {"name": "hist_gb", "params": {"max_iter": 300}}),
         (desc, {"name": "hist_gb", "params": {"max_iter": 300}}),
     ]
-
-
-def _hash_file(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _ad_fingerprints(smiles) -> np.ndarray:
@@ -623,7 +619,7 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
     table = select_targets(read_dataset(dataset), targets)
     table, n_holdout = _holdout_filter(table, Path(holdout) if holdout else None)
     pool_smiles, pool_fps, pool_path = _load_pool(pool, config)
-    provenance = {"dataset": Path(dataset).name, "dataset_sha256": _hash_file(Path(dataset)),
+    provenance = {"dataset": Path(dataset).name, "dataset_sha256": file_sha256(Path(dataset)),
                   "putative_inactive_pool": pool_path.name if len(pool_smiles) else None,
                   "holdout": Path(holdout).name if holdout else None, "n_rows_held_out": n_holdout}
     groups = [(key, rows) for key, rows in table.groupby(["target_chembl_id", "activity_type"], sort=True)]
@@ -701,7 +697,7 @@ def train_on_data(data: str | Path, output: str | Path, *, smiles_col: str | Non
                          f"model (minimum {config.min_compounds} compounds, {config.min_per_class} per class); "
                          "lower --min-compounds or add data")
     pool_smiles, pool_fps, pool_path = _load_pool(pool, config)
-    provenance = {"dataset": Path(data).name, "dataset_sha256": _hash_file(Path(data)),
+    provenance = {"dataset": Path(data).name, "dataset_sha256": file_sha256(Path(data)),
                   "putative_inactive_pool": pool_path.name if len(pool_smiles) else None, "holdout": None,
                   "n_rows_held_out": 0, "n_input_rows": measurements.n_input_rows,
                   "n_rows_excluded": int(len(measurements.excluded)),

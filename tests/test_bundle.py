@@ -6,7 +6,8 @@ import pytest
 import skops.io as sio
 from sklearn.preprocessing import FunctionTransformer
 
-from screenkit.bundle import MANIFEST, _sha256, load_bundle
+from screenkit.bundle import MANIFEST, load_bundle
+from screenkit.hashing import file_sha256
 from screenkit.errors import ModelBundleError
 
 
@@ -49,7 +50,7 @@ def test_untrusted_type_is_refused_even_with_a_matching_hash(small_models, tmp_p
     evil = bundle / "JAK1_Ki.skops"
     sio.dump(FunctionTransformer(func=print), evil)
     manifest = json.loads((bundle / MANIFEST).read_text())
-    manifest["sha256"]["JAK1_Ki.skops"] = _sha256(evil)  # an attacker who also edits the manifest
+    manifest["sha256"]["JAK1_Ki.skops"] = file_sha256(evil)  # an attacker who also edits the manifest
     (bundle / MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(ModelBundleError, match="types screenkit does not trust"):
         load_bundle(bundle)

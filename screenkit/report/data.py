@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputFileError, ModelBundleError, UsageError
+from ..hashing import file_sha256
 
 __all__ = ["ReportData", "Neighbour", "Alert", "assemble", "read_ranked", "read_meta", "nearest_neighbours",
            "find_alerts", "source_identifiers", "PROPERTY_COLUMNS"]
@@ -410,16 +411,6 @@ _SOURCE_COLUMNS = (("molecule_chembl_ids", "ChEMBL molecule"), ("activity_ids", 
                    ("source", "source"))
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def source_identifiers(bundle: dict, dataset: str | Path | None = None) -> dict[tuple[str, str, str], dict[str, str]]:
     """Source IDs of the measured training compounds, from the dataset the models were trained on.
 
@@ -451,7 +442,7 @@ def source_identifiers(bundle: dict, dataset: str | Path | None = None) -> dict[
             if not name or not digest:
                 continue
             candidate = bundled_path(f"data/{Path(str(name)).name}")
-            if candidate.is_file() and candidate not in paths and _sha256(candidate) == digest:
+            if candidate.is_file() and candidate not in paths and file_sha256(candidate) == digest:
                 paths.append(candidate)
     out: dict[tuple[str, str, str], dict[str, str]] = {}
     for path in paths:
