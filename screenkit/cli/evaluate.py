@@ -12,7 +12,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser(
         "evaluate", help="report model metrics on an external test set",
         description="Standardise an external test set (CSV/TSV, SDF or Parquet) as training does, predict with the "
-                    "models of a folder, and report ROC-AUC, PR-AUC, MCC, balanced accuracy, EF1%%, BEDROC, Brier "
+                    "models of a folder, and report ROC-AUC, PR-AUC, MCC, balanced accuracy, EF1%, BEDROC, Brier "
                     "(and RMSE, MAE, R², Spearman for regression models), in the applicability domain and overall, "
                     "with conformal coverage. Compounds in a model's training set are left out of its metrics.",
     )
