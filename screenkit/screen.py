@@ -74,7 +74,7 @@ def _numbered(rows: Iterator[dict], top: int | None) -> Iterator[dict]:
 def screen_library(library: str | Path, output: str | Path, *, models_dir: str | Path | None = None,
                    fmt: str | None = None, smiles_col: str | None = None, id_col: str | None = None,
                    id_field: str | None = None, n_jobs: int = 1, chunk_size: int = 500,
-                   run_size: int = 50_000, backend: str = "loky", scheduler: str | None = None,
+                   run_size: int = 10_000, backend: str = "loky", scheduler: str | None = None,
                    top: int | None = None, resume: bool = False, profile: Profile | str | None = None,
                    pareto: bool = False, progress: bool | None = None, command: str = "") -> ScreenSummary:
     """Score every record of ``library`` with every model and write the ranked result.

@@ -43,8 +43,8 @@ def add_parser(sub) -> None:
     p.add_argument("--resume", action="store_true",
                    help="continue a run that was interrupted (OUT.work/ holds its progress); the output is "
                         "identical to an uninterrupted run")
-    p.add_argument("--run-size", type=int, default=50_000, metavar="N",
-                   help="rows held in memory before a sorted run is written to OUT.work/ (default: 50000)")
+    p.add_argument("--run-size", type=int, default=10_000, metavar="N",
+                   help="rows held in memory before a sorted run is written to OUT.work/; more rows, fewer files to merge, more memory (default: 10000)")
     p.add_argument("--backend", choices=["loky", "dask"], default="loky",
                    help="loky: worker processes on this machine; dask: the workers of a Dask cluster")
     p.add_argument("--scheduler", metavar="ADDRESS",
