@@ -79,7 +79,9 @@ def write_report(ranked: str | Path, output: str | Path, *, models_dir: str | Pa
 
     Examples
     --------
-    >>> write_report("ranked.csv", "report.html", top=100)  # doctest: +SKIP
+    After ``screenkit score library.sdf -o ranked.csv`` (not run here: it draws 100 structures)::
+
+        write_report("ranked.csv", "report.html", top=100)
     """
     from .data import assemble
     from .html import render_html
