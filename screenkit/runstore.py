@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 from .errors import UsageError
 
-__all__ = ["RunStore"]
+__all__ = ["RunStore", "encode_rows"]
 
 STATE = "state.json"
 PENDING = "pending.jsonl"
@@ -51,8 +51,25 @@ def _csv_field(value) -> str:
     return text
 
 
+def encode_rows(rows: list[dict], key: Callable[[dict], tuple]) -> list[tuple[str, str, str]]:
+    """Rows as ``(sort-key + tab + JSON line, status CSV line, status)`` for :meth:`RunStore.add`.
+
+    Runs where the rows are made (in the workers), so the main process never re-encodes
+    a wide row: it appends lines, and sorting only decodes the short key before the tab.
+    """
+    out = []
+    for row in rows:
+        line = json.dumps(key(row)) + "\t" + json.dumps(row) + "\n"
+        status = ",".join(_csv_field(row.get(k)) for k in ("input_position", "id", "status", "reason")) + "\n"
+        out.append((line, status, row["status"]))
+    return out
+
+
 class RunStore:
     """Sorted runs of scored rows in a work folder, with a resumable state.
+
+    Rows arrive encoded by :func:`encode_rows` with their sort key (a total order, so
+    the output is byte-identical however the rows were chunked or interrupted).
 
     Parameters
     ----------
@@ -60,16 +77,13 @@ class RunStore:
         Folder for state, pending rows and runs (created if needed).
     signature : dict
         What must match for a resume to be valid (input hash, models, options).
-    key : callable
-        Sort key of a row; must be a total order for byte-identical output.
     run_size : int
         Rows per sorted run (the most rows ever held in memory at once).
     """
 
-    def __init__(self, workdir: Path, signature: dict, key: Callable[[dict], tuple], run_size: int):
+    def __init__(self, workdir: Path, signature: dict, run_size: int):
         self.workdir = Path(workdir)
         self.signature = signature
-        self.key = key
         self.run_size = run_size
         self.records_done = 0
         self.runs: list[str] = []
@@ -120,24 +134,23 @@ class RunStore:
         _atomic_write(self.workdir / STATE, json.dumps(state))
 
     # -- writing -----------------------------------------------------------------
-    def add(self, rows: list[dict]) -> None:
-        """Commit one finished chunk of rows (in input order)."""
-        _fsync_append(self.workdir / PENDING, "".join(json.dumps(row) + "\n" for row in rows))
-        _fsync_append(self.workdir / STATUS, "".join(
-            ",".join(_csv_field(row.get(k)) for k in ("input_position", "id", "status", "reason")) + "\n"
-            for row in rows))
-        self.records_done += len(rows)
-        self.pending_rows += len(rows)
-        for row in rows:
-            self.counts[row["status"]] = self.counts.get(row["status"], 0) + 1
+    def add(self, entries: list[tuple[str, str, str]]) -> None:
+        """Commit one finished chunk, as made by :func:`encode_rows` (in input order)."""
+        _fsync_append(self.workdir / PENDING, "".join(line for line, _, _ in entries))
+        _fsync_append(self.workdir / STATUS, "".join(status_line for _, status_line, _ in entries))
+        self.records_done += len(entries)
+        self.pending_rows += len(entries)
+        for _, _, status in entries:
+            self.counts[status] = self.counts.get(status, 0) + 1
         if self.pending_rows >= self.run_size:
             self._spill()
         self._save()
 
     def _spill(self) -> None:
-        rows = sorted(self._read(self.workdir / PENDING), key=self.key)
+        with open(self.workdir / PENDING, encoding="utf-8") as fh:
+            lines = sorted(fh, key=lambda line: json.loads(line.partition("\t")[0]))
         name = f"run{len(self.runs):05d}.jsonl"
-        _atomic_write(self.workdir / name, "".join(json.dumps(row) + "\n" for row in rows))
+        _atomic_write(self.workdir / name, "".join(lines))
         self.runs.append(name)
         self.pending_rows = 0
         # The state is saved before the pending file is emptied; a crash in between is
@@ -154,19 +167,25 @@ class RunStore:
 
     # -- reading -----------------------------------------------------------------
     @staticmethod
-    def _read(path: Path) -> Iterator[dict]:
+    def _read(path: Path) -> Iterator[tuple[list, str]]:
         with open(path, encoding="utf-8") as fh:
             for line in fh:
-                row = json.loads(line)
-                if "input_properties" in row:
-                    row["input_properties"] = [tuple(p) for p in row["input_properties"]]
-                yield row
+                key, _, row = line.partition("\t")
+                yield json.loads(key), row
+
+    @staticmethod
+    def _decode(row_json: str) -> dict:
+        row = json.loads(row_json)
+        if "input_properties" in row:
+            row["input_properties"] = [tuple(p) for p in row["input_properties"]]
+        return row
 
     def ranked(self) -> Iterator[dict]:
         """All committed rows in rank order (streaming merge of the sorted runs)."""
         if self.pending_rows:
             self._spill()
-        return heapq.merge(*(self._read(self.workdir / run) for run in self.runs), key=self.key)
+        merged = heapq.merge(*(self._read(self.workdir / run) for run in self.runs), key=lambda pair: pair[0])
+        return (self._decode(row) for _, row in merged)
 
     def status_file(self) -> Path:
         return self.workdir / STATUS

@@ -30,7 +30,7 @@ from .library import detect_format, iter_records, write_csv, write_sdf
 from .parallel import map_chunks
 from .properties import PROPERTY_COLUMNS
 from .rank import RANK_COLUMNS, ParetoFront, objective_columns, rank_key, score_rows
-from .runstore import RunStore
+from .runstore import RunStore, encode_rows
 from .score import ScoreOptions, prediction_columns, score_records
 from .hashing import file_sha256
 
@@ -144,7 +144,7 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
                  "id_col": id_col, "id_field": id_field, "output_format": out_suffix,
                  "profile_sha256": file_sha256(Path(profile.source))}
     client = _dask_client(scheduler) if backend == "dask" else None
-    store = RunStore(output.with_name(output.name + ".work"), signature, rank_key, run_size)
+    store = RunStore(output.with_name(output.name + ".work"), signature, run_size)
     done = store.start(resume)
     summary.n_resumed = done
     if done:
@@ -157,9 +157,10 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     if client is not None and n_jobs == 1:
         n_jobs = -1  # on a cluster, default to every worker it has
     try:
-        for chunk, rows in map_chunks(score_records, itertools.islice(records, done, None),
-                                      chunk_size=chunk_size, n_jobs=n_jobs, backend=backend, args=(options,)):
-            store.add(score_rows(rows, models, profile))
+        for chunk, entries in map_chunks(_score_and_rank, itertools.islice(records, done, None),
+                                         chunk_size=chunk_size, n_jobs=n_jobs, backend=backend,
+                                         args=(options, models, profile)):
+            store.add(entries)
             bar.update(len(chunk))
     except BaseException:
         if store.records_done == 0:
@@ -192,6 +193,11 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     log.info("scored %d records (%d ok, %d warning, %d error) in %.1f s", summary.n_records, summary.n_ok,
              summary.n_warning, summary.n_error, summary.seconds)
     return summary
+
+
+def _score_and_rank(records, options: ScoreOptions, models, profile: Profile) -> list[tuple[str, str, str]]:
+    """One chunk, in a worker: score, rank, and encode the rows for the run store."""
+    return encode_rows(score_rows(score_records(records, options), models, profile), rank_key)
 
 
 def _dask_client(scheduler: str | None):
