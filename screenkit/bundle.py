@@ -164,6 +164,23 @@ def bundle_digest(directory: str | Path) -> str:
     return file_sha256(path)
 
 
+def _load_estimator(path: Path):
+    """A skops estimator restricted to :data:`TRUSTED_TYPES`, single-threaded."""
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    try:
+        estimator = sio.load(path, trusted=TRUSTED_TYPES)
+    except UntrustedTypesFoundException as exc:
+        raise ModelBundleError(f"{path} holds types screenkit does not trust ({exc}); refusing to load it") from None
+    inner = getattr(estimator, "estimator", None)
+    if hasattr(inner, "n_jobs"):
+        inner.n_jobs = 1
+    if hasattr(estimator, "n_jobs"):
+        estimator.n_jobs = 1  # parallelism is screenkit's job (chunks), not each forest's
+    return estimator
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """A model's name and card without its estimator (for ranking and reports)."""
@@ -181,7 +198,7 @@ class ModelInfo:
 
 
 def load_bundle(directory: str | Path, names: list[str] | None = None, *,
-                with_estimators: bool = True) -> list[TargetModel] | list[ModelInfo]:
+                with_estimators: bool = True, training_sets_only: bool = False) -> list[TargetModel] | list[ModelInfo]:
     """Load and verify the models of a bundle folder.
 
     Parameters
@@ -193,6 +210,9 @@ def load_bundle(directory: str | Path, names: list[str] | None = None, *,
     with_estimators : bool, default True
         False returns :class:`ModelInfo` (name and card) after the same hash checks,
         without the cost of loading forests.
+    training_sets_only : bool, default False
+        True returns :class:`TargetModel` with ``estimator=None``: cards and training sets
+        (for evidence and similarity) without the seconds it takes to load the forests.
 
     Raises
     ------
@@ -232,20 +252,7 @@ def load_bundle(directory: str | Path, names: list[str] | None = None, *,
         if not with_estimators:
             models.append(ModelInfo(entry["name"], card))
             continue
-        import skops.io as sio
-        from skops.io.exceptions import UntrustedTypesFoundException
-
-        estimator_path = directory / entry["files"]["estimator"]
-        try:
-            estimator = sio.load(estimator_path, trusted=TRUSTED_TYPES)
-        except UntrustedTypesFoundException as exc:
-            raise ModelBundleError(f"{estimator_path} holds types screenkit does not trust ({exc}); "
-                                   "refusing to load it") from None
-        inner = getattr(estimator, "estimator", None)
-        if hasattr(inner, "n_jobs"):
-            inner.n_jobs = 1
-        if hasattr(estimator, "n_jobs"):
-            estimator.n_jobs = 1  # parallelism is screenkit's job (chunks), not each forest's
+        estimator = None if training_sets_only else _load_estimator(directory / entry["files"]["estimator"])
         with np.load(directory / entry["files"]["training_set"], allow_pickle=False) as arrays:
             n_bits = int(arrays["n_bits"][0])
             fps = np.unpackbits(arrays["fingerprints"], axis=1)[:, :n_bits]

@@ -59,3 +59,15 @@ def test_untrusted_type_is_refused_even_with_a_matching_hash(small_models, tmp_p
 def test_missing_manifest_says_how_to_fix(tmp_path):
     with pytest.raises(ModelBundleError, match="screenkit train"):
         load_bundle(tmp_path)
+
+
+def test_training_sets_only_skips_the_forests_but_checks_hashes(small_models, tmp_path):
+    light = load_bundle(small_models, training_sets_only=True)
+    full = load_bundle(small_models)
+    assert [m.estimator for m in light] == [None, None]
+    for a, b in zip(light, full):
+        assert a.name == b.name and (a.train_fingerprints == b.train_fingerprints).all()
+    bundle = copy_bundle(small_models, tmp_path)
+    (bundle / "JAK1_Ki.skops").write_bytes(b"tampered")
+    with pytest.raises(ModelBundleError, match="does not match the sha256"):
+        load_bundle(bundle, training_sets_only=True)

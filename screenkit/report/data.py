@@ -536,7 +536,7 @@ def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: i
         available = {m.name for m in load_bundle(models_dir, with_estimators=False)}
         wanted = [n for n in names if n in available]
         if wanted:
-            bundle = {m.name: m for m in load_bundle(models_dir, wanted)}
+            bundle = {m.name: m for m in load_bundle(models_dir, wanted, training_sets_only=True)}
         missing = [n for n in names if n not in available]
         if missing:
             warnings.append(f"Models {', '.join(missing)} are not in {models_dir}: no training-set evidence for them.")
