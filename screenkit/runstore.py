@@ -127,8 +127,11 @@ class RunStore:
             if path.name not in keep:
                 path.unlink()
 
-    def _save(self) -> None:
+    def _save(self, pending_size: int | None = None) -> None:
+        """Replace the state atomically; ``pending_size`` overrides the pending file's length."""
         sizes = {name: (self.workdir / name).stat().st_size for name in (PENDING, STATUS)}
+        if pending_size is not None:
+            sizes[PENDING] = pending_size
         state = {"signature": self.signature, "records_done": self.records_done, "runs": self.runs,
                  "pending_rows": self.pending_rows, "counts": self.counts, "sizes": sizes}
         _atomic_write(self.workdir / STATE, json.dumps(state))
@@ -143,8 +146,9 @@ class RunStore:
         for _, _, status in entries:
             self.counts[status] = self.counts.get(status, 0) + 1
         if self.pending_rows >= self.run_size:
-            self._spill()
-        self._save()
+            self._spill()  # saves the state itself
+        else:
+            self._save()
 
     def _spill(self) -> None:
         with open(self.workdir / PENDING, encoding="utf-8") as fh:
@@ -155,13 +159,7 @@ class RunStore:
         self.pending_rows = 0
         # The state is saved before the pending file is emptied; a crash in between is
         # repaired on resume by truncating pending to the size the state records (0).
-        self._save_then_truncate_pending()
-
-    def _save_then_truncate_pending(self) -> None:
-        sizes = {PENDING: 0, STATUS: (self.workdir / STATUS).stat().st_size}
-        state = {"signature": self.signature, "records_done": self.records_done, "runs": self.runs,
-                 "pending_rows": 0, "counts": self.counts, "sizes": sizes}
-        _atomic_write(self.workdir / STATE, json.dumps(state))
+        self._save(pending_size=0)
         with open(self.workdir / PENDING, "r+b") as fh:
             fh.truncate(0)
 
