@@ -28,10 +28,8 @@ log = logging.getLogger(__name__)
 #: Property columns the ranking may add, in display order: (column, header, decimals, tooltip).
 #: Columns that are absent from the ranked file are simply not shown.
 PROPERTY_COLUMNS = [
-    ("desirability", "Desir.", 2, "desirability (ranking profile)"),
     ("cns_mpo", "CNS MPO", 2, "CNS multiparameter optimisation score, 0-6 (Wager et al. 2010); >= 4 is desirable"),
     ("cns_rules", "CNS rules", 0, "number of CNS property rules met"),
-    ("bbb_score", "BBB", 2, "blood-brain barrier score"),
     ("mw", "MW", 1, "molecular weight (Da)"),
     ("clogp", "cLogP", 2, "calculated logP (Crippen)"),
     ("clogd", "cLogD", 2, "calculated logD at pH 7.4"),
@@ -42,16 +40,14 @@ PROPERTY_COLUMNS = [
     ("arom_rings", "Ar rings", 0, "aromatic rings"),
     ("pka_basic", "pKa (b)", 2, "most basic pKa (estimated)"),
     ("qed", "QED", 2, "quantitative estimate of drug-likeness, 0-1"),
-    ("sa_score", "SA", 2, "synthetic accessibility, 1 (easy) - 10 (hard)"),
     ("sps", "SPS", 1, "spatial score (molecular complexity)"),
     ("lipinski_violations", "Ro5 viol.", 0, "Lipinski rule-of-five violations"),
     ("veber_ok", "Veber", None, "Veber rules (rotatable bonds <= 10, TPSA <= 140) met"),
     ("n_alerts", "# alerts", 0, "number of structural alerts"),
 ]
 #: Numeric columns drawn as distributions when present (column, axis label).
-DISTRIBUTION_COLUMNS = [("overall_score", "overall score"), ("desirability", "desirability"),
-                        ("cns_mpo", "CNS MPO"), ("bbb_score", "BBB score"), ("mw", "MW (Da)"),
-                        ("clogp", "cLogP"), ("tpsa", "TPSA (Å²)"), ("qed", "QED"), ("sa_score", "SA score"), ("sps", "spatial score")]
+DISTRIBUTION_COLUMNS = [("overall_score", "overall score"), ("cns_mpo", "CNS MPO"), ("mw", "MW (Da)"),
+                        ("clogp", "cLogP"), ("tpsa", "TPSA (Å²)"), ("qed", "QED"), ("sps", "spatial score")]
 _CORE = ["rank", "input_position", "id", "smiles", "overall_score", "best_model", "status", "reason",
          "rank_reason", "alerts"]
 _DEFAULT_ALERT_CATALOGS = ("PAINS", "BRENK", "NIH")

@@ -194,7 +194,7 @@ def _distributions(data: ReportData) -> str:
             if column not in data.distributions:
                 continue
             all_values, top_values = data.distributions[column]
-            unit = column.endswith("_p_active") or column in ("overall_score", "desirability", "qed")
+            unit = column.endswith("_p_active") or column in ("overall_score", "qed")
             plots.append(histogram_svg(all_values, top_values, labels.get(column, column.replace("_p_active", " p(active)")),
                                        value_range=(0.0, 1.0) if unit else None, top_label=f"top {len(data.rows):,}"))
         if plots:
