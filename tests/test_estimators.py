@@ -6,8 +6,8 @@ from rdkit.Chem import rdFingerprintGenerator
 
 from screenkit.bundle import TRUSTED_TYPES
 from screenkit.errors import UsageError
-from screenkit.estimators import (ESTIMATORS, ConformalModel, TanimotoSVC, make_estimator, minmax_kernel,
-                                  mondrian_p_values)
+from screenkit.estimators import (ESTIMATORS, ConformalModel, TanimotoSVC, forest_proba, make_estimator,
+                                  minmax_kernel, mondrian_p_values)
 
 SMILES = ["CCOc1ccc(CN2CCCC2)cc1", "CC(=O)Oc1ccccc1C(=O)O", "CN1CCC[C@H]1c1cccnc1", "c1ccc2ccccc2c1", "CCCCCCO"]
 
@@ -82,3 +82,14 @@ def test_conformal_p_values_and_regression_p_active():
     order = np.argsort(out["pactivity"])
     assert (np.diff(out["p_active"][order]) >= -1e-12).all()  # higher prediction, higher P(active)
     assert (out["pactivity_lower"] <= out["pactivity"]).all() and (out["pactivity"] <= out["pactivity_upper"]).all()
+
+
+@pytest.mark.parametrize("name", ["rf", "extra_trees"])
+def test_forest_proba_is_bit_identical_to_scikit_learn(name):
+    X, y, _ = _data(n=300, seed=3)
+    forest = make_estimator(name, "classification", n_estimators=25, random_state=0).fit(X, y)
+    assert type(forest).__name__ in ("RandomForestClassifier", "ExtraTreesClassifier")  # the fast path, not the fallback
+    query = (np.random.default_rng(9).random((120, X.shape[1])) < 0.3).astype(np.uint8)
+    assert np.array_equal(forest_proba(forest, query), forest.predict_proba(query))
+    with pytest.raises(ValueError, match="features"):
+        forest_proba(forest, query[:, :10])
