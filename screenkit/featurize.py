@@ -472,8 +472,10 @@ class SimilarityIndex:
     """Nearest-neighbour Tanimoto similarity of queries to several reference sets at once.
 
     Scoring asks, for every library compound, how close it is to each model's training
-    set. Stacking all reference sets into one sparse matrix (built once) turns nine
-    searches into one sparse product per chunk.
+    set. Each set is kept dense and bit-major as int16, so a sparse query times it is a
+    few row additions per set bit; a set (at most a few MB) stays in cache while a whole
+    chunk is compared with it. That is 2.5x faster than one float32 product over all
+    sets at once, in half the memory (about 55 MB for the bundled models' 13k compounds).
 
     Examples
     --------
@@ -484,31 +486,28 @@ class SimilarityIndex:
     """
 
     def __init__(self, references: list[np.ndarray]):
-        sizes = [len(r) for r in references]
-        self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
-        self.empty = np.array([n == 0 for n in sizes])
-        stacked = np.vstack(references) if sum(sizes) else np.zeros((0, references[0].shape[1]), np.uint8)
-        # Dense, bit-major references: a sparse query times this dense matrix is a few
-        # row additions per set bit, 3x faster than sparse x sparse (about 110 MB for the
-        # bundled models' 13k training compounds).
-        self._reference_t = np.ascontiguousarray(stacked.T, dtype=np.float32)
-        self._reference_counts = stacked.sum(axis=1, dtype=np.float32)
+        # int16 counts cannot overflow: a fingerprint has at most a few thousand bits.
+        self._sets = [(np.ascontiguousarray(np.asarray(r).T, dtype=np.int16),
+                       np.asarray(r).sum(axis=1, dtype=np.float32)) for r in references]
 
     def max_similarity(self, query: np.ndarray) -> np.ndarray:
         """``(n_query, n_reference_sets)`` matrix of the largest Tanimoto similarity."""
         from scipy import sparse
 
-        out = np.zeros((len(query), len(self.starts)))
-        if len(query) == 0 or self._reference_t.shape[1] == 0:
+        out = np.zeros((len(query), len(self._sets)))
+        if len(query) == 0:
             return out
-        q = sparse.csr_matrix(query, dtype=np.float32)
-        q_counts = np.asarray(q.sum(axis=1), dtype=np.float32).ravel()
-        common = np.asarray(q @ self._reference_t)
-        union = q_counts[:, None] + self._reference_counts[None, :]
-        union -= common
-        np.divide(common, union, out=common, where=union > 0)
-        filled = ~self.empty
-        out[:, filled] = np.maximum.reduceat(common, self.starts[filled], axis=1)
+        q = sparse.csr_matrix(query, dtype=np.int16)
+        q_counts = np.asarray(query.sum(axis=1), dtype=np.float32)[:, None]
+        for k, (reference_t, reference_counts) in enumerate(self._sets):
+            if reference_t.shape[1] == 0:
+                continue
+            common = (q @ reference_t).astype(np.float32)
+            union = q_counts + reference_counts
+            union -= common
+            np.maximum(union, 1.0, out=union)  # union 0 means both empty, and then common is 0 too
+            common /= union
+            out[:, k] = common.max(axis=1)
         return out
 
 

@@ -21,8 +21,8 @@ __all__ = [
     "detect_format",
     "iter_records",
     "sd_properties",
-    "write_csv",
-    "write_sdf",
+    "RankedRowFormat",
+    "write_ranked",
 ]
 
 FORMATS = ("sdf", "smiles", "csv", "tsv")
@@ -244,16 +244,67 @@ def sd_properties(record_text: str) -> list[tuple[str, str]]:
     return props
 
 
-def write_csv(rows: Iterable[dict], path: str | Path, columns: list[str]) -> int:
-    """Write rows (dicts) as CSV with a fixed column order; return the row count."""
+class RankedRowFormat:
+    """The output text of ranked rows, CSV lines or SDF records, with the rank filled in last.
+
+    Formatting a wide row costs more than everything else the main process does, so the
+    workers call :meth:`parts` (text before and after the rank value) and the main
+    process only joins the parts around the rank once the order is known.
+    ``columns[0]`` must be ``"rank"``.
+
+    Examples
+    --------
+    >>> fmt = RankedRowFormat(["rank", "id", "score"], "csv")
+    >>> before, after = fmt.parts({"id": "a,b", "score": 0.5})
+    >>> fmt.header() + before + "1" + after
+    'rank,id,score\\n1,"a,b",0.5000\\n'
+    """
+
+    def __init__(self, columns: list[str], fmt: str, molblock_key: str = "molblock",
+                 props_key: str = "input_properties"):
+        if not columns or columns[0] != "rank":
+            raise ValueError("the first output column must be 'rank'")
+        if fmt not in ("csv", "sdf"):
+            raise ValueError(f"output format must be csv or sdf, not {fmt!r}")
+        self.columns, self.fmt = columns, fmt
+        self.molblock_key, self.props_key = molblock_key, props_key
+        self._buffer = io.StringIO()
+        self._csv = csv.writer(self._buffer, lineterminator="\n")
+
+    def header(self) -> str:
+        if self.fmt != "csv":
+            return ""
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._csv.writerow(self.columns)
+        return self._buffer.getvalue()
+
+    def parts(self, row: dict) -> tuple[str, str]:
+        """``(before, after)``: the row's text is ``before + str(rank) + after``."""
+        rest = self.columns[1:]
+        if self.fmt == "csv":
+            # One csv.writer call per row: the same quoting as csv.DictWriter, at C speed.
+            self._buffer.seek(0)
+            self._buffer.truncate()
+            self._csv.writerow([_text(row.get(name)) for name in rest])
+            return "", "," + self._buffer.getvalue() if rest else "\n"
+        block = row.get(self.molblock_key) or "\n  screenkit\n\n  0  0  0  0  0  0  0  0  0  0999 V2000\nM  END\n"
+        head = [block if block.endswith("\n") else block + "\n"]
+        new = set(self.columns)
+        head += [f">  <{name}>\n{value}\n\n" for name, value in row.get(self.props_key) or () if name not in new]
+        head.append(">  <rank>\n")
+        tail = ["\n\n"] + [f">  <{name}>\n{_text(row.get(name))}\n\n" for name in rest] + ["$$$$\n"]
+        return "".join(head), "".join(tail)
+
+
+def write_ranked(parts: Iterable[tuple[str, str]], path: str | Path, row_format: RankedRowFormat) -> int:
+    """Write rows given as :meth:`RankedRowFormat.parts`, numbering ranks from 1; return the count."""
     count = 0
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "wt", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _text(v) for k, v in row.items()})
-            count += 1
+        fh.write(row_format.header())
+        for count, (before, after) in enumerate(parts, start=1):
+            fh.write(f"{before}{count}{after}")
     return count
 
 
@@ -263,23 +314,3 @@ def _text(value) -> str:
     if isinstance(value, float):
         return "" if value != value else f"{value:.4g}" if abs(value) >= 1e4 else f"{value:.4f}"
     return str(value)
-
-
-def write_sdf(rows: Iterable[dict], path: str | Path, columns: list[str], molblock_key: str = "molblock",
-              props_key: str = "input_properties") -> int:
-    """Write rows as SDF: each row's molblock, its input data items, then ``columns``."""
-    count = 0
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "wt", encoding="utf-8") as fh:
-        for row in rows:
-            block = row.get(molblock_key) or "\n  screenkit\n\n  0  0  0  0  0  0  0  0  0  0999 V2000\nM  END\n"
-            fh.write(block if block.endswith("\n") else block + "\n")
-            new = set(columns)
-            for name, value in row.get(props_key) or ():
-                if name not in new:
-                    fh.write(f">  <{name}>\n{value}\n\n")
-            for name in columns:
-                fh.write(f">  <{name}>\n{_text(row.get(name))}\n\n")
-            fh.write("$$$$\n")
-            count += 1
-    return count

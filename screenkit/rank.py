@@ -154,15 +154,18 @@ class ParetoFront:
 
     def add(self, rows: list[dict]) -> None:
         for row in rows:
-            score = row.get("overall_score", 1.0)
-            if score != score or score == 0:
-                continue  # unscored (NaN) or filtered rows never enter the front
-            point = tuple(row[o] for o in self.objectives)
-            if any(all(f >= p for f, p in zip(other, point)) and other != point for other, _ in self._front):
-                continue
-            self._front = [(other, pos) for other, pos in self._front
-                           if not (all(p >= f for p, f in zip(point, other)) and point != other)]
-            self._front.append((point, row["input_position"]))
+            self.add_point(row.get("overall_score", 1.0), [row[o] for o in self.objectives], row["input_position"])
+
+    def add_point(self, score: float, objectives: list[float], position: int) -> None:
+        """Offer one row by its overall score, objective values (in :attr:`objectives` order) and position."""
+        if score != score or score == 0:
+            return  # unscored (NaN) or filtered rows never enter the front
+        point = tuple(objectives)
+        if any(all(f >= p for f, p in zip(other, point)) and other != point for other, _ in self._front):
+            return
+        self._front = [(other, pos) for other, pos in self._front
+                       if not (all(p >= f for p, f in zip(point, other)) and point != other)]
+        self._front.append((point, position))
 
     def positions(self) -> set[int]:
         return {position for _, position in self._front}

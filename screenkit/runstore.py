@@ -51,15 +51,17 @@ def _csv_field(value) -> str:
     return text
 
 
-def encode_rows(rows: list[dict], key: Callable[[dict], tuple]) -> list[tuple[str, str, str]]:
-    """Rows as ``(sort-key + tab + JSON line, status CSV line, status)`` for :meth:`RunStore.add`.
+def encode_rows(rows: list[dict], key: Callable[[dict], list], value: Callable[[dict], object]
+                ) -> list[tuple[str, str, str]]:
+    """Rows as ``(key JSON + tab + value JSON line, status CSV line, status)`` for :meth:`RunStore.add`.
 
-    Runs where the rows are made (in the workers), so the main process never re-encodes
-    a wide row: it appends lines, and sorting only decodes the short key before the tab.
+    Runs where the rows are made (in the workers), so the main process never formats a
+    wide row: it appends lines, sorting decodes only the short key before the tab, and
+    the value is whatever the final writer needs (for screening, the row's output text).
     """
     out = []
     for row in rows:
-        line = json.dumps(key(row)) + "\t" + json.dumps(row) + "\n"
+        line = json.dumps(key(row)) + "\t" + json.dumps(value(row)) + "\n"
         status = ",".join(_csv_field(row.get(k)) for k in ("input_position", "id", "status", "reason")) + "\n"
         out.append((line, status, row["status"]))
     return out
@@ -168,22 +170,15 @@ class RunStore:
     def _read(path: Path) -> Iterator[tuple[list, str]]:
         with open(path, encoding="utf-8") as fh:
             for line in fh:
-                key, _, row = line.partition("\t")
-                yield json.loads(key), row
+                key, _, value = line.partition("\t")
+                yield json.loads(key), value
 
-    @staticmethod
-    def _decode(row_json: str) -> dict:
-        row = json.loads(row_json)
-        if "input_properties" in row:
-            row["input_properties"] = [tuple(p) for p in row["input_properties"]]
-        return row
-
-    def ranked(self) -> Iterator[dict]:
-        """All committed rows in rank order (streaming merge of the sorted runs)."""
+    def ranked(self) -> Iterator[tuple[list, object]]:
+        """All committed ``(key, value)`` pairs in key order (streaming merge of the sorted runs)."""
         if self.pending_rows:
             self._spill()
         merged = heapq.merge(*(self._read(self.workdir / run) for run in self.runs), key=lambda pair: pair[0])
-        return (self._decode(row) for _, row in merged)
+        return ((key, json.loads(value)) for key, value in merged)
 
     def status_file(self) -> Path:
         return self.workdir / STATUS

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import math
 import os
 import platform
 import shutil
@@ -20,13 +21,12 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
 from . import __version__
 from .bundle import bundle_digest, load_bundle
 from .config import Profile, bundled_path, load_profile
 from .errors import UsageError
-from .library import detect_format, iter_records, write_csv, write_sdf
+from .library import RankedRowFormat, detect_format, iter_records, write_ranked
 from .parallel import map_chunks
 from .properties import PROPERTY_COLUMNS
 from .rank import RANK_COLUMNS, ParetoFront, objective_columns, rank_key, score_rows
@@ -63,12 +63,6 @@ class ScreenSummary:
     def molecules_per_second(self) -> float:
         scored_now = self.n_records - self.n_resumed
         return scored_now / self.seconds if self.seconds else 0.0
-
-
-def _numbered(rows: Iterator[dict], top: int | None) -> Iterator[dict]:
-    for rank, row in enumerate(itertools.islice(rows, top), start=1):
-        row["rank"] = rank
-        yield row
 
 
 def screen_library(library: str | Path, output: str | Path, *, models_dir: str | Path | None = None,
@@ -159,7 +153,7 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     try:
         for chunk, entries in map_chunks(_score_and_rank, itertools.islice(records, done, None),
                                          chunk_size=chunk_size, n_jobs=n_jobs, backend=backend,
-                                         args=(options, models, profile)):
+                                         args=(options, models, profile, columns, out_suffix, objectives)):
             store.add(entries)
             bar.update(len(chunk))
     except BaseException:
@@ -173,15 +167,16 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     if store.records_done == 0:
         store.remove()
         raise UsageError(f"{library} contains no records; is it the right file?")
-    writer = write_sdf if out_suffix == "sdf" else write_csv
     partial = output.with_name(output.name + ".partial")
-    ranked = store.ranked()
+    ranked = store.ranked()  # (key, (text before the rank, text after)) in rank order
     if pareto:
         front = ParetoFront(objectives)
-        front.add(ranked)
+        for (unscored, negative_score, position, values), _ in ranked:
+            front.add_point(math.nan if unscored else -negative_score, values, position)
         keep = front.positions()
-        ranked = (row for row in store.ranked() if row["input_position"] in keep)
-    summary.n_written = writer(_numbered(ranked, top), partial, columns)
+        ranked = (pair for pair in store.ranked() if pair[0][2] in keep)
+    parts = (text for _, text in itertools.islice(ranked, top))
+    summary.n_written = write_ranked(parts, partial, RankedRowFormat(columns, out_suffix))
     os.replace(partial, output)  # never leave a half-written output under the final name
     shutil.copyfile(store.status_file(), summary.status_file)
     summary.n_records = store.records_done
@@ -195,9 +190,18 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     return summary
 
 
-def _score_and_rank(records, options: ScoreOptions, models, profile: Profile) -> list[tuple[str, str, str]]:
-    """One chunk, in a worker: score, rank, and encode the rows for the run store."""
-    return encode_rows(score_rows(score_records(records, options), models, profile), rank_key)
+def _score_and_rank(records, options: ScoreOptions, models, profile: Profile, columns: list[str], out_format: str,
+                    objectives: list[str]) -> list[tuple[str, str, str]]:
+    """One chunk, in a worker: score, rank, and encode the rows for the run store.
+
+    Each row is stored under its rank key plus its objective values (for ``--pareto``;
+    the position before them makes the key unique, so they never change the order), with
+    its output text already formatted: the main process only inserts the rank number.
+    """
+    row_format = RankedRowFormat(columns, out_format)
+    return encode_rows(score_rows(score_records(records, options), models, profile),
+                       key=lambda row: [*rank_key(row), [row.get(o) for o in objectives]],
+                       value=row_format.parts)
 
 
 def _dask_client(scheduler: str | None):

@@ -5,7 +5,7 @@ from rdkit.Chem import rdFingerprintGenerator
 from sklearn.base import clone
 
 from screenkit.errors import UsageError
-from screenkit.featurize import MorganFingerprint, make_featurizer, tanimoto_max
+from screenkit.featurize import MorganFingerprint, SimilarityIndex, make_featurizer, tanimoto_max
 
 SMILES = ["CCOc1ccc(CN2CCCC2)cc1", "CC(=O)Oc1ccccc1C(=O)O", "CN1CCC[C@H]1c1cccnc1", "c1ccc2ccccc2c1"]
 
@@ -91,3 +91,19 @@ def test_bad_featurizer_parameters_name_the_problem():
         make_featurizer("descriptors", names=["NoSuchDescriptor"]).transform(["CCO"])
     with pytest.raises(UsageError, match="bad concat part"):
         make_featurizer("concat", parts=[{"params": {}}])
+
+
+def test_similarity_index_is_rdkit_max_tanimoto_per_set():
+    more = ["CCN(CC)CCNC(=O)c1ccc(N)cc1", "O=C(O)c1ccccc1O", "Cc1ccc(S(N)(=O)=O)cc1", "C1CCNCC1", "CCO"]
+    gen = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
+    bitvects = [gen.GetFingerprint(Chem.MolFromSmiles(s)) for s in SMILES + more]
+    arrays = np.array([gen.GetFingerprintAsNumPy(Chem.MolFromSmiles(s)) for s in SMILES + more])
+    sets = [slice(0, 4), slice(4, 9), slice(0, 0)]  # the last set is empty: similarity 0
+    index = SimilarityIndex([arrays[s] for s in sets])
+    query = arrays[[0, 5, 8]]
+    got = index.max_similarity(query)
+    for i, row in enumerate(query):
+        q = bitvects[[0, 5, 8][i]]
+        expected = [max(DataStructs.BulkTanimotoSimilarity(q, bitvects[s]), default=0.0) for s in sets]
+        np.testing.assert_allclose(got[i], expected, rtol=1e-6)
+    assert got.shape == (3, 3) and index.max_similarity(query[:0]).shape == (0, 3)
