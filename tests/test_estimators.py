@@ -6,7 +6,7 @@ from rdkit.Chem import rdFingerprintGenerator
 
 from screenkit.bundle import TRUSTED_TYPES
 from screenkit.errors import UsageError
-from screenkit.estimators import (ESTIMATORS, ConformalModel, TanimotoSVC, forest_proba, make_estimator,
+from screenkit.estimators import (ESTIMATORS, ConformalModel, TanimotoSVC, forest_class_proba, make_estimator,
                                   minmax_kernel, mondrian_p_values)
 
 SMILES = ["CCOc1ccc(CN2CCCC2)cc1", "CC(=O)Oc1ccccc1C(=O)O", "CN1CCC[C@H]1c1cccnc1", "c1ccc2ccccc2c1", "CCCCCCO"]
@@ -90,6 +90,8 @@ def test_forest_proba_is_bit_identical_to_scikit_learn(name):
     forest = make_estimator(name, "classification", n_estimators=25, random_state=0).fit(X, y)
     assert type(forest).__name__ in ("RandomForestClassifier", "ExtraTreesClassifier")  # the fast path, not the fallback
     query = (np.random.default_rng(9).random((120, X.shape[1])) < 0.3).astype(np.uint8)
-    assert np.array_equal(forest_proba(forest, query), forest.predict_proba(query))
+    expected = forest.predict_proba(query)
+    for column in (1, 0, 1):  # the second call for a column reuses the cached leaf tables
+        assert np.array_equal(forest_class_proba(forest, query, column), expected[:, column])
     with pytest.raises(ValueError, match="features"):
-        forest_proba(forest, query[:, :10])
+        forest_class_proba(forest, query[:, :10], 1)
