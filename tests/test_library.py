@@ -77,3 +77,29 @@ def test_every_smiles_line_becomes_exactly_one_record(tmp_path_factory, entries)
     records = list(iter_records(path))
     assert len(records) == len(entries)
     assert [r.name for r in records] == [name.strip() for _, name in entries]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet="abc $", max_size=6), st.sampled_from(["\n", "\r\n"]),
+                          st.sampled_from(["$$$$", "$$$$ trailing", "$$$ not one", "x$$$$"])), max_size=8),
+       st.integers(min_value=1, max_value=9))
+def test_sdf_splitting_does_not_depend_on_where_reading_blocks_end(entries, block_chars):
+    """Records end at lines starting with $$$$, however the file is cut into read blocks."""
+    import io
+    from pathlib import Path
+
+    from screenkit.library import _sdf_records
+
+    text = "".join(f"{title}{eol}M  END{eol}{terminator}{eol}" for title, eol, terminator in entries)
+    expected, body = [], []
+    for line in io.StringIO(text, newline=""):  # the definition, one line at a time
+        if line.startswith("$$$$"):
+            expected.append("".join(body))
+            body = []
+        else:
+            body.append(line)
+    if "".join(body).strip():
+        expected.append("".join(body))
+    records = list(_sdf_records(io.StringIO(text, newline=""), Path("lib.sdf"), block_chars=block_chars))
+    assert [r.text for r in records] == expected
+    assert [r.position for r in records] == list(range(1, len(expected) + 1))
