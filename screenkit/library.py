@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import operator
 import zlib
 from pathlib import Path
 from typing import IO, Iterable, Iterator, NamedTuple
@@ -277,6 +278,8 @@ class RankedRowFormat:
             raise ValueError(f"output format must be csv or sdf, not {fmt!r}")
         self.columns, self.fmt = columns, fmt
         self.molblock_key, self.props_key = molblock_key, props_key
+        # itemgetter returns a tuple only for two or more names
+        self._getter = operator.itemgetter(*columns[1:]) if len(columns) > 2 else lambda row: [row[columns[1]]]
         self._buffer = io.StringIO()
         self._csv = csv.writer(self._buffer, lineterminator="\n")
 
@@ -292,11 +295,19 @@ class RankedRowFormat:
         """``(before, after)``: the row's text is ``before + str(rank) + after``."""
         rest = self.columns[1:]
         if self.fmt == "csv":
+            if not rest:
+                return "", "\n"
             # One csv.writer call per row: the same quoting as csv.DictWriter, at C speed.
             self._buffer.seek(0)
             self._buffer.truncate()
-            self._csv.writerow([_text(row.get(name)) for name in rest])
-            return "", "," + self._buffer.getvalue() if rest else "\n"
+            try:
+                values = self._getter(row)
+            except KeyError:  # an unscored row lacks the prediction columns
+                values = [row.get(name) for name in rest]
+            self._csv.writerow(map(_text, values))
+            line = self._buffer.getvalue()
+            # csv quotes a lone empty field (""), which beside the rank is just empty
+            return "", "," + ("\n" if line == '""\n' and len(rest) == 1 else line)
         block = row.get(self.molblock_key) or "\n  screenkit\n\n  0  0  0  0  0  0  0  0  0  0999 V2000\nM  END\n"
         head = [block if block.endswith("\n") else block + "\n"]
         new = set(self.columns)
@@ -318,8 +329,8 @@ def write_ranked(parts: Iterable[tuple[str, str]], path: str | Path, row_format:
 
 
 def _text(value) -> str:
-    if value is None:
-        return ""
     if isinstance(value, float):
-        return "" if value != value else f"{value:.4g}" if abs(value) >= 1e4 else f"{value:.4f}"
-    return str(value)
+        if value != value:
+            return ""  # NaN: not computed
+        return f"{value:.4f}" if -1e4 < value < 1e4 else f"{value:.4g}"
+    return "" if value is None else str(value)

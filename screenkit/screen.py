@@ -67,7 +67,7 @@ class ScreenSummary:
 
 def screen_library(library: str | Path, output: str | Path, *, models_dir: str | Path | None = None,
                    fmt: str | None = None, smiles_col: str | None = None, id_col: str | None = None,
-                   id_field: str | None = None, n_jobs: int = 1, chunk_size: int = 500,
+                   id_field: str | None = None, n_jobs: int = 1, chunk_size: int = 1000,
                    run_size: int = 10_000, backend: str = "loky", scheduler: str | None = None,
                    top: int | None = None, resume: bool = False, profile: Profile | str | None = None,
                    pareto: bool = False, progress: bool | None = None, command: str = "") -> ScreenSummary:

@@ -33,7 +33,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHUNK = 500
+CHUNK = 1000  # the same chunk size as screenkit score's default
 
 
 # --------------------------------------------------------------------- libraries

@@ -31,8 +31,8 @@ def add_parser(sub) -> None:
     p.add_argument("--n-jobs", type=int, default=1, metavar="N",
                    help="worker processes; -1 uses all cores; with --backend dask the default uses every "
                         "worker of the cluster (default: 1)")
-    p.add_argument("--chunk-size", type=int, default=500, metavar="N",
-                   help="records per worker task and per checkpoint (default: 500)")
+    p.add_argument("--chunk-size", type=int, default=1000, metavar="N",
+                   help="records per worker task and per checkpoint (default: 1000)")
     p.add_argument("--profile", metavar="PROFILE", default=None,
                    help="ranking profile: a TOML file or a bundled name: leukodystrophy (default: activity, "
                         "CNS MPO, QED, structural alerts, property filters) or activity (prediction only, fastest)")
