@@ -103,3 +103,27 @@ def test_sdf_splitting_does_not_depend_on_where_reading_blocks_end(entries, bloc
     records = list(_sdf_records(io.StringIO(text, newline=""), Path("lib.sdf"), block_chars=block_chars))
     assert [r.text for r in records] == expected
     assert [r.position for r in records] == list(range(1, len(expected) + 1))
+
+
+@pytest.mark.parametrize("columns", [["rank", "id"], ["rank", "id", "score", "note"]])
+def test_ranked_csv_text_is_what_csv_dictwriter_writes(columns):
+    import csv
+    import io
+
+    from screenkit.library import RankedRowFormat
+
+    rows = [{"id": 'a,"b"', "score": 0.123456, "note": "two\nlines"}, {"id": "", "score": float("nan")},
+            {"id": "x", "score": 123456.0, "note": None}, {}]
+    row_format = RankedRowFormat(columns, "csv")
+    expected = io.StringIO()
+    writer = csv.DictWriter(expected, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    text = row_format.header()
+    for rank, row in enumerate(rows, start=1):
+        shown = {k: "" if v is None or v != v else f"{v:.4g}" if isinstance(v, float) and abs(v) >= 1e4
+                 else f"{v:.4f}" if isinstance(v, float) else v for k, v in row.items()}
+        writer.writerow({"rank": rank, **shown})
+        before, after = row_format.parts(row)
+        text += f"{before}{rank}{after}"
+    assert text == expected.getvalue()
+    assert list(csv.DictReader(io.StringIO(text)))[0]["id"] == 'a,"b"'
