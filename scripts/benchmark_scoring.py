@@ -11,9 +11,13 @@ resident memory of the whole process tree (main process plus workers):
   model work as the floor plus what screenkit adds), and once with the default leukodystrophy
   profile, which adds CNS properties, QED and structural alerts;
 * naive: what a user would write without screenkit: PandasTools.LoadSDF of the whole file,
-  one fingerprint per row, stack, predict_proba per model, sort, write CSV (1 process);
+  one fingerprint per row, stack, scikit-learn's predict_proba per model (the same fitted
+  forests), sort, write CSV (1 process);
 * floor: a tight loop that only parses, fingerprints and runs the same models, with no
-  I/O beyond reading (N processes, each taking every N-th chunk of the file).
+  I/O beyond reading (N processes, each taking every N-th chunk of the file). It runs the
+  models the way screenkit does (screenkit.estimators.forest_class_proba, bit-identical to
+  scikit-learn and about twice as fast), so it is the strictest floor; ``floor-sklearn``
+  is the same loop with scikit-learn's own predict_proba.
 
     pip install '.[bench]'
     python scripts/benchmark_scoring.py                        # all sizes (about an hour on 2 cores)
@@ -136,20 +140,21 @@ def naive(library: str, output: str) -> None:
                    for m in frame["mol"]]
     X = np.stack(frame["fp"].to_list())
     for model in load_bundle(bundled_path("models")):
-        frame[model.name] = model.estimator.predict_proba(X)[:, 1]
+        forest = model.estimator.estimator  # the fitted scikit-learn forest inside screenkit's wrapper
+        frame[model.name] = forest.predict_proba(X)[:, 1]
     names = [c for c in frame.columns if c.endswith(("_Ki", "_EC50"))]
     frame["score"] = frame[names].max(axis=1)
     frame.sort_values("score", ascending=False)[["id", "score", *names]].to_csv(output, index=False)
 
 
 # --------------------------------------------------------------------- the floor
-def floor(library: str, n_jobs: int) -> None:
+def floor(library: str, n_jobs: int, stock: bool = False) -> None:
     from joblib import Parallel, delayed
 
-    Parallel(n_jobs=n_jobs)(delayed(_floor_worker)(library, k, n_jobs) for k in range(n_jobs))
+    Parallel(n_jobs=n_jobs)(delayed(_floor_worker)(library, k, n_jobs, stock) for k in range(n_jobs))
 
 
-def _floor_worker(library: str, k: int, n_jobs: int) -> int:
+def _floor_worker(library: str, k: int, n_jobs: int, stock: bool) -> int:
     import numpy as np
     from rdkit import Chem
     from rdkit.Chem import rdFingerprintGenerator
@@ -166,7 +171,7 @@ def _floor_worker(library: str, k: int, n_jobs: int) -> int:
     def predict(batch):
         X = np.stack(batch)
         for model in models:
-            model.estimator.predict_proba(X)
+            (model.estimator.estimator if stock else model.estimator).predict_proba(X)
 
     with open(library) as fh:
         for line in fh:
@@ -193,18 +198,18 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--jobs", default="1,2", help="worker counts for screenkit and the floor")
-    parser.add_argument("--skip", default="", help="comma-separated: screenkit, profile, naive, floor")
+    parser.add_argument("--skip", default="", help="comma-separated: screenkit, profile, naive, floor, floor-sklearn")
     parser.add_argument("--naive-max", type=int, default=100_000,
                         help="largest size for the naive script (it holds the whole library in memory)")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "screenkit-bench")
     parser.add_argument("--naive-run", nargs=2, metavar=("LIB", "OUT"), help=argparse.SUPPRESS)
-    parser.add_argument("--floor-run", nargs=2, metavar=("LIB", "JOBS"), help=argparse.SUPPRESS)
+    parser.add_argument("--floor-run", nargs=3, metavar=("LIB", "JOBS", "STOCK"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.naive_run:
         naive(*args.naive_run)
         return 0
     if args.floor_run:
-        floor(args.floor_run[0], int(args.floor_run[1]))
+        floor(args.floor_run[0], int(args.floor_run[1]), args.floor_run[2] == "stock")
         return 0
 
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -220,7 +225,7 @@ def main(argv=None) -> int:
         seconds, peak = run_measured(command)
         results.append({"size": size, "what": what, "jobs": n_jobs, "seconds": seconds,
                         "mol_per_s": size / seconds, "peak_mb": peak})
-        print(f"{size:>9,} {what:<10} jobs={n_jobs}  {size / seconds:8.0f} mol/s  {peak:8.0f} MB peak  "
+        print(f"{size:>9,} {what:<13} jobs={n_jobs}  {size / seconds:8.0f} mol/s  {peak:8.0f} MB peak  "
               f"{seconds:7.1f} s", flush=True)
 
     for size in sizes:
@@ -234,27 +239,32 @@ def main(argv=None) -> int:
                 record(size, "sk+profile", n_jobs, [sys.executable, "-m", "screenkit", "score", lib, "-o",
                                                     str(out / f"skp_{size}_{n_jobs}.csv"), "--n-jobs", str(n_jobs)])
             if "floor" not in skip:
-                record(size, "floor", n_jobs, me + ["--floor-run", lib, str(n_jobs)])
+                record(size, "floor", n_jobs, me + ["--floor-run", lib, str(n_jobs), "screenkit"])
+            if "floor-sklearn" not in skip:
+                record(size, "floor-sklearn", n_jobs, me + ["--floor-run", lib, str(n_jobs), "stock"])
         if "naive" not in skip and size <= args.naive_max:
             record(size, "naive", 1, me + ["--naive-run", lib, str(out / f"naive_{size}.csv")])
 
-    print("\n| molecules | workers | screenkit mol/s | peak MB | floor mol/s | screenkit/floor | naive mol/s "
-          "(1 process) | naive peak MB | screenkit/naive | with leukodystrophy profile mol/s | peak MB |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| molecules | workers | screenkit mol/s | peak MB | floor mol/s | screenkit/floor "
+          "| floor, stock scikit-learn mol/s | naive mol/s (1 process) | naive peak MB | screenkit/naive "
+          "| with leukodystrophy profile mol/s | peak MB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     get = {(r["size"], r["what"], r["jobs"]): r for r in results}
+
+    def rate(r):
+        return f"{r['mol_per_s']:.0f}" if r else "-"
+
+    def peak(r):
+        return f"{r['peak_mb']:.0f}" if r else "-"
+
     for size in sizes:
         for n_jobs in jobs:
-            sk, fl, nv = get.get((size, "screenkit", n_jobs)), get.get((size, "floor", n_jobs)), \
-                get.get((size, "naive", 1))
-            cells = [f"{size:,}", str(n_jobs),
-                     f"{sk['mol_per_s']:.0f}" if sk else "-", f"{sk['peak_mb']:.0f}" if sk else "-",
-                     f"{fl['mol_per_s']:.0f}" if fl else "-",
-                     f"{sk['mol_per_s'] / fl['mol_per_s']:.0%}" if sk and fl else "-",
-                     f"{nv['mol_per_s']:.0f}" if nv else "not run",
-                     f"{nv['peak_mb']:.0f}" if nv else "-",
-                     f"{sk['mol_per_s'] / nv['mol_per_s']:.1f}x" if sk and nv else "-"]
-            pr = get.get((size, "sk+profile", n_jobs))
-            cells += [f"{pr['mol_per_s']:.0f}" if pr else "-", f"{pr['peak_mb']:.0f}" if pr else "-"]
+            sk, fl, stock = (get.get((size, what, n_jobs)) for what in ("screenkit", "floor", "floor-sklearn"))
+            nv, pr = get.get((size, "naive", 1)), get.get((size, "sk+profile", n_jobs))
+            cells = [f"{size:,}", str(n_jobs), rate(sk), peak(sk), rate(fl),
+                     f"{sk['mol_per_s'] / fl['mol_per_s']:.0%}" if sk and fl else "-", rate(stock),
+                     rate(nv) if nv else "not run", peak(nv),
+                     f"{sk['mol_per_s'] / nv['mol_per_s']:.1f}x" if sk and nv else "-", rate(pr), peak(pr)]
             print("| " + " | ".join(cells) + " |")
     return 0
 
