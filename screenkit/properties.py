@@ -138,6 +138,17 @@ def alert_matches(mol: Chem.Mol, families=ALERT_FAMILIES,
     return out
 
 
+_EXPLICIT_H = Chem.MolFromSmarts("[#1]")
+
+
+def _qed_properties(mol: Chem.Mol):
+    """QED's descriptor set, or ``None`` where QED fails (a few exotic valences): a missing value is honest."""
+    try:
+        return QED.properties(mol)
+    except Exception:
+        return None
+
+
 def compute_properties(mol: Chem.Mol, alert_families=("PAINS_A", "PAINS_B", "Brenk"), qed: bool = True) -> dict:
     """All property columns (see :data:`PROPERTY_COLUMNS`) for a standardised molecule.
 
@@ -147,8 +158,12 @@ def compute_properties(mol: Chem.Mol, alert_families=("PAINS_A", "PAINS_B", "Bre
     >>> p["cns_mpo"], p["lipinski_violations"], p["alerts"]
     (4.25, 0, '')
     """
+    qed_properties = _qed_properties(mol) if qed else None
     mw = Descriptors.MolWt(mol)
-    clogp = Crippen.MolLogP(mol)
+    # QED computes Crippen logP too (a fifth of the property time); on a molecule without
+    # explicit hydrogens its value is exactly Crippen.MolLogP(mol), so it is reused.
+    reuse = qed_properties is not None and not mol.HasSubstructMatch(_EXPLICIT_H)
+    clogp = qed_properties.ALOGP if reuse else Crippen.MolLogP(mol)
     tpsa = rdMolDescriptors.CalcTPSA(mol)
     hbd = Lipinski.NumHDonors(mol)
     hba = Lipinski.NumHAcceptors(mol)
@@ -157,10 +172,7 @@ def compute_properties(mol: Chem.Mol, alert_families=("PAINS_A", "PAINS_B", "Bre
     clogd = clogp - math.log10(1 + 10 ** (pka - 7.4)) if pka else clogp
     alerts = alert_matches(mol, alert_families)
     names = sorted({f"{family}:{name}" for family, name, _ in alerts})
-    try:
-        qed_value = QED.qed(mol) if qed else math.nan
-    except Exception:  # QED fails on a few exotic valences; a missing value is honest
-        qed_value = math.nan
+    qed_value = QED.qed(mol, qedProperties=qed_properties) if qed_properties is not None else math.nan
     from rdkit.Chem import SpacialScore
 
     return {
