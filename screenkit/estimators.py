@@ -283,7 +283,8 @@ def _plain_forest(estimator) -> bool:
     return type(estimator) in (RandomForestClassifier, ExtraTreesClassifier) and estimator.n_outputs_ == 1
 
 
-# Per fitted forest (while it lives), each tree's class probability at every node.
+# Per fitted forest (while it lives): its tree list, tree count, and each tree's class
+# probability at every node. A refit or warm start changes the list or the count.
 _LEAF_PROBABILITIES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
@@ -300,23 +301,24 @@ def forest_class_proba(forest, X: np.ndarray, column: int) -> np.ndarray:
     """
     if X.shape[1] != forest.n_features_in_:
         raise ValueError(f"X has {X.shape[1]} features, but the forest expects {forest.n_features_in_}")
-    tables = _LEAF_PROBABILITIES.get(forest)
-    if tables is None or len(tables) <= column:
+    trees = forest.estimators_
+    cached_trees, cached_count, tables = _LEAF_PROBABILITIES.get(forest, (None, 0, None))
+    if cached_trees is not trees or cached_count != len(trees):  # first use, refit, or warm-start growth
         tables = []
         for c in range(forest.n_classes_):
             per_tree = []
-            for tree in forest.estimators_:
+            for tree in trees:
                 value = tree.tree_.value[:, 0, :forest.n_classes_]
                 total = value.sum(axis=1)
                 total[total == 0.0] = 1.0
                 per_tree.append(np.ascontiguousarray(value[:, c] / total))
             tables.append(per_tree)
-        _LEAF_PROBABILITIES[forest] = tables
+        _LEAF_PROBABILITIES[forest] = (trees, len(trees), tables)
     X = np.ascontiguousarray(X, dtype=np.float32)
     proba = np.zeros(len(X))
-    for tree, leaf_probability in zip(forest.estimators_, tables[column]):
+    for tree, leaf_probability in zip(trees, tables[column]):
         proba += leaf_probability[tree.tree_.apply(X)]
-    proba /= len(forest.estimators_)
+    proba /= len(trees)
     return proba
 
 

@@ -486,9 +486,16 @@ class SimilarityIndex:
     """
 
     def __init__(self, references: list[np.ndarray]):
-        # int16 counts cannot overflow: a fingerprint has at most a few thousand bits.
-        self._sets = [(np.ascontiguousarray(np.asarray(r).T, dtype=np.int16),
-                       np.asarray(r).sum(axis=1, dtype=np.float32)) for r in references]
+        references = [np.asarray(r) for r in references]
+        if any(r.ndim != 2 for r in references):
+            raise ValueError("each reference set must be a 2-D (compounds x bits) matrix")
+        if any(r.size and r.max() > 1 for r in references):
+            raise ValueError("SimilarityIndex needs 0/1 fingerprints (Tanimoto on bits), not counts")
+        # Shared bits are summed in int16 unless a fingerprint is wider than int16 can count.
+        width = max((r.shape[1] for r in references), default=0)
+        dtype = np.int16 if width <= np.iinfo(np.int16).max else np.int32
+        self._dtype = dtype
+        self._sets = [(np.ascontiguousarray(r.T, dtype=dtype), r.sum(axis=1, dtype=np.float32)) for r in references]
 
     def max_similarity(self, query: np.ndarray) -> np.ndarray:
         """``(n_query, n_reference_sets)`` matrix of the largest Tanimoto similarity."""
@@ -497,7 +504,7 @@ class SimilarityIndex:
         out = np.zeros((len(query), len(self._sets)))
         if len(query) == 0:
             return out
-        q = sparse.csr_matrix(query, dtype=np.int16)
+        q = sparse.csr_matrix(query, dtype=self._dtype)
         q_counts = np.asarray(query.sum(axis=1), dtype=np.float32)[:, None]
         for k, (reference_t, reference_counts) in enumerate(self._sets):
             if reference_t.shape[1] == 0:

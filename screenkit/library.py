@@ -147,6 +147,9 @@ def _sdf_records(handle: IO[str], path: Path, block_chars: int = 1 << 20) -> Ite
     while reading:
         block = handle.read(block_chars)
         reading = bool(block)
+        if position == 0 and len(block) >= 200 and "\r" in block and "\n" not in block:
+            raise InputFileError(f"{path} has old Mac line endings (CR only), which RDKit cannot read; "
+                                 "convert it first, e.g. with mac2unix")
         buffer += block
         start = 0  # always the beginning of a line: the start of the next record
         while True:

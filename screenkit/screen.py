@@ -39,6 +39,9 @@ __all__ = ["ScreenSummary", "screen_library"]
 log = logging.getLogger(__name__)
 BASE_COLUMNS = ["rank", "input_position", "id", "smiles"]
 STATUS_COLUMNS = ["status", "reason"]
+# What a work folder's lines hold; a folder written in another format is never resumed.
+# 2: key [unscored, -score, position, objective values] and the row's output text.
+STORE_FORMAT = 2
 
 
 @dataclass
@@ -134,7 +137,8 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     summary = ScreenSummary(str(library), str(output), str(output) + ".meta.json", str(output) + ".status.csv",
                             [m.name for m in models], columns=columns)
     library_sha256 = file_sha256(library) if library.exists() else ""
-    signature = {"library_sha256": library_sha256, "models": digest, "format": fmt, "smiles_col": smiles_col,
+    signature = {"store_format": STORE_FORMAT, "library_sha256": library_sha256, "models": digest, "format": fmt,
+                 "smiles_col": smiles_col,
                  "id_col": id_col, "id_field": id_field, "output_format": out_suffix,
                  "profile_sha256": file_sha256(Path(profile.source))}
     client = _dask_client(scheduler) if backend == "dask" else None

@@ -112,6 +112,10 @@ def _fragments_text(frags) -> str:
 def standardize_mol(mol: Chem.Mol | None) -> Standardized:
     """Standardise an RDKit molecule to its neutral parent.
 
+    The input is never modified, but when nothing needed changing the returned ``mol``
+    is the input object itself (copying every molecule would cost a tenth of scoring);
+    copy it before modifying it.
+
     Salts and solvents (RDKit's standard fragment list) are removed with a note;
     a mixture of several organic components keeps the largest with a warning.
 

@@ -95,3 +95,13 @@ def test_forest_proba_is_bit_identical_to_scikit_learn(name):
         assert np.array_equal(forest_class_proba(forest, query, column), expected[:, column])
     with pytest.raises(ValueError, match="features"):
         forest_class_proba(forest, query[:, :10], 1)
+
+
+def test_forest_proba_follows_a_refit_and_a_warm_start():
+    X, y, _ = _data(n=200, seed=4)
+    forest = make_estimator("rf", "classification", n_estimators=10, random_state=0).fit(X, y)
+    forest_class_proba(forest, X, 1)  # fills the cache
+    forest.fit(X, 1 - y)
+    assert np.array_equal(forest_class_proba(forest, X, 1), forest.predict_proba(X)[:, 1])
+    forest.set_params(warm_start=True, n_estimators=15, class_weight=None).fit(X, 1 - y)
+    assert np.array_equal(forest_class_proba(forest, X, 1), forest.predict_proba(X)[:, 1])

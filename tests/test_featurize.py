@@ -107,3 +107,10 @@ def test_similarity_index_is_rdkit_max_tanimoto_per_set():
         expected = [max(DataStructs.BulkTanimotoSimilarity(q, bitvects[s]), default=0.0) for s in sets]
         np.testing.assert_allclose(got[i], expected, rtol=1e-6)
     assert got.shape == (3, 3) and index.max_similarity(query[:0]).shape == (0, 3)
+
+
+def test_similarity_index_refuses_counts_and_handles_wide_fingerprints():
+    with pytest.raises(ValueError, match="0/1"):
+        SimilarityIndex([np.array([[2, 0, 1]])])
+    wide = np.ones((1, 40_000), dtype=np.uint8)  # more shared bits than int16 can count
+    assert SimilarityIndex([wide]).max_similarity(wide).tolist() == [[1.0]]

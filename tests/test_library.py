@@ -127,3 +127,10 @@ def test_ranked_csv_text_is_what_csv_dictwriter_writes(columns):
         text += f"{before}{rank}{after}"
     assert text == expected.getvalue()
     assert list(csv.DictReader(io.StringIO(text)))[0]["id"] == 'a,"b"'
+
+
+def test_sdf_with_old_mac_line_endings_is_refused_with_the_fix(tmp_path):
+    path = tmp_path / "mac.sdf"
+    path.write_bytes((GOOD_MOLBLOCK + "$$$$\n").replace("\n", "\r").encode() * 3)
+    with pytest.raises(InputFileError, match="CR only"):
+        list(iter_records(path))

@@ -120,3 +120,25 @@ def test_kill_9_then_resume_is_byte_identical(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "from the interrupted run" in result.stdout
     assert out.read_bytes() == reference.read_bytes()
+
+
+def test_resume_refuses_a_work_folder_written_in_another_format(smiles_library, small_models, tmp_path,
+                                                                  monkeypatch):
+    out = tmp_path / "out.csv"
+    real_add = RunStore.add
+
+    def crash_on_second_chunk(self, rows):
+        if self.records_done:
+            raise KeyboardInterrupt
+        real_add(self, rows)
+
+    monkeypatch.setattr(RunStore, "add", crash_on_second_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        screen_library(smiles_library, out, models_dir=small_models, chunk_size=40)
+    monkeypatch.undo()
+    state_path = tmp_path / "out.csv.work" / "state.json"
+    state = json.loads(state_path.read_text())
+    del state["signature"]["store_format"]  # as an earlier screenkit wrote it
+    state_path.write_text(json.dumps(state))
+    with pytest.raises(UsageError, match="store_format changed"):
+        screen_library(smiles_library, out, models_dir=small_models, chunk_size=40, resume=True)
