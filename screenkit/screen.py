@@ -188,7 +188,7 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         setattr(summary, f"n_{status}", count)
     store.remove()
     summary.seconds = time.perf_counter() - started
-    _write_metadata(summary, library, library_sha256, models, digest, profile, pareto, command)
+    _write_metadata(summary, library, signature, models, profile, pareto, command)
     log.info("scored %d records (%d ok, %d warning, %d error) in %.1f s", summary.n_records, summary.n_ok,
              summary.n_warning, summary.n_error, summary.seconds)
     return summary
@@ -222,7 +222,7 @@ def _dask_client(scheduler: str | None):
         raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
 
 
-def _write_metadata(summary: ScreenSummary, library: Path, library_sha256: str, models, digest: str,
+def _write_metadata(summary: ScreenSummary, library: Path, signature: dict, models,
                     profile: Profile, pareto: bool, command: str) -> None:
     import rdkit
     import sklearn
@@ -231,15 +231,16 @@ def _write_metadata(summary: ScreenSummary, library: Path, library_sha256: str, 
         "screenkit_version": __version__,
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": command,
-        "library": {"path": str(library), "sha256": library_sha256, "size_bytes": library.stat().st_size},
-        "models": {"manifest_sha256": digest,
+        "library": {"path": str(library), "sha256": signature["library_sha256"],
+                    "size_bytes": library.stat().st_size},
+        "models": {"manifest_sha256": signature["models"],
                    "cards": [{"name": m.name, "target": m.card["target"]["chembl_id"],
                               "gene": m.card["target"]["gene"], "activity_type": m.card["activity_type"],
                               "label": m.card["label"]["rule"], "ad_threshold": m.ad_threshold,
                               "roc_auc_scaffold_cv": m.card["validation"]["metrics"]["roc_auc"]["mean"]}
                              for m in models]},
         "profile": {"name": profile.name, "description": profile.description, "source": profile.source,
-                    "sha256": file_sha256(Path(profile.source)), "objectives": objective_columns(profile, models),
+                    "sha256": signature["profile_sha256"], "objectives": objective_columns(profile, models),
                     "pareto_only": pareto},
         "overall_score": "weighted geometric mean of the profile's objective desirabilities (see screenkit.rank)",
         "counts": {k: v for k, v in asdict(summary).items() if k.startswith("n_")},
