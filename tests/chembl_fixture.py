@@ -9,8 +9,8 @@ salt, two activity types for one target, a type the panel does not ask for, and 
 that are non-human or not single proteins. Non-human/complex IDs and accessions are
 made up for the fixture.
 
-The server answers the web API's endpoints (status, target detail, activity and assay
-collections with Django-style filters, ``only``, ``order_by``, ``limit``/``offset`` and
+The server answers the web API's endpoints (status, target detail, activity, assay and
+target collections with Django-style filters, ``only``, ``order_by``, ``limit``/``offset`` and
 ``page_meta``) with the API's JSON conventions: measurement values as strings,
 ``potential_duplicate`` as a boolean. It can be told to fail: HTTP 500, hang past the
 client's timeout, cut the body short, or drop records from a page.
@@ -351,7 +351,7 @@ class FakeChemblApi:
                 return self._send(handler, 404, {"error_message": "No target matching the query"})
             return self._send(handler, 200, record, fault)
         resource = path.strip("/").removesuffix(".json")
-        if resource not in ("activity", "assay"):
+        if resource not in ("activity", "assay", "target"):
             return self._send(handler, 404, {"error_message": f"no resource {resource}"})
         params = parse_qsl(parsed.query, keep_blank_values=True)
         control = {"limit", "offset", "only", "order_by", "format"}
@@ -359,7 +359,8 @@ class FakeChemblApi:
         options = dict(params)
         limit = min(int(options.get("limit", 20)), 1000)
         offset = int(options.get("offset", 0))
-        rows = [r for r in self.data[resource] if _matches(r, filters)]
+        records = self.data[resource].values() if resource == "target" else self.data[resource]
+        rows = [r for r in records if _matches(r, filters)]
         if "order_by" in options:
             key = options["order_by"]
             rows.sort(key=lambda r: r[key.lstrip("-")], reverse=key.startswith("-"))
@@ -373,7 +374,7 @@ class FakeChemblApi:
         if offset + limit < len(rows):
             query = "&".join(f"{k}={v}" for k, v in params if k not in ("limit", "offset"))
             nxt = f"{self.prefix}/{resource}.json?limit={limit}&offset={offset + limit}&{query}"
-        collection = {"activity": "activities", "assay": "assays"}[resource]
+        collection = {"activity": "activities", "assay": "assays", "target": "targets"}[resource]
         self._send(handler, 200, {"page_meta": {"limit": limit, "offset": offset, "next": nxt,
                                                 "previous": None, "total_count": len(rows)},
                                   collection: page}, fault)

@@ -241,6 +241,54 @@ def test_bad_api_settings(kwargs, message):
         ApiSettings(**kwargs)
 
 
+# -- the official client (--api-client chembl-webresource-client) -----------------------------------------------
+
+WEBRESOURCE = "api:chembl-webresource-client"
+
+
+@pytest.fixture()
+def client_settings():
+    """The official client's process-wide Settings, put back as they were after the test."""
+    from chembl_webresource_client.settings import Settings
+
+    settings = Settings.Instance()
+    names = ("NEW_CLIENT_URL", "CACHING", "MAX_LIMIT", "NEW_CLIENT_TIMEOUT", "TOTAL_RETRIES", "BACKOFF_FACTOR")
+    saved = {name: getattr(settings, name) for name in names}
+    yield saved
+    for name, value in saved.items():
+        setattr(settings, name, value)
+
+
+def test_official_client_gives_the_same_records_and_dataset(api, baseline, client_settings, tmp_path):
+    from chembl_webresource_client.settings import Settings
+
+    ours = fetch_records(PANEL, open_source("api", api=fast(api))).records
+    before = len(activity_requests(api))
+    theirs = fetch_records(PANEL, open_source(WEBRESOURCE, api=fast(api))).records
+    pd.testing.assert_frame_equal(theirs, ours)
+    assert len(activity_requests(api)) - before == 9 + 2  # the page size reached the client (MAX_LIMIT 5)
+
+    result = fetch_dataset(PANEL, tmp_path / "wr.csv", source=WEBRESOURCE, api=fast(api))
+    same_outputs(result.paths, baseline)
+    assert result.provenance["source"]["kind"] == WEBRESOURCE
+    assert not any("/spore" in r for r in api.requests)  # queries built without new_client's spore download
+    settings = Settings.Instance()
+    assert {name: getattr(settings, name) for name in client_settings} == client_settings  # left as found
+
+
+def test_official_client_http_500_is_a_fetch_error_naming_target_and_url(api, client_settings, tmp_path):
+    api.faults = [("offset=10", "500")] * 10
+    with pytest.raises(FetchError, match=f"target CHEMBL237: .* failed at {api.url}/activity.json"):
+        fetch_dataset(PANEL, tmp_path / "p.csv", source=WEBRESOURCE, api=fast(api))
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_official_client_refuses_resume(api, client_settings, tmp_path):
+    with pytest.raises(UsageError, match="use the default --api-client screenkit for resumable pulls"):
+        fetch_dataset(PANEL, tmp_path / "p.csv", source=WEBRESOURCE, api=fast(api), resume=True)
+    assert not api.requests
+
+
 # -- command line -----------------------------------------------------------------------------------------------
 
 def test_cli_fetch_from_sqlite_and_api(sqlite_url, api, baseline, tmp_path, capsys):
@@ -255,6 +303,17 @@ def test_cli_fetch_from_sqlite_and_api(sqlite_url, api, baseline, tmp_path, caps
     assert main(["fetch", "--targets", "CHEMBL237,CHEMBL216", "--api-url", api.url, "--page-size", "7",
                  "--timeout", "2", "--backoff", "0.01", "-o", str(out)]) == 0
     same_outputs(output_paths(out), baseline)
+
+
+def test_cli_fetch_with_the_official_client(api, sqlite_url, baseline, client_settings, tmp_path, capsys):
+    out = tmp_path / "cli_wr.csv"
+    common = ["fetch", "--targets", "CHEMBL237,CHEMBL216", "--api-client", "chembl-webresource-client", "-o", str(out)]
+    assert main(common + ["--api-url", api.url, "--page-size", "7", "--timeout", "2", "--backoff", "0.01"]) == 0
+    same_outputs(output_paths(out), baseline)
+    assert main(common + ["--api-url", api.url, "--resume"]) == 2
+    assert "--api-client screenkit" in capsys.readouterr().err
+    assert main(common + ["--source", sqlite_url]) == 2
+    assert "applies to the web API" in capsys.readouterr().err
 
 
 def test_cli_fetch_errors_return_codes(sqlite_url, tmp_path, capsys):

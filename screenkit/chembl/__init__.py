@@ -5,11 +5,12 @@ text and numbers only, and leaves chemistry and filtering to :mod:`screenkit.cur
 """
 
 from .api import DEFAULT_API_URL, ApiSettings, ApiSource, Checkpoint
-from .fetch import RawPull, fetch_records, open_source
+from .fetch import API_SOURCES, RawPull, fetch_records, open_source
 from .records import RAW_COLUMNS, ActivityQuery, TargetInfo, check_target, read_raw, write_raw
 
-__all__ = ["DEFAULT_API_URL", "ApiSettings", "ApiSource", "Checkpoint", "RawPull", "fetch_records", "open_source",
-           "RAW_COLUMNS", "ActivityQuery", "TargetInfo", "check_target", "read_raw", "write_raw", "SqlSource"]
+__all__ = ["DEFAULT_API_URL", "API_SOURCES", "ApiSettings", "ApiSource", "Checkpoint", "RawPull", "fetch_records",
+           "open_source", "RAW_COLUMNS", "ActivityQuery", "TargetInfo", "check_target", "read_raw", "write_raw",
+           "SqlSource", "WebresourceSource"]
 
 
 def __getattr__(name):
@@ -17,4 +18,8 @@ def __getattr__(name):
         from .sql import SqlSource
 
         return SqlSource
+    if name == "WebresourceSource":
+        from .webresource import WebresourceSource
+
+        return WebresourceSource
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,9 +17,13 @@ from ..errors import UsageError
 from .api import ApiSettings, ApiSource, Checkpoint
 from .records import ActivityQuery, check_target, raw_frame
 
-__all__ = ["RawPull", "open_source", "fetch_records"]
+__all__ = ["API_SOURCES", "RawPull", "open_source", "fetch_records"]
 
 log = logging.getLogger(__name__)
+
+#: The ``open_source`` spec of each web API client: screenkit's own (retries every request,
+#: checkpoints pages, resumes) and the official ``chembl_webresource_client``.
+API_SOURCES = {"screenkit": "api", "chembl-webresource-client": "api:chembl-webresource-client"}
 
 
 @dataclass
@@ -37,15 +41,23 @@ def open_source(spec: str = "api", *, api: ApiSettings | None = None, checkpoint
     Parameters
     ----------
     spec : str
-        ``"api"``, ``"sqlite:///path/chembl_35.db"``, ``"postgresql://user@host/chembl_35"``, ...
+        ``"api"``, ``"api:chembl-webresource-client"`` (the web API through the official
+        client, see :data:`API_SOURCES`), ``"sqlite:///path/chembl_35.db"``,
+        ``"postgresql://user@host/chembl_35"``, ...
     api : ApiSettings, optional
         Web API settings (base URL, timeout, page size, retries).
     checkpoint_dir : path, optional
-        Web API only: folder where pages are saved as they arrive.
+        ``"api"`` only: folder where pages are saved as they arrive.
     resume : bool
         Reuse the pages already in ``checkpoint_dir``; without it the folder is emptied first.
     progress : callable, optional
         Web API only: ``progress(resource, offset, n_records, total_count)`` after each page.
+
+    Raises
+    ------
+    UsageError
+        If ``spec`` is neither an API spec nor a database URL, or ``resume`` is asked of
+        the official client, which keeps no checkpoint.
     """
     if spec == "api":
         checkpoint = None
@@ -58,6 +70,13 @@ def open_source(spec: str = "api", *, api: ApiSettings | None = None, checkpoint
                 log.warning("no checkpoint at %s; starting from the first page", checkpoint_dir)
             checkpoint = Checkpoint(checkpoint_dir)
         return ApiSource(api or ApiSettings(), checkpoint=checkpoint, progress=progress)
+    if spec == API_SOURCES["chembl-webresource-client"]:
+        if resume:
+            raise UsageError("--resume needs page checkpoints, which chembl_webresource_client cannot keep; "
+                             "use the default --api-client screenkit for resumable pulls")
+        from .webresource import WebresourceSource
+
+        return WebresourceSource(api or ApiSettings(), progress=progress)
     if "://" not in spec:
         raise UsageError(f"--source {spec!r} is not 'api' or a database URL; use e.g. sqlite:///chembl_35.db "
                          "or postgresql://user@host/chembl_35")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from ..chembl import DEFAULT_API_URL, ApiSettings
+from ..chembl import API_SOURCES, DEFAULT_API_URL, ApiSettings
 from ..config import load_panel
 from ..curate import fetch_dataset
 from ..errors import UsageError
@@ -31,6 +31,10 @@ def add_parser(sub) -> None:
                         "postgresql://user@host/chembl_35 (default: %(default)s)")
     defaults = ApiSettings()
     p.add_argument("--api-url", default=DEFAULT_API_URL, metavar="URL", help="web API base URL (default: %(default)s)")
+    p.add_argument("--api-client", choices=list(API_SOURCES), default="screenkit",
+                   help="web API client: screenkit's own, which retries every request, saves each page and can "
+                        "--resume, or the official chembl-webresource-client, which fails on the first error of "
+                        "a list page and cannot resume (default: %(default)s)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted web API pull from its checkpoint")
     p.add_argument("--page-size", type=int, default=defaults.page_size, metavar="N",
                    help="records per web API page, at most 1000 (default: %(default)s)")
@@ -55,13 +59,18 @@ def run(args) -> int:
             log.warning("skipping panel targets without a ChEMBL ID: %s", ", ".join(skipped))
     else:
         raise UsageError("say what to fetch: --targets CHEMBL237,CHEMBL216 or --panel PANEL.toml")
+    source = args.source
+    if args.api_client != "screenkit":
+        if source != "api":
+            raise UsageError(f"--api-client {args.api_client} applies to the web API; drop it or use --source api")
+        source = API_SOURCES[args.api_client]
     api = ApiSettings(base_url=args.api_url, timeout=args.timeout, page_size=args.page_size,
                       retries=args.retries, backoff=args.backoff)
 
     def progress(resource, offset, n_records, total):
         log.info("%s: records %d-%d of %d", resource, offset + 1, offset + n_records, total)
 
-    result = fetch_dataset(targets, args.output, source=args.source, api=api, resume=args.resume,
+    result = fetch_dataset(targets, args.output, source=source, api=api, resume=args.resume,
                            config=curate_cli.config_from_args(args), progress=progress)
     curate_cli.report(result)
     return 0
