@@ -71,10 +71,8 @@ def test_resume_after_a_crash_gives_identical_output(smiles_library, small_model
     assert (tmp_path / "out.csv.status.csv").read_bytes() == (tmp_path / "reference.csv.status.csv").read_bytes()
 
 
-def test_resume_refuses_a_changed_library(smiles_library, small_models, tmp_path, monkeypatch):
-    library = tmp_path / "lib.smi"
-    library.write_text(smiles_library.read_text())
-    out = tmp_path / "out.csv"
+def _interrupt_after_first_chunk(library, out, models_dir, monkeypatch) -> None:
+    """Run until the first chunk is committed, then stop as Ctrl-C would."""
     real_add = RunStore.add
 
     def crash_on_second_chunk(self, rows):
@@ -84,8 +82,15 @@ def test_resume_refuses_a_changed_library(smiles_library, small_models, tmp_path
 
     monkeypatch.setattr(RunStore, "add", crash_on_second_chunk)
     with pytest.raises(KeyboardInterrupt):
-        screen_library(library, out, models_dir=small_models, chunk_size=40)
+        screen_library(library, out, models_dir=models_dir, chunk_size=40)
     monkeypatch.undo()
+
+
+def test_resume_refuses_a_changed_library(smiles_library, small_models, tmp_path, monkeypatch):
+    library = tmp_path / "lib.smi"
+    library.write_text(smiles_library.read_text())
+    out = tmp_path / "out.csv"
+    _interrupt_after_first_chunk(library, out, small_models, monkeypatch)
     library.write_text(smiles_library.read_text() + "CCO extra\n")
     with pytest.raises(UsageError, match="library_sha256 changed"):
         screen_library(library, out, models_dir=small_models, chunk_size=40, resume=True)
@@ -125,17 +130,7 @@ def test_kill_9_then_resume_is_byte_identical(tmp_path):
 def test_resume_refuses_a_work_folder_written_in_another_format(smiles_library, small_models, tmp_path,
                                                                   monkeypatch):
     out = tmp_path / "out.csv"
-    real_add = RunStore.add
-
-    def crash_on_second_chunk(self, rows):
-        if self.records_done:
-            raise KeyboardInterrupt
-        real_add(self, rows)
-
-    monkeypatch.setattr(RunStore, "add", crash_on_second_chunk)
-    with pytest.raises(KeyboardInterrupt):
-        screen_library(smiles_library, out, models_dir=small_models, chunk_size=40)
-    monkeypatch.undo()
+    _interrupt_after_first_chunk(smiles_library, out, small_models, monkeypatch)
     state_path = tmp_path / "out.csv.work" / "state.json"
     state = json.loads(state_path.read_text())
     del state["signature"]["store_format"]  # as an earlier screenkit wrote it
