@@ -304,15 +304,14 @@ def forest_class_proba(forest, X: np.ndarray, column: int) -> np.ndarray:
     trees = forest.estimators_
     cached_trees, cached_count, tables = _LEAF_PROBABILITIES.get(forest, (None, 0, None))
     if cached_trees is not trees or cached_count != len(trees):  # first use, refit, or warm-start growth
-        tables = []
-        for c in range(forest.n_classes_):
-            per_tree = []
-            for tree in trees:
-                value = tree.tree_.value[:, 0, :forest.n_classes_]
-                total = value.sum(axis=1)
-                total[total == 0.0] = 1.0
-                per_tree.append(np.ascontiguousarray(value[:, c] / total))
-            tables.append(per_tree)
+        normalised = []
+        for tree in trees:
+            value = tree.tree_.value[:, 0, :forest.n_classes_]
+            total = value.sum(axis=1, keepdims=True)
+            total[total == 0.0] = 1.0
+            normalised.append(value / total)
+        # per class, one contiguous node -> probability table per tree
+        tables = [[np.ascontiguousarray(p[:, c]) for p in normalised] for c in range(forest.n_classes_)]
         _LEAF_PROBABILITIES[forest] = (trees, len(trees), tables)
     X = np.ascontiguousarray(X, dtype=np.float32)
     proba = np.zeros(len(X))
