@@ -10,7 +10,8 @@ Reproducible from PyPI alone (no ChEMBL access needed):
   split, from the ``molsets`` wheel) from which training draws putative inactives.
 * ``data/examples/example_library.sdf`` and ``positive_controls.csv``: a screening
   library of ZINC lead-like compounds (MOSES *test* split, disjoint from the pool)
-  mixed with known actives whose whole scaffold is held out of the bundled models.
+  mixed with known actives held out of the bundled models by cluster: training drops
+  every compound at Tanimoto >= 0.5 to any control (``screenkit train --holdout``).
 * ``data/README.md``: provenance, licences and per-target counts.
 
 Usage::
@@ -43,6 +44,8 @@ sys.path.insert(0, str(ROOT))
 
 from screenkit.config import load_panel  # noqa: E402
 from screenkit.dataset import DATASET_COLUMNS  # noqa: E402
+from screenkit.featurize import tanimoto_max  # noqa: E402
+from screenkit.problem import ad_fingerprints  # noqa: E402
 from screenkit.split import murcko_scaffold  # noqa: E402
 from screenkit.standardize import standardize_smiles  # noqa: E402
 
@@ -52,6 +55,8 @@ SEED = 20261128
 POOL_SIZE = 30_000
 LIBRARY_SIZE = 2_000
 CONTROLS_PER_SET = 5
+HOLDOUT_SIMILARITY = 0.5  # training drops every compound at Tanimoto >= this to a control (any model)
+MAX_NEIGHBOURS = 10  # a control may cost at most this many training compounds (over all sets)
 
 
 def fetch_wheels(wheel_dir: Path) -> tuple[Path, Path]:
@@ -139,22 +144,40 @@ def standardised_sample(smiles: list[str], n: int, rng, exclude: set[str]) -> li
 
 
 def pick_controls(table: pd.DataFrame, panel, rng) -> pd.DataFrame:
-    """Per bundled set, the most potent active of randomly chosen held-out scaffolds."""
-    table = table.assign(scaffold=[murcko_scaffold(s) for s in table["smiles"]])
-    controls = []
-    taken_scaffolds: set[str] = set()
+    """Per bundled set, actives that are new chemistry once their similarity cluster is held out.
+
+    A candidate is an active (pActivity at or above the panel threshold) with at most
+    ``MAX_NEIGHBOURS`` other compounds, in *any* bundled set, at Tanimoto >= 0.5 (Morgan r2
+    2048), and below 0.5 to every control already chosen. Training removes those
+    neighbours (``--holdout``), so no training compound of any model is within 0.5 of a
+    control; the cap keeps what that costs the models small.
+    """
+    fps = ad_fingerprints(table["smiles"])
+    keys = table["inchikey"].to_numpy()
+    controls, chosen = [], np.zeros((0, fps.shape[1]), dtype=fps.dtype)
     for (chembl_id, activity_type), rows in table.groupby(["target_chembl_id", "activity_type"], sort=False):
         threshold = panel.get(chembl_id).active_threshold
-        actives = rows[(rows["pactivity"] >= threshold) & (rows["scaffold"] != "")]
-        scaffolds = [s for s in actives["scaffold"].unique() if s not in taken_scaffolds]
-        for scaffold in rng.permutation(scaffolds)[:CONTROLS_PER_SET]:
-            best = actives[actives["scaffold"] == scaffold].sort_values("pactivity").iloc[-1]
-            taken_scaffolds.add(scaffold)
-            controls.append({"smiles": best["smiles"], "inchikey": best["inchikey"],
-                             "target_chembl_id": chembl_id, "gene": best["gene"],
-                             "activity_type": activity_type, "pactivity": best["pactivity"],
-                             "scaffold": scaffold,
-                             "n_scaffold_compounds_held_out": int((table["scaffold"] == scaffold).sum())})
+        actives = rows.index[rows["pactivity"] >= threshold].to_numpy()
+        picked = 0
+        for i in rng.permutation(actives):
+            if picked == CONTROLS_PER_SET:
+                break
+            if len(chosen) and tanimoto_max(fps[[i]], chosen)[0] >= HOLDOUT_SIMILARITY:
+                continue
+            near = tanimoto_max(fps, fps[[i]])  # similarity of every bundled compound to this one
+            neighbours = (near >= HOLDOUT_SIMILARITY) & (keys != keys[i])
+            if neighbours.sum() > MAX_NEIGHBOURS:
+                continue
+            row = table.loc[i]
+            others = near < 1.0
+            controls.append({"smiles": row["smiles"], "inchikey": row["inchikey"], "target_chembl_id": chembl_id,
+                             "gene": row["gene"], "activity_type": activity_type, "pactivity": row["pactivity"],
+                             "scaffold": murcko_scaffold(row["smiles"]),
+                             "n_training_compounds_held_out": int(neighbours.sum()),
+                             "nn_similarity_before_holdout": round(float(near[others].max()), 3)
+                             if others.any() else 0.0})
+            chosen = np.vstack([chosen, fps[[i]]])
+            picked += 1
     return pd.DataFrame(controls)
 
 
@@ -217,8 +240,8 @@ def main(argv=None) -> int:
 def write_readme(table, log, controls, pool, library, mace_wheel, molsets_wheel) -> None:
     counts = table.groupby(["target_chembl_id", "gene", "activity_type"], sort=False).agg(
         compounds=("inchikey", "size"), median_pactivity=("pactivity", "median")).reset_index()
-    held = controls.groupby(["target_chembl_id", "activity_type"])["n_scaffold_compounds_held_out"].sum()
-    lines = ["| target | gene | type | MoleculeACE rows | failed standardisation | compounds | median pActivity | positive controls (scaffold compounds held out) |",
+    held = controls.groupby(["target_chembl_id", "activity_type"])["n_training_compounds_held_out"].sum()
+    lines = ["| target | gene | type | MoleculeACE rows | failed standardisation | compounds | median pActivity | positive controls (neighbours held out) |",
              "|---|---|---|---:|---:|---:|---:|---|"]
     by_file = {entry["file"]: entry for entry in log}
     for row in counts.itertuples():
@@ -287,12 +310,15 @@ screening compounds from the *test* split, so they never overlap; neither contai
 `chembl_bundled.csv` (same InChIKey).
 
 **Positive controls.** For each bundled set, {per_set} actives (pActivity at or above the
-target's panel threshold) were chosen at random among distinct Bemis-Murcko scaffolds (the most
-potent compound of each scaffold). `screenkit train --holdout data/examples/positive_controls.csv`
-removes every compound that shares a control's scaffold from every model's training data, so the
-controls are new chemotypes to the bundled models, not near-duplicates of training compounds.
-The SD property `origin` says which records are controls.
-""".replace("{per_set}", str(CONTROLS_PER_SET))
+target's panel threshold) were chosen at random among those with at most {max_nb} other compounds
+(in any bundled set) at Tanimoto >= {sim} (Morgan r2, 2048 bits), no two controls within {sim} of
+each other. `screenkit train --holdout data/examples/positive_controls.csv` removes every compound
+at Tanimoto >= {sim} to any control from every model's training data, so no training compound of
+any bundled model is that close to a control: they are new chemistry to the models, not homologues
+of training compounds (`nn_similarity_before_holdout` is each control's nearest neighbour in the
+whole table before that removal). The SD property `origin` says which records are controls.
+""".replace("{per_set}", str(CONTROLS_PER_SET)).replace("{max_nb}", str(MAX_NEIGHBOURS)).replace(
+    "{sim}", str(HOLDOUT_SIMILARITY))
 
 if __name__ == "__main__":
     raise SystemExit(main())

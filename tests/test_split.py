@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from screenkit.config import bundled_path
 from screenkit.split import murcko_scaffold, scaffold_groups, scaffold_kfold
@@ -37,8 +38,9 @@ def test_no_butina_cluster_is_shared_between_train_and_test():
 
     smiles = _gsk3b()
     fps = MorganFingerprint().transform(smiles)
-    clusters = butina_clusters(fps, cutoff=0.6)
-    folds, text = make_folds("butina", smiles=smiles, fingerprints=fps, n_splits=4, seed=0, butina_cutoff=0.6)
+    folds, text = make_folds("cluster", smiles=smiles, fingerprints=fps, n_splits=4, seed=0)
+    cutoff = float(text.split("cut-off ")[1].split(":")[0])
+    clusters = butina_clusters(fps, cutoff=cutoff)
     assert "Butina" in text and len(folds) == 4
     for train_idx, test_idx in folds:
         assert not set(clusters[train_idx]) & set(clusters[test_idx])
@@ -72,3 +74,26 @@ def test_unknown_or_impossible_split_is_a_usage_error():
         make_folds("stratified", smiles=["C"])
     with pytest.raises(UsageError, match="document_year"):
         make_folds("temporal", smiles=["C"] * 10, years=[""] * 10)
+    with pytest.raises(UsageError, match="only 1 scaffolds for 3 folds"):
+        make_folds("scaffold", smiles=["c1ccccc1C", "c1ccccc1CC", "c1ccccc1O"], n_splits=3)
+
+
+def test_cluster_split_widens_its_cutoff_until_the_median_is_low_enough():
+    from screenkit.featurize import MorganFingerprint
+    from screenkit.split import CLUSTER_CUTOFFS, cluster_folds, nearest_train_similarity
+
+    smiles = _gsk3b()
+    fps = MorganFingerprint().transform(smiles)
+    strict = cluster_folds(fps, n_splits=5, max_median_similarity=0.3)
+    loose = cluster_folds(fps, n_splits=5, max_median_similarity=0.9)
+    assert loose[2] == CLUSTER_CUTOFFS[0] and strict[2] > loose[2]
+    for folds, _, _, median in (strict, loose):
+        assert median == pytest.approx(float(np.median(nearest_train_similarity(fps, folds))))
+
+
+def test_split_difficulty_figures():
+    from screenkit.split import split_difficulty
+
+    d = split_difficulty(np.array([0.1, 0.3, 0.5, 0.7, 0.85, 0.95]))
+    assert d["median"] == 0.6 and d["share_ge_0_8"] == pytest.approx(2 / 6, abs=1e-4) and d["n"] == 6
+    assert d["q1"] < d["median"] < d["q3"]

@@ -5,9 +5,10 @@ import pandas as pd
 import pytest
 
 from screenkit.bundle import load_bundle
+from screenkit.card import ModelCard
 from screenkit.errors import UsageError
-from screenkit.split import murcko_scaffold
-from screenkit.train import TrainConfig, _labels, train_models
+from screenkit.problem import labels as _labels
+from screenkit.train import TrainConfig, train_models
 
 
 def test_model_card_records_data_split_metrics_and_versions(small_models):
@@ -19,23 +20,25 @@ def test_model_card_records_data_split_metrics_and_versions(small_models):
     assert data["n_measured_active"] + data["n_measured_inactive"] == 250
     assert 0 < data["n_putative_inactives"] <= 250
     assert len(data["dataset_sha256"]) == 64
-    assert "scaffold" in card["validation"]["split"]
+    assert card["validation"]["split_name"] == "cluster" and "Butina" in card["validation"]["split"]
     roc = card["validation"]["metrics"]["roc_auc"]
     assert roc["folds"] == 3 and 0.5 < roc["mean"] <= 1.0 and roc["sd"] is not None
     assert {"rdkit", "scikit-learn", "numpy", "screenkit"} <= set(card["versions"])
     markdown = (small_models / "JAK1_Ki.card.md").read_text()
-    assert "# Model card: JAK1_Ki" in markdown and "roc_auc" in markdown
+    assert "# Model card: JAK1_Ki" in markdown and "roc_auc" in markdown and "Versus similarity search" in markdown
+    assert ModelCard.from_json(card).to_json() == card
 
 
 def test_putative_inactives_are_far_from_actives_and_diverse(small_pool):
     from screenkit.featurize import MorganFingerprint, tanimoto_max
-    from screenkit.train import _pick_putative_inactives
+    from screenkit.problem import pick_putative_inactives
 
     config = TrainConfig()
     pool_fps = MorganFingerprint().transform(pd.read_csv(small_pool)["smiles"].tolist())
     actives = MorganFingerprint().transform(["CC(C)Cc1ccc(C(C)C(=O)O)cc1", "c1ccc2[nH]ccc2c1"] +
                                             pd.read_csv(small_pool)["smiles"].head(20).tolist())
-    picked = _pick_putative_inactives(pool_fps, actives, 100, config)
+    picked = pick_putative_inactives(pool_fps, actives, 100, max_similarity=config.putative_inactive_max_similarity,
+                                     sphere=config.putative_inactive_sphere, seed=0)
     assert 0 < len(picked) <= 100
     assert (tanimoto_max(pool_fps[picked], actives) < config.putative_inactive_max_similarity).all()
     for i in picked[:30]:  # sphere exclusion: no two picks closer than the radius
@@ -43,18 +46,22 @@ def test_putative_inactives_are_far_from_actives_and_diverse(small_pool):
         assert tanimoto_max(pool_fps[[i]], others)[0] <= 1 - config.putative_inactive_sphere + 1e-9
 
 
-def test_holdout_removes_controls_and_their_scaffolds(small_dataset, small_pool, panel, tmp_path):
+def test_holdout_removes_controls_and_their_similarity_cluster(small_dataset, small_pool, panel, tmp_path):
+    from screenkit.featurize import tanimoto_max
+    from screenkit.problem import ad_fingerprints
+
     table = pd.read_csv(small_dataset)
     jak1 = table[table["gene"] == "JAK1"]
     control = jak1.iloc[0]
-    scaffold = murcko_scaffold(control["smiles"])
-    same_scaffold = int((jak1["smiles"].map(murcko_scaffold) == scaffold).sum())
+    near = tanimoto_max(ad_fingerprints(jak1["smiles"]), ad_fingerprints([control["smiles"]]))
+    n_near = int((near >= 0.5).sum())
+    assert 1 < n_near < len(jak1)  # the control itself and some neighbours
     holdout = tmp_path / "holdout.csv"
-    pd.DataFrame([{"inchikey": control["inchikey"], "scaffold": scaffold}]).to_csv(holdout, index=False)
+    pd.DataFrame([{"inchikey": control["inchikey"], "smiles": control["smiles"]}]).to_csv(holdout, index=False)
     models = train_models(small_dataset, tmp_path / "m", panel, targets=["JAK1"], holdout=holdout,
-                          pool=small_pool, config=TrainConfig(n_estimators=5, n_folds=3, min_compounds=20))
-    assert models[0].card["data"]["n_measured"] == len(jak1) - same_scaffold
-    assert control["inchikey"] not in set(models[0].train_inchikey)
+                          pool=small_pool, config=TrainConfig(**FAST))
+    assert models[0].card["data"]["n_measured"] == len(jak1) - n_near
+    assert tanimoto_max(models[0].train_fingerprints, ad_fingerprints([control["smiles"]])).max() < 0.5
 
 
 def test_censored_values_only_count_when_they_decide_the_label():
@@ -73,27 +80,33 @@ def test_too_little_data_is_reported_not_trained(small_dataset, small_pool, pane
 def test_a_fold_without_actives_does_not_crash():
     from sklearn.ensemble import RandomForestClassifier
 
-    from screenkit.train import _probability_active
+    from screenkit.estimators import positive_score
 
     X = np.zeros((4, 3))
     only_inactive = RandomForestClassifier(n_estimators=2).fit(X, [0, 0, 0, 0])
-    assert _probability_active(only_inactive, X).tolist() == [0.0] * 4
+    assert positive_score(only_inactive, X).tolist() == [0.0] * 4
     only_active = RandomForestClassifier(n_estimators=2).fit(X, [1, 1, 1, 1])
-    assert _probability_active(only_active, X).tolist() == [1.0] * 4
+    assert positive_score(only_active, X).tolist() == [1.0] * 4
 
 
 # --- validation, uncertainty, --auto, regression, your own data ---
 
-FAST = dict(n_estimators=10, n_folds=3, min_compounds=20, y_randomisation_folds=2)
+FAST = dict(n_estimators=10, n_folds=3, min_compounds=20, y_randomisation_permutations=1)
 
 
 def test_card_has_metrics_y_randomisation_calibration_conformal_and_oecd_use(small_models):
     card = json.loads((small_models / "JAK1_Ki.card.json").read_text())
     v = card["validation"]
-    assert {"roc_auc", "pr_auc", "mcc", "balanced_accuracy", "ef_1pct", "bedroc_20", "brier",
-            "roc_auc_measured_only"} <= set(v["metrics"])
+    assert {"roc_auc", "pr_auc", "mcc", "balanced_accuracy", "ef_1pct", "bedroc_20", "brier"} <= set(v["metrics"])
+    assert v["metrics"]["roc_auc"] == v["metrics_by_subset"]["sar"]["roc_auc"]  # the headline is SAR
     yr = v["y_randomisation"]
-    assert yr["metric"] == "roc_auc" and abs(yr["mean"] - 0.5) < 0.2  # near chance; the real model is ~1.0
+    assert yr["metric"] == "roc_auc" and yr["subset"] == "sar" and yr["n_permutations"] == 5
+    assert yr["n_runs"] <= yr["n_folds"] * yr["n_permutations"] and yr["band"] == [0.4, 0.6]
+    assert yr["passed"] == (0.4 <= yr["mean"] <= 0.6 and yr["real_model"] - yr["mean"] > 2 * yr["sd"])
+    assert {"sar", "library", "mixed"} <= set(v["metrics_by_subset"]) == set(v["baseline"]["metrics_by_subset"])
+    assert isinstance(v["baseline"]["model_beats_baseline"], bool) and v["baseline"]["verdict"]
+    assert set(v["split_difficulty"]) == {"median", "q1", "q3", "share_ge_0_8", "n"}
+    assert v["split_difficulty"]["n"] == card["data"]["n_measured"]
     assert "brier_calibrated" in v["calibration"]["held_out_check"] and "applied" in v["calibration"]
     coverage = v["conformal"]["held_out_check"]["conformal_coverage"]["mean"]
     assert abs(coverage - v["conformal"]["confidence"]) < 0.1
@@ -106,30 +119,13 @@ def test_card_has_metrics_y_randomisation_calibration_conformal_and_oecd_use(sma
     assert set(out) == set(card["outputs"]) and all(len(v) == 2 for v in out.values())
 
 
-def test_y_randomisation_scores_near_chance_and_real_labels_do_not():
-    from screenkit.train import _cross_validate, _estimator_factory, _Problem
-
-    rng = np.random.default_rng(0)
-    X = (rng.random((300, 128)) < 0.2).astype(np.uint8)
-    y = (X[:, :3].sum(axis=1) > 0).astype(int)
-    folds = [(np.setdiff1d(np.arange(300), t), t) for t in np.array_split(rng.permutation(300), 3)]
-    problem = _Problem("classification", np.array(["C"] * 300), X, y, np.ones(300, bool), np.ones(300, bool), 7.0,
-                       folds, "")
-    build = _estimator_factory({"name": "morgan", "params": {}}, {"name": "rf", "params": {"n_estimators": 30}},
-                               "classification", TrainConfig())
-    real, _ = _cross_validate(problem, X, build, folds)
-    permuted, _ = _cross_validate(problem, X, build, folds, permute_seed=1)
-    assert np.mean([f["roc_auc"] for f in real]) > 0.9
-    assert abs(np.mean([f["roc_auc"] for f in permuted]) - 0.5) < 0.1
-
-
 def test_pinned_featurizer_and_estimator(small_dataset, small_pool, panel, tmp_path):
     config = TrainConfig(**FAST, featurizer="fcfp", estimator="svm_tanimoto", estimator_params={"C": 0.5},
-                         split="butina")
+                         split="scaffold")
     model = train_models(small_dataset, tmp_path / "m", panel, targets=["JAK1"], pool=small_pool, config=config)[0]
     assert model.card["featurizer"]["name"] == "fcfp"
     assert model.card["estimator"]["class"] == "TanimotoSVC" and model.card["estimator"]["params"]["C"] == 0.5
-    assert "Butina" in model.card["validation"]["split"]
+    assert "scaffold" in model.card["validation"]["split"] and model.card["validation"]["split_name"] == "scaffold"
     loaded = load_bundle(tmp_path / "m")[0]
     p = loaded.predict(loaded.featurizer.transform(loaded.train_smiles[:4].tolist()))["p_active"]
     assert p.shape == (4,) and ((0 <= p) & (p <= 1)).all()

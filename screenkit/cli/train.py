@@ -19,9 +19,10 @@ def add_parser(sub) -> None:
         description="Train a model per (target, activity type) of a curated dataset (default: random forest on "
                     "Morgan fingerprints, active at the panel's threshold, with putative inactives drawn by sphere "
                     "exclusion from a ZINC lead-like pool), or with --data one model on your own measurements. "
-                    "Every model is validated on grouped folds (Bemis-Murcko scaffold by default) with metrics and "
-                    "their spread, a y-randomisation control, calibration and conformal coverage on held-out folds, "
-                    "and an applicability-domain threshold. Writes skops models, training-set fingerprints, model "
+                    "Every model is validated on folds of whole similarity clusters (default), with putative "
+                    "inactives picked inside each fold, metrics on measured compounds beside a similarity-search "
+                    "baseline, y-randomisation, calibration and conformal coverage on held-out folds, and an "
+                    "applicability-domain threshold. Writes skops models, training-set fingerprints, model "
                     "cards and a sha256 manifest to OUT.",
     )
     p.add_argument("dataset", nargs="?", metavar="DATASET",
@@ -41,8 +42,8 @@ def add_parser(sub) -> None:
     p.add_argument("--panel", metavar="FILE", help="panel TOML file (default: the bundled data/panel.toml)")
     p.add_argument("--targets", metavar="IDS", help="comma-separated ChEMBL IDs or genes (default: all in the dataset)")
     p.add_argument("--holdout", metavar="CSV",
-                   help="compounds (inchikey, scaffold columns) kept out of training, e.g. "
-                        "data/examples/positive_controls.csv")
+                   help="compounds (smiles and/or inchikey columns) kept out of training with every compound at "
+                        "Tanimoto >= --holdout-similarity to one, e.g. data/examples/positive_controls.csv")
     p.add_argument("--pool", metavar="CSV", help="putative-inactive pool with a 'smiles' column "
                                                   "(default: the bundled ZINC lead-like pool)")
     d = TrainConfig()
@@ -68,8 +69,15 @@ def add_parser(sub) -> None:
                    help="regression: drop censored values, or train on their bound (default: %(default)s)")
     v = p.add_argument_group("validation")
     v.add_argument("--split", choices=SPLITS, default=d.split,
-                   help="cross-validation groups; random is for comparison only (default: %(default)s)")
+                   help="cross-validation groups: cluster (Butina, hard), scaffold, temporal (document year); "
+                        "random is for comparison only (default: %(default)s)")
     v.add_argument("--n-folds", type=int, default=d.n_folds, help="default: %(default)s")
+    v.add_argument("--y-randomisation", type=int, default=d.y_randomisation_permutations, metavar="N",
+                   help="permutations of the y-randomisation control, each over every fold; 0 disables it "
+                        "(default: %(default)s)")
+    v.add_argument("--holdout-similarity", type=float, default=d.holdout_similarity, metavar="S",
+                   help="with --holdout, also drop training compounds at Tanimoto >= S to a hold-out compound "
+                        "(default: %(default)s)")
     v.add_argument("--min-compounds", type=int, default=d.min_compounds,
                    help="skip targets with fewer measured compounds (default: %(default)s)")
     p.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
@@ -113,6 +121,7 @@ def run(args) -> int:
         estimator=args.estimator, estimator_params=_json_option(args.estimator_params, "--estimator-params"),
         fp_radius=args.radius, fp_size=args.fp_size, n_estimators=args.n_estimators,
         putative_inactive_ratio=ratio, split=args.split, n_folds=args.n_folds, min_compounds=args.min_compounds,
+        y_randomisation_permutations=args.y_randomisation, holdout_similarity=args.holdout_similarity,
         censored=args.censored, auto=args.auto, time_budget=args.time_budget, seed=args.seed, n_jobs=args.n_jobs,
     )
     if args.data:

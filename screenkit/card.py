@@ -1,0 +1,195 @@
+"""The model card: one typed record of what a model is, how it was made and how it validated.
+
+Cards are written as JSON next to each model (``<model>.card.json``) and rendered as
+Markdown (``.card.md``). Readers should go through :class:`ModelCard` rather than string
+keys; old cards without the validation keys of this version still load (missing
+sections are empty).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+__all__ = ["ModelCard", "card_markdown"]
+
+
+@dataclass
+class ModelCard:
+    """A model card. ``validation`` follows the keys documented in ``CARD_SCHEMA``:
+    ``split``, ``split_name``, ``split_difficulty``, ``metrics`` (SAR subset),
+    ``metrics_by_subset``, ``baseline``, ``y_randomisation``, ``calibration``, ``conformal``.
+
+    Examples
+    --------
+    >>> card = ModelCard.from_json({"name": "X", "validation": {"baseline": {"model_beats_baseline": False}}})
+    >>> card.model_beats_baseline, card.to_json()["name"]
+    (False, 'X')
+    """
+
+    name: str
+    task: str = "classification"
+    outputs: list = field(default_factory=lambda: ["p_active"])
+    target: dict = field(default_factory=dict)
+    activity_type: str = ""
+    label: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+    featurizer: dict = field(default_factory=dict)
+    estimator: dict = field(default_factory=dict)
+    validation: dict = field(default_factory=dict)
+    applicability_domain: dict = field(default_factory=dict)
+    training_config: dict = field(default_factory=dict)
+    versions: dict = field(default_factory=dict)
+    created: str = ""
+    training_seconds: float = 0.0
+    intended_use: str = ""
+    auto_search: dict | None = None
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ModelCard":
+        """From the JSON dict of a card file (unknown keys are ignored)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def to_json(self) -> dict:
+        """The JSON dict written to ``<model>.card.json``."""
+        out = asdict(self)
+        if out["auto_search"] is None:
+            del out["auto_search"]
+        return out
+
+    @property
+    def baseline(self) -> dict:
+        return self.validation.get("baseline") or {}
+
+    @property
+    def model_beats_baseline(self) -> bool | None:
+        """Whether the model beat max-Tanimoto similarity search on the SAR subset (None: not measured)."""
+        return self.baseline.get("model_beats_baseline")
+
+    @property
+    def verdict(self) -> str:
+        return self.baseline.get("verdict", "")
+
+    def sar(self, metric: str = "roc_auc") -> float | None:
+        """Mean SAR-subset metric (measured actives vs measured inactives of the test folds)."""
+        return (self.validation.get("metrics_by_subset", {}).get("sar", {}).get(metric) or {}).get("mean")
+
+    def to_markdown(self) -> str:
+        """The card as Markdown for people."""
+        return "\n".join(_header(self) + _data_lines(self) + _model_lines(self) + _validation_lines(self)
+                         + _footer(self))
+
+
+def card_markdown(card: dict) -> str:
+    """Render a card dict as Markdown (for :func:`screenkit.bundle.save_bundle`)."""
+    return ModelCard.from_json(card).to_markdown()
+
+
+def _fmt(value: dict | None, digits: int = 3) -> str:
+    if not value or value.get("mean") is None:
+        return "n/a"
+    return f"{value['mean']:.{digits}f}" + (f" ± {value['sd']:.{digits}f}" if value.get("sd") is not None else "")
+
+
+def _header(c: ModelCard) -> list[str]:
+    t = c.target
+    return [f"# Model card: {c.name}", "",
+            f"**Target** {t.get('gene')} ({t.get('name')}; ChEMBL {t.get('chembl_id')}, UniProt {t.get('uniprot')}), "
+            f"{t.get('family')}, {t.get('category')}. Desired modality: {t.get('modality')}.", "",
+            f"**Task** {c.task}; outputs: {', '.join(c.outputs)}.", "",
+            f"**Endpoint** {c.activity_type}: {c.label.get('rule')} ({c.label.get('why')}).", "",
+            f"**Intended use** {c.intended_use}", ""]
+
+
+def _data_lines(c: ModelCard) -> list[str]:
+    d = c.data
+    lines = ["## Data", "", f"- dataset `{d.get('dataset')}` (sha256 `{str(d.get('dataset_sha256'))[:16]}...`)",
+             f"- measured compounds {d.get('n_measured')}: {d.get('n_measured_active')} active, "
+             f"{d.get('n_measured_inactive')} inactive; {d.get('n_scaffolds')} scaffolds"
+             + (f"; {d['n_censored_used_as_bound']} censored values used as bounds"
+                if d.get("n_censored_used_as_bound") else ""),
+             f"- putative inactives in the final model {d.get('n_putative_inactives')} from "
+             f"`{d.get('putative_inactive_pool')}`",
+             f"- held out {d.get('n_rows_held_out')} rows via `{d.get('holdout')}` ({d.get('holdout_rule', '')})",
+             f"- censored values: {d.get('censored_values', '')}; dropped {d.get('n_censored_dropped')}"]
+    if "n_rows_excluded" in d:
+        lines.append(f"- input rows {d['n_input_rows']}, excluded {d['n_rows_excluded']} {d['excluded_reasons']}")
+    return lines
+
+
+def _model_lines(c: ModelCard) -> list[str]:
+    est = c.estimator
+    lines = ["", "## Model", "", f"- featurizer `{c.featurizer.get('name')}` {c.featurizer.get('params')}",
+             f"- estimator `{est.get('name', '')}` {est.get('class')}: " + ", ".join(
+                 f"{k}={val}" for k, val in est.get("params", {}).items() if not isinstance(val, (dict, list)))]
+    if c.auto_search:
+        a = c.auto_search
+        lines += ["", f"Chosen by `--auto` ({a['selection']}); budget {a['budget_seconds']} s, "
+                      f"exhausted: {a['budget_exhausted']}.", "", "| featurizer | estimator | score | s |",
+                  "|---|---|---:|---:|"]
+        lines += [f"| {x['featurizer']['name']} {x['featurizer']['params']} | {x['estimator']['name']} "
+                  f"{x['estimator']['params']} | {x['score']:.3f} | {x['seconds']} |" for x in a["candidates"]]
+    return lines
+
+
+def _subset_table(model: dict, baseline: dict) -> list[str]:
+    lines = ["| subset | metric | model | similarity baseline |", "|---|---|---:|---:|"]
+    for subset in ("sar", "library", "mixed"):
+        for metric in ("roc_auc", "pr_auc", "bedroc_20"):
+            if subset in model:
+                lines.append(f"| {subset} | {metric} | {_fmt(model[subset].get(metric))} | "
+                             f"{_fmt(baseline.get(subset, {}).get(metric))} |")
+    return lines
+
+
+def _validation_lines(c: ModelCard) -> list[str]:
+    v = c.validation
+    lines = ["", "## Validation", "", f"{v.get('split', '')}.", ""]
+    diff = v.get("split_difficulty")
+    if diff and diff.get("median") is not None:
+        lines += [f"**Split difficulty** (test-to-train nearest-neighbour Tanimoto of measured test compounds, "
+                  f"n = {diff['n']}): median {diff['median']:.2f} (quartiles {diff['q1']:.2f}-{diff['q3']:.2f}); "
+                  f"{diff['share_ge_0_8']:.0%} at >= 0.8.", ""]
+    b = v.get("baseline") or {}
+    if b:
+        lines += [f"**Versus similarity search**: this model {b.get('verdict', '')}. Baseline: {b.get('method')}.", ""]
+    if v.get("metrics_by_subset"):
+        lines += ["Subsets: *sar* = measured actives vs measured inactives (headline), *library* = measured actives "
+                  "vs putative inactives, *mixed* = all. Mean ± sd over folds.", ""]
+        lines += _subset_table(v["metrics_by_subset"], b.get("metrics_by_subset", {})) + [""]
+    if v.get("metrics"):
+        lines += [f"All metrics, {v.get('metrics_scope', 'test folds')}:", "",
+                  "| metric | mean | sd | folds |", "|---|---:|---:|---:|"]
+        for key, value in v["metrics"].items():
+            mean = "n/a" if value["mean"] is None else f"{value['mean']:.3f}"
+            sd = "n/a" if value["sd"] is None else f"{value['sd']:.3f}"
+            lines.append(f"| {key} | {mean} | {sd} | {value['folds']} |")
+    yr = v.get("y_randomisation")
+    if yr:
+        lines += ["", f"**y-randomisation** ({yr['method']}): {yr['subset']} {yr['metric']} "
+                      f"{yr['mean']:.3f} ± {yr['sd']:.3f} over {yr['n_folds']} folds x {yr['n_permutations']} "
+                      f"permutations; {'passed' if yr['passed'] else 'FAILED'} ({yr['rule']})."]
+    temporal = v.get("temporal")
+    if temporal:
+        lines += ["", f"**Temporal check**: {temporal.get('summary', temporal.get('why', ''))}"]
+    if "calibration" in v:
+        cal = v["calibration"]
+        lines += ["", f"**Calibration** {cal['method']} (applied: {cal.get('applied')}); on held-out folds Brier "
+                      f"{_fmt(cal['held_out_check'].get('brier_uncalibrated'))} uncalibrated, "
+                      f"{_fmt(cal['held_out_check'].get('brier_calibrated'))} calibrated."]
+    if "conformal" in v:
+        conf = v["conformal"]
+        checks = "; ".join(f"{k} {_fmt(val)}" for k, val in conf["held_out_check"].items())
+        lines += ["", f"**Conformal prediction** {conf['method']}, confidence {conf['confidence']}: {checks} "
+                      f"({conf['note']})."]
+    return lines
+
+
+def _footer(c: ModelCard) -> list[str]:
+    ad = c.applicability_domain
+    threshold = ad.get("threshold")
+    return ["", "## Applicability domain", "",
+            f"{ad.get('method')}; in-domain threshold "
+            f"{'n/a' if threshold is None else f'{threshold:.3f}'} ({ad.get('why')}).", "",
+            "## Versions", "", ", ".join(f"{k} {val}" for k, val in c.versions.items()),
+            f"; trained {c.created} in {c.training_seconds} s.", ""]

@@ -1,0 +1,170 @@
+"""The validation protocol on small real data: cluster folds, fold-clean putative inactives,
+the similarity baseline on the same folds, and y-randomisation inside its stated band."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from screenkit.featurize import tanimoto_max
+from screenkit.problem import ad_fingerprints, build_problem, fold_decoys, load_pool, pick_putative_inactives
+from screenkit.split import butina_clusters
+from screenkit.train import TrainConfig
+from screenkit.validation import (baseline_predictions, compare_with_baseline, cross_validate, estimator_factory,
+                                  per_fold_subset_metrics, y_randomisation)
+
+CONFIG = TrainConfig(n_folds=3, n_estimators=30, y_randomisation_permutations=5)
+
+
+@pytest.fixture(scope="module")
+def gsk3b(small_dataset):
+    table = pd.read_csv(small_dataset, keep_default_na=False, na_values={"pactivity": [""]})
+    return table[table["gene"] == "GSK3B"].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def pool(small_pool):
+    return load_pool(small_pool, CONFIG)[:2]
+
+
+@pytest.fixture(scope="module")
+def problem(gsk3b, pool):
+    return build_problem(gsk3b, 7.5, *pool, CONFIG)[0]
+
+
+def test_no_test_fold_cluster_appears_in_training(problem, gsk3b):
+    # (i) recompute the clusters from scratch at the cut-off the split reports
+    cutoff = float(problem.split_text.split("cut-off ")[1].split(":")[0])
+    clusters = butina_clusters(ad_fingerprints(gsk3b["smiles"]), cutoff=cutoff)
+    seen = []
+    for fold in problem.folds:
+        train = fold.train[problem.measured[fold.train]]
+        test = fold.test[problem.measured[fold.test]]
+        assert not set(clusters[train]) & set(clusters[test])
+        assert problem.y[test].sum() > 0  # stratified: every test fold keeps actives
+        seen.extend(test)
+    assert sorted(seen) == list(range(len(gsk3b)))
+    assert problem.split_name == "cluster"
+
+
+def test_cluster_split_is_harder_than_random(gsk3b, pool):
+    from screenkit.validation import difficulty
+
+    cluster = difficulty(build_problem(gsk3b, 7.5, *pool, dataclasses.replace(CONFIG, putative_inactive_ratio=0))[0])
+    random = difficulty(build_problem(gsk3b, 7.5, *pool,
+                                      dataclasses.replace(CONFIG, split="random", putative_inactive_ratio=0))[0])
+    assert cluster[0]["median"] <= 0.55
+    assert cluster[0]["median"] < random[0]["median"] - 0.1 and cluster[0]["q3"] < random[0]["q3"]
+
+
+def test_test_fold_decoys_never_look_at_test_fold_actives(problem, gsk3b, pool):
+    # (ii) the decoys of each test fold are the same whatever its actives are
+    pool_smiles, pool_fps = pool
+    fps = ad_fingerprints(gsk3b["smiles"])
+    active = (gsk3b["pactivity"] >= 7.5).to_numpy()
+    n = len(gsk3b)
+    differs = []
+    for k, fold in enumerate(problem.folds):
+        train = fold.train[fold.train < n]
+        test = fold.test[fold.test < n]
+        seed = CONFIG.seed + 100 * k
+        d_train, d_test = fold_decoys(pool_fps, fps, active, train, len(test), CONFIG, seed)
+        # the problem's test rows are exactly these pool compounds
+        assert sorted(problem.smiles[fold.test[fold.test >= n]]) == sorted(pool_smiles[d_test])
+        assert not set(d_train) & set(d_test)
+        # scramble the test fold: other fingerprints, every test compound "active"
+        scrambled_fps, scrambled_active = fps.copy(), active.copy()
+        scrambled_fps[test] = pool_fps[:len(test)]
+        scrambled_active[test] = True
+        again = fold_decoys(pool_fps, scrambled_fps, scrambled_active, train, len(test), CONFIG, seed)
+        assert np.array_equal(again[0], d_train) and np.array_equal(again[1], d_test)
+        assert tanimoto_max(pool_fps[d_test], fps[train[active[train]]]).max() < \
+            CONFIG.putative_inactive_max_similarity
+        # the old rule (against all actives, test fold included) fails the same scramble: the check has teeth
+        rest = np.setdiff1d(np.arange(len(pool_fps)), d_train)
+
+        def leaky(fingerprints, is_active):
+            return pick_putative_inactives(pool_fps, fingerprints[is_active], len(test), candidates=rest,
+                                           seed=seed + 1, max_similarity=CONFIG.putative_inactive_max_similarity,
+                                           sphere=CONFIG.putative_inactive_sphere)
+
+        differs.append(not np.array_equal(leaky(fps, active), leaky(scrambled_fps, scrambled_active)))
+    assert any(differs)
+
+
+def test_baseline_is_computed_on_the_same_folds(problem):
+    # (iii) each fold's baseline = max Tanimoto of its test rows to its own training actives
+    baseline = baseline_predictions(problem)
+    assert len(baseline) == len(problem.folds)
+    all_actives = problem.ad_fps[problem.measured & (problem.y == 1)]
+    for fold, pred in zip(problem.folds, baseline):
+        assert np.array_equal(pred.rows, fold.test)
+        train_actives = fold.train[problem.measured[fold.train] & (problem.y[fold.train] == 1)]
+        np.testing.assert_allclose(pred.score, tanimoto_max(problem.ad_fps[fold.test], problem.ad_fps[train_actives]))
+        test_actives = problem.measured[fold.test] & (problem.y[fold.test] == 1)
+        # against *all* actives every test active would score 1.0; on the fold it does not
+        assert (tanimoto_max(problem.ad_fps[fold.test[test_actives]], all_actives) == 1.0).all()
+        assert (pred.score[test_actives] < 1.0).mean() > 0.5
+
+
+def test_y_randomised_roc_auc_lies_in_its_stated_band(gsk3b, pool):
+    # (iv) permuted labels: SAR ROC-AUC near chance over folds x permutations; real labels beat it. A random
+    # split here, because 250 GSK3B compounds teach a forest nothing about new clusters (SAR ROC-AUC ~0.5),
+    # and a control that did not permute would then look "near chance" too.
+    problem = build_problem(gsk3b, 7.5, *pool, dataclasses.replace(CONFIG, split="random"))[0]
+    featurizer = {"name": "morgan", "params": {"radius": 2, "fp_size": 2048}}
+    build = estimator_factory(featurizer, {"name": "rf", "params": {"n_estimators": 30}}, "classification", CONFIG)
+    X = problem.features(featurizer)
+    real = per_fold_subset_metrics(problem, cross_validate(problem, X, build))["sar"]
+    real_mean = float(np.nanmean([f["roc_auc"] for f in real]))
+    result = y_randomisation(problem, X, build, 5, seed=3, real_value=real_mean)
+    assert result["n_permutations"] == 5 and result["n_folds"] == 3 and result["n_runs"] == 15
+    lo, hi = result["band"]
+    assert lo <= result["mean"] <= hi, result
+    assert real_mean > hi
+
+
+def test_paired_comparison_says_plainly_when_the_model_loses():
+    model = {"sar": [{"roc_auc": v} for v in (0.70, 0.72, 0.68, 0.71, 0.69)]}
+    better = {"sar": [{"roc_auc": v} for v in (0.60, 0.61, 0.59, 0.62, 0.60)]}
+    worse = {"sar": [{"roc_auc": v} for v in (0.75, 0.78, 0.74, 0.76, 0.77)]}
+    won = compare_with_baseline(model, better)
+    lost = compare_with_baseline(model, worse)
+    assert won["model_beats_baseline"] and won["paired_test"]["p_value"] < 0.05
+    assert won["paired_test"]["mean_difference"] == pytest.approx(0.096)
+    assert not lost["model_beats_baseline"] and "does not beat" in lost["verdict"]
+    noisy = compare_with_baseline(model, {"sar": [{"roc_auc": v} for v in (0.75, 0.60, 0.72, 0.62, 0.70)]})
+    assert not noisy["model_beats_baseline"] and "not shown" in noisy["verdict"]
+
+
+def test_temporal_split_trains_on_the_past(gsk3b, pool):
+    # a small fixture with years: the real GSK3B rows, years assigned in blocks
+    dated = gsk3b.assign(document_year=2000 + (np.arange(len(gsk3b)) * 12) // len(gsk3b))
+    problem = build_problem(dated, 7.5, *pool, dataclasses.replace(CONFIG, split="temporal"))[0]
+    years = dated["document_year"].to_numpy()
+    n = len(dated)
+    assert len(problem.folds) == 3
+    for fold in problem.folds:
+        train, test = fold.train[fold.train < n], fold.test[fold.test < n]
+        assert years[train].max() < years[test].min()
+
+
+def test_a_model_card_reports_a_temporal_check_beside_the_cluster_split(gsk3b, small_pool, panel, tmp_path):
+    from screenkit.train import train_models
+
+    dated = gsk3b.assign(document_year=2000 + (np.arange(len(gsk3b)) * 12) // len(gsk3b))
+    path = tmp_path / "dated.csv"
+    dated.to_csv(path, index=False)
+    config = dataclasses.replace(CONFIG, n_estimators=10, y_randomisation_permutations=0)
+    card = train_models(path, tmp_path / "m", panel, pool=small_pool, config=config)[0].card
+    temporal = card["validation"]["temporal"]
+    assert card["validation"]["split_name"] == "cluster" and temporal["available"]
+    assert "temporal" in temporal["split"] and "sar" in temporal["metrics_by_subset"]
+    undated_path = tmp_path / "undated.csv"
+    gsk3b.assign(document_year="").to_csv(undated_path, index=False)
+    undated = train_models(undated_path, tmp_path / "m2", panel, pool=small_pool, config=config)[0].card
+    assert not undated["validation"]["temporal"]["available"]
+    assert "document_year" in undated["validation"]["temporal"]["why"]
