@@ -177,6 +177,23 @@ def _validation_lines(c: ModelCard) -> list[str]:
         lines += ["", f"**Calibration** {cal['method']} (applied: {cal.get('applied')}); on held-out folds Brier "
                       f"{_fmt(cal['held_out_check'].get('brier_uncalibrated'))} uncalibrated, "
                       f"{_fmt(cal['held_out_check'].get('brier_calibrated'))} calibrated."]
+    if "calibration" in v and v["calibration"].get("prior_correction"):
+        pc = v["calibration"]["prior_correction"]
+        lines += ["", f"**Prior correction** to a library base rate of {pc['library_base_rate']:g} (training mix "
+                      f"{pc['training_active_rate']:.2f} active): p_active 0.5 means {pc['p_0_5_becomes']:.3f} and 0.9 "
+                      f"means {pc['p_0_9_becomes']:.3f} in such a library. {pc['method']}."]
+    rel = (v.get("calibration") or {}).get("reliability")
+    if rel:
+        lines += ["", "Reliability on held-out folds (calibrated p_active):", "",
+                  "| p bin | mean predicted | observed active | n |", "|---|---:|---:|---:|"]
+        lines += [f"| {r['bin'][0]:.1f}-{r['bin'][1]:.1f} | {r['mean_predicted']:.3f} | {r['observed']:.3f} | "
+                  f"{r['n']} |" for r in rel["calibrated"]]
+    ebs = v.get("error_by_similarity")
+    if ebs and ebs.get("bins"):
+        lines += ["", "SAR ROC-AUC by test-to-train similarity (measured test compounds, pooled over folds):", "",
+                  "| similarity | n | model | baseline |", "|---|---:|---:|---:|"]
+        lines += [f"| {b['similarity'][0]:.2f}-{b['similarity'][1]:.2f} | {b['n']} | {b['model_roc_auc']} | "
+                  f"{b['baseline_roc_auc']} |" for b in ebs["bins"]]
     if "conformal" in v:
         conf = v["conformal"]
         checks = "; ".join(f"{k} {_fmt(val)}" for k, val in conf["held_out_check"].items())
@@ -190,6 +207,8 @@ def _footer(c: ModelCard) -> list[str]:
     threshold = ad.get("threshold")
     return ["", "## Applicability domain", "",
             f"{ad.get('method')}; in-domain threshold "
-            f"{'n/a' if threshold is None else f'{threshold:.3f}'} ({ad.get('why')}).", "",
+            f"{'n/a' if threshold is None else f'{threshold:.3f}'} ({ad.get('why')})."
+            + (f" Defined by error instead ({ad.get('threshold_by_error_rule')}): {ad.get('threshold_by_error')}."
+               if "threshold_by_error" in ad else ""), "",
             "## Versions", "", ", ".join(f"{k} {val}" for k, val in c.versions.items()),
             f"; trained {c.created} in {c.training_seconds} s.", ""]

@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from .errors import UsageError
 
 __all__ = ["ESTIMATORS", "make_estimator", "minmax_kernel", "TanimotoSVC", "TanimotoSVR", "TanimotoKNN",
-           "ConformalModel", "positive_score", "forest_class_proba"]
+           "ConformalModel", "positive_score", "forest_class_proba", "prior_correct"]
 
 ESTIMATORS = ("rf", "extra_trees", "hist_gb", "linear", "knn", "svm_tanimoto")
 
@@ -336,6 +336,27 @@ def fit_platt(score: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
+def prior_correct(p, training_rate: float, base_rate: float) -> np.ndarray:
+    """Move calibrated probabilities from the training mix's active rate to a library's.
+
+    Bayes' rule on the odds (Saerens et al. 2002): a model calibrated where a share
+    ``training_rate`` is active says ``p``; where only ``base_rate`` is active the same
+    evidence gives odds scaled by ``base_rate / (1 - base_rate)`` over
+    ``training_rate / (1 - training_rate)``.
+
+    Examples
+    --------
+    >>> float(prior_correct(0.5, training_rate=0.5, base_rate=0.01))
+    0.01
+    >>> float(prior_correct(0.3, training_rate=0.2, base_rate=0.2))
+    0.3
+    """
+    p = np.clip(np.asarray(p, dtype=float), 1e-12, 1 - 1e-12)
+    ratio = (base_rate / (1 - base_rate)) / (training_rate / (1 - training_rate))
+    odds = p / (1 - p) * ratio
+    return odds / (1 + odds)
+
+
 def mondrian_p_values(cal_scores: np.ndarray, test_scores: np.ndarray) -> np.ndarray:
     """Conformal p-values: share of calibration nonconformity scores at least as large."""
     cal = np.sort(np.asarray(cal_scores, dtype=float))
@@ -365,7 +386,7 @@ class ConformalModel(BaseEstimator):
 
     def __init__(self, estimator=None, task: str = "classification", threshold: float = 0.0,
                  confidence: float = 0.8, platt_a: float = 1.0, platt_b: float = 0.0, calibrated: bool = True,
-                 active_scores=None, inactive_scores=None, residuals=None):
+                 active_scores=None, inactive_scores=None, residuals=None, training_rate: float | None = None):
         self.estimator = estimator
         self.task = task
         self.threshold = threshold
@@ -376,6 +397,7 @@ class ConformalModel(BaseEstimator):
         self.active_scores = active_scores
         self.inactive_scores = inactive_scores
         self.residuals = residuals
+        self.training_rate = training_rate
 
     @classmethod
     def from_out_of_fold(cls, estimator, task: str, oof_score: np.ndarray, y: np.ndarray, *,
@@ -386,7 +408,8 @@ class ConformalModel(BaseEstimator):
             a, b = fit_platt(oof_score, y) if calibrate else (1.0, 0.0)
             p = _sigmoid(oof_score, a, b) if calibrate else oof_score
             return cls(estimator, task, float(threshold), float(confidence), a, b, bool(calibrate),
-                       active_scores=np.sort(1.0 - p[y == 1]), inactive_scores=np.sort(p[y == 0]))
+                       active_scores=np.sort(1.0 - p[y == 1]), inactive_scores=np.sort(p[y == 0]),
+                       training_rate=float(np.mean(y == 1)) if len(y) else None)
         return cls(estimator, task, float(threshold), float(confidence), calibrated=False,
                    residuals=np.sort(y.astype(float) - oof_score))
 
@@ -415,6 +438,13 @@ class ConformalModel(BaseEstimator):
         if self.task == "classification":
             return (self._calibrated(X) >= 0.5).astype(int)
         return np.asarray(self.estimator.predict(X), dtype=float)
+
+    def p_active_at_base_rate(self, X, base_rate: float) -> np.ndarray:
+        """``p_active`` corrected from the calibration mix's active rate to ``base_rate``
+        (:func:`prior_correct`); what ``p_active`` means in a library with that hit rate."""
+        if self.task != "classification" or self.training_rate is None:
+            raise ValueError("prior correction needs a classification model calibrated on known labels")
+        return prior_correct(self._calibrated(X), self.training_rate, base_rate)
 
     def predict_outputs(self, X) -> dict[str, np.ndarray]:
         """Every output named in :attr:`outputs`, one 1-D array each."""

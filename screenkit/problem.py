@@ -27,11 +27,11 @@ from rdkit.SimDivFilters import rdSimDivPickers
 
 from .config import bundled_path
 from .errors import InputFileError, UsageError
-from .featurize import bitvects_from_matrix, make_featurizer, tanimoto_max
+from .featurize import SimilarityIndex, bitvects_from_matrix, make_featurizer, tanimoto_max
 from .split import make_folds
 
 __all__ = ["Fold", "Problem", "ad_fingerprints", "labels", "regression_rows", "holdout_filter",
-           "pick_putative_inactives", "fold_decoys", "load_pool", "build_problem"]
+           "pick_putative_inactives", "similarity_to_actives", "fold_decoys", "load_pool", "build_problem"]
 
 
 def ad_fingerprints(smiles) -> np.ndarray:
@@ -103,17 +103,27 @@ def load_pool(pool: str | Path | None, config) -> tuple[np.ndarray, np.ndarray, 
     return pool_smiles, ad_fingerprints(pool_smiles), pool_path
 
 
+def similarity_to_actives(pool_fps: np.ndarray, active_fps: np.ndarray) -> np.ndarray:
+    """Max Tanimoto of every pool row to the given actives."""
+    return SimilarityIndex([active_fps]).max_similarity(pool_fps)[:, 0]
+
+
 def pick_putative_inactives(pool_fps: np.ndarray, active_fps: np.ndarray, n: int, *, max_similarity: float,
-                            sphere: float, seed: int, candidates: np.ndarray | None = None) -> np.ndarray:
+                            sphere: float, seed: int, candidates: np.ndarray | None = None,
+                            similarity: np.ndarray | None = None) -> np.ndarray:
     """Indices into the pool: far from every given active, then diverse by sphere exclusion.
 
     Only ``active_fps`` is looked at, so a caller decides what the rule may know (a fold's
-    training actives, never its test actives). ``candidates`` restricts the pool rows.
+    training actives, never its test actives). ``candidates`` restricts the pool rows;
+    ``similarity`` (per pool row, from :func:`similarity_to_actives` on the same actives)
+    saves recomputing it.
     """
     candidates = np.arange(len(pool_fps)) if candidates is None else np.asarray(candidates, dtype=int)
     if n <= 0 or len(candidates) == 0:
         return np.array([], dtype=int)
-    far = candidates[tanimoto_max(pool_fps[candidates], active_fps) < max_similarity]
+    if similarity is None:
+        similarity = similarity_to_actives(pool_fps, active_fps)
+    far = candidates[similarity[candidates] < max_similarity]
     if len(far) == 0:
         return far
     far = np.random.default_rng(seed).permutation(far)  # LeaderPicker takes leaders in input order
@@ -188,12 +198,13 @@ def fold_decoys(pool_fps: np.ndarray, measured_fps: np.ndarray, active: np.ndarr
     training, so no test-fold information enters either choice.
     """
     train_actives = measured_fps[train[active[train]]]
+    similarity = similarity_to_actives(pool_fps, train_actives)
     ratio = config.putative_inactive_ratio
     train_decoys = pick_putative_inactives(pool_fps, train_actives, int(round(ratio * len(train))),
-                                           seed=seed, **_decoy_settings(config))
+                                           seed=seed, similarity=similarity, **_decoy_settings(config))
     rest = np.setdiff1d(np.arange(len(pool_fps)), train_decoys)
     test_decoys = pick_putative_inactives(pool_fps, train_actives, int(round(ratio * n_test)), seed=seed + 1,
-                                          candidates=rest, **_decoy_settings(config))
+                                          candidates=rest, similarity=similarity, **_decoy_settings(config))
     return train_decoys, test_decoys
 
 

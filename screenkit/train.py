@@ -47,8 +47,8 @@ from .hashing import file_sha256
 from .problem import Problem, build_problem, holdout_filter, load_pool
 from .split import SPLITS, murcko_scaffold
 from .validation import (BASELINE_METHOD, baseline_predictions, calibration_and_conformal, compare_with_baseline,
-                         cross_validate, difficulty, estimator_factory, headline_metrics, per_fold_subset_metrics,
-                         pooled_out_of_fold, subset_metrics, y_randomisation)
+                         cross_validate, difficulty, error_by_similarity, estimator_factory, headline_metrics,
+                         per_fold_subset_metrics, pooled_out_of_fold, subset_metrics, y_randomisation)
 
 __all__ = ["TrainConfig", "train_models", "train_on_data", "card_markdown", "auto_candidates"]
 
@@ -90,6 +90,7 @@ class TrainConfig:
     ad_quantile: float = 0.05
     calibrate: bool = True
     conformal_confidence: float = 0.8
+    library_base_rate: float = 0.01  # active share of a screening library, for the prior-corrected probability
     y_randomisation_permutations: int = 5  # full CV reruns on permuted labels (0 disables)
     censored: str = "exclude"  # regression: "exclude" censored rows, or train on the "bound"
     auto: bool = False
@@ -117,6 +118,8 @@ class TrainConfig:
                 not make_featurizer(self.featurizer, **self.featurizer_params).nonnegative:
             raise UsageError(f"estimator 'svm_tanimoto' needs fingerprint features, not {self.featurizer!r}; "
                              "pick a fingerprint featurizer or another estimator")
+        if not 0 < self.library_base_rate < 1:
+            raise UsageError(f"library_base_rate={self.library_base_rate} must be between 0 and 1 (e.g. 0.01)")
         if not 0 < self.conformal_confidence < 1:
             raise UsageError(f"conformal_confidence={self.conformal_confidence} must be between 0 and 1")
 
@@ -216,8 +219,9 @@ def _auto_search(problem: Problem, config: TrainConfig, budget: float) -> tuple[
 def _validation(problem: Problem, X: np.ndarray, build, config: TrainConfig) -> tuple[dict, list]:
     """Model and baseline on the same folds, subsets, paired test and y-randomisation."""
     preds = cross_validate(problem, X, build)
+    baseline = baseline_predictions(problem)
     model_folds = per_fold_subset_metrics(problem, preds)
-    baseline_folds = per_fold_subset_metrics(problem, baseline_predictions(problem))
+    baseline_folds = per_fold_subset_metrics(problem, baseline)
     comparison = compare_with_baseline(model_folds, baseline_folds)
     by_subset = subset_metrics(model_folds)
     real = by_subset["sar"]["roc_auc"]["mean"] if problem.task == "classification" else None
@@ -235,6 +239,7 @@ def _validation(problem: Problem, X: np.ndarray, build, config: TrainConfig) -> 
         "baseline": {"method": BASELINE_METHOD, "metrics_by_subset": subset_metrics(baseline_folds), **comparison},
         "y_randomisation": y_randomisation(problem, X, build, config.y_randomisation_permutations,
                                            config.seed + 7, real),
+        "error_by_similarity": error_by_similarity(problem, preds, baseline),
     }
     return out, preds
 
@@ -340,7 +345,9 @@ def _train_one(name: str, target: dict, activity_type: str, label: dict, rows: p
             "method": "max Tanimoto similarity (Morgan radius 2, 2048 bits) to the measured training compounds",
             "threshold": round(result["ad_threshold"], 4),
             "why": f"{config.ad_quantile:.0%} quantile of that similarity for the measured compounds of the "
-                   "cross-validation test folds: the validation metrics describe queries at or above it"},
+                   "cross-validation test folds: the validation metrics describe queries at or above it",
+            "threshold_by_error": result["validation"].get("error_by_similarity", {}).get("threshold_by_error"),
+            "threshold_by_error_rule": result["validation"].get("error_by_similarity", {}).get("rule")},
         training_config=asdict(config), versions=_versions(),
         created=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         training_seconds=round(time.perf_counter() - started, 1),

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .estimators import conformal_quantile, fit_platt, make_estimator, mondrian_p_values, positive_score
+from .estimators import (conformal_quantile, fit_platt, make_estimator, mondrian_p_values, positive_score,
+                         prior_correct)
 from .featurize import make_featurizer, tanimoto_max
 from .metrics import bedroc, classification_metrics, regression_metrics, summarise
 from .problem import Problem
@@ -226,7 +227,7 @@ def calibration_and_conformal(problem: Problem, predictions: list[FoldPrediction
     on the out-of-fold predictions of the *other* folds and applied to fold k.
     """
     eps = 1 - config.conformal_confidence
-    per_fold = []
+    per_fold, held_out = [], {"y": [], "raw": [], "calibrated": []}
     for k, pred in enumerate(predictions):
         keep = problem.scored[pred.rows]
         s_test, y_test = pred.score[keep], problem.y[pred.rows][keep]
@@ -241,6 +242,9 @@ def calibration_and_conformal(problem: Problem, predictions: list[FoldPrediction
                 return 1 / (1 + np.exp(-(a * s + b))) if config.calibrate else s
 
             p_rest, p_test = cal(s_rest), cal(s_test)
+            held_out["y"].append(y_test)
+            held_out["raw"].append(np.clip(s_test, 0, 1))
+            held_out["calibrated"].append(p_test)
             p_act = mondrian_p_values(1 - p_rest[y_rest == 1], 1 - p_test)
             p_inact = mondrian_p_values(p_rest[y_rest == 0], p_test)
             in_set_true = np.where(y_test == 1, p_act > eps, p_inact > eps)
@@ -271,7 +275,37 @@ def calibration_and_conformal(problem: Problem, predictions: list[FoldPrediction
             "method": "Platt scaling fitted on out-of-fold scores" if config.calibrate else "none",
             "held_out_check": {k: v for k, v in summary.items() if k.startswith("brier")},
         }
+        if held_out["y"]:
+            y, raw, calibrated = (np.concatenate(held_out[k]) for k in ("y", "raw", "calibrated"))
+            out["calibration"]["reliability"] = {"uncalibrated": reliability_table(y, raw),
+                                                 "calibrated": reliability_table(y, calibrated),
+                                                 "note": "held-out folds, each calibrated on the other folds"}
+            out["calibration"]["prior_correction"] = prior_correction_note(float(np.mean(y)), config.library_base_rate)
     return out
+
+
+def reliability_table(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> list[dict]:
+    """Per probability bin: mean predicted, observed active rate, count (a reliability diagram as data)."""
+    edges = np.linspace(0, 1, n_bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, n_bins - 1)
+    rows = []
+    for b in range(n_bins):
+        mask = which == b
+        if mask.any():
+            rows.append({"bin": [round(float(edges[b]), 2), round(float(edges[b + 1]), 2)],
+                         "mean_predicted": round(float(p[mask].mean()), 4),
+                         "observed": round(float(y[mask].mean()), 4), "n": int(mask.sum())})
+    return rows
+
+
+def prior_correction_note(training_rate: float, base_rate: float) -> dict:
+    """What the prior correction to a library base rate does to this model's probabilities."""
+    return {"training_active_rate": round(training_rate, 4), "library_base_rate": base_rate,
+            "p_0_5_becomes": round(float(prior_correct(0.5, training_rate, base_rate)), 4),
+            "p_0_9_becomes": round(float(prior_correct(0.9, training_rate, base_rate)), 4),
+            "method": "Bayes odds correction of the calibrated p_active from the calibration mix's active rate to "
+                      "the library base rate (ConformalModel.p_active_at_base_rate); p_active itself is not "
+                      "corrected, so scores and rankings are unchanged"}
 
 
 def measured_nn_similarity(problem: Problem) -> np.ndarray:
@@ -293,3 +327,47 @@ def timed(fn, *args, **kwargs):
     """``(result, seconds)``."""
     t0 = time.perf_counter()
     return fn(*args, **kwargs), round(time.perf_counter() - t0, 1)
+
+
+def error_by_similarity(problem: Problem, predictions: list[FoldPrediction], baseline: list[FoldPrediction],
+                        level: float = 0.7) -> dict:
+    """SAR ROC-AUC of model and baseline by test-to-train similarity, and where the model reaches ``level``.
+
+    Measured test compounds of all folds are pooled and binned by quartile of their
+    nearest-neighbour similarity to the fold's training compounds. ``threshold_by_error`` is
+    the lowest similarity s such that compounds with similarity >= s reach SAR ROC-AUC
+    ``level`` (None if none do): an applicability domain defined by measured error,
+    comparable across models.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    if problem.task != "classification":
+        return {}
+    nn = measured_nn_similarity(problem)
+    y, s, b = [], [], []
+    for pred, base in zip(predictions, baseline):
+        mask = problem.measured[pred.rows]
+        y.append(problem.y[pred.rows][mask])
+        s.append(pred.score[mask])
+        b.append(base.score[mask])
+    y, s, b = np.concatenate(y), np.concatenate(s), np.concatenate(b)
+
+    def auc(mask, score):
+        return round(float(roc_auc_score(y[mask], score[mask])), 4) if len(np.unique(y[mask])) == 2 else None
+
+    edges = np.quantile(nn, [0, 0.25, 0.5, 0.75, 1.0])
+    bins = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        mask = (nn >= lo) & ((nn < hi) | (hi == edges[-1]))
+        bins.append({"similarity": [round(float(lo), 3), round(float(hi), 3)], "n": int(mask.sum()),
+                     "model_roc_auc": auc(mask, s), "baseline_roc_auc": auc(mask, b)})
+    threshold = None
+    for edge in np.quantile(nn, np.linspace(0, 0.9, 10)):
+        mask = nn >= edge
+        value = auc(mask, s)
+        if value is not None and value >= level and mask.sum() >= 20:
+            threshold = round(float(edge), 4)
+            break
+    return {"bins": bins, "level": level, "threshold_by_error": threshold,
+            "rule": f"lowest test-to-train similarity above which pooled SAR ROC-AUC >= {level} (at least 20 "
+                    "compounds); None: the model does not reach it at any similarity"}
