@@ -22,7 +22,6 @@ held-out folds, and an applicability-domain threshold. All of it goes into the c
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import platform
@@ -46,9 +45,9 @@ from .featurize import FEATURIZERS, featurizer_spec, make_featurizer
 from .hashing import file_sha256
 from .problem import Problem, build_problem, holdout_filter, load_pool
 from .split import SPLITS, murcko_scaffold
-from .validation import (BASELINE_METHOD, baseline_predictions, calibration_and_conformal, compare_with_baseline,
-                         cross_validate, difficulty, error_by_similarity, estimator_factory, headline_metrics,
-                         per_fold_subset_metrics, pooled_out_of_fold, subset_metrics, y_randomisation)
+from .search import auto_candidates, auto_search
+from .validation import (calibration_and_conformal, difficulty, estimator_factory, pooled_out_of_fold,
+                         temporal_check, validate)
 
 __all__ = ["TrainConfig", "train_models", "train_on_data", "card_markdown", "auto_candidates"]
 
@@ -139,142 +138,11 @@ class TrainConfig:
             params = {"n_estimators": self.n_estimators, "min_samples_leaf": self.min_samples_leaf}
         return {"name": self.estimator, "params": {**params, **self.estimator_params}}
 
-def auto_candidates(task: str, n_estimators: int = 200) -> list[tuple[dict, dict]]:
-    """``(featurizer, estimator)`` choices searched by ``--auto``, most promising first."""
-    ecfp = {"name": "morgan", "params": {"radius": 2, "fp_size": 2048}}
-    ecfp_counts = {"name": "morgan", "params": {"radius": 2, "fp_size": 2048, "counts": True}}
-    fcfp = {"name": "fcfp", "params": {"radius": 2, "fp_size": 2048}}
-    ap = {"name": "atom_pair", "params": {"fp_size": 2048}}
-    path = {"name": "rdkit", "params": {"fp_size": 2048}}
-    ecfp_maccs = {"name": "concat", "params": {"parts": [ecfp, {"name": "maccs", "params": {}}]}}
-    desc = {"name": "descriptors", "params": {}}
-    forest = {"n_estimators": n_estimators}
-    if task == "classification":
-        return [
-            (ecfp, {"name": "rf", "params": forest}),
-            (ecfp, {"name": "svm_tanimoto", "params": {"C": 1.0}}),
-            (ecfp_counts, {"name": "rf", "params": forest}),
-            (ecfp, {"name": "svm_tanimoto", "params": {"C": 10.0}}),
-            (ecfp, {"name": "extra_trees", "params": forest}),
-            (ecfp_maccs, {"name": "rf", "params": forest}),
-            (ecfp, {"name": "svm_tanimoto", "params": {"C": 0.1}}),
-            (fcfp, {"name": "rf", "params": forest}),
-            (ap, {"name": "rf", "params": forest}),
-            (ecfp, {"name": "linear", "params": {"C": 0.1}}),
-            (ecfp, {"name": "knn", "params": {"n_neighbors": 5}}),
-            (ecfp_counts, {"name": "hist_gb", "params": {"max_iter": 200}}),
-            (path, {"name": "rf", "params": forest}),
-            (desc, {"name": "hist_gb", "params": {"max_iter": 200}}),
-        ]
-    return [
-        (ecfp, {"name": "svm_tanimoto", "params": {"C": 5.0, "epsilon": 0.1}}),
-        (ecfp, {"name": "rf", "params": forest}),
-        (ecfp_counts, {"name": "rf", "params": forest}),
-        (ecfp_counts, {"name": "svm_tanimoto", "params": {"C": 5.0, "epsilon": 0.1}}),
-        (ecfp, {"name": "svm_tanimoto", "params": {"C": 1.0, "epsilon": 0.1}}),
-        (ecfp_maccs, {"name": "rf", "params": forest}),
-        (ecfp, {"name": "extra_trees", "params": forest}),
-        (fcfp, {"name": "rf", "params": forest}),
-        (ap, {"name": "rf", "params": forest}),
-        (ecfp, {"name": "linear", "params": {"alpha": 10.0}}),
-        (ecfp, {"name": "knn", "params": {"n_neighbors": 5}}),
-        (ecfp_counts, {"name": "hist_gb", "params": {"max_iter": 300}}),
-        (desc, {"name": "hist_gb", "params": {"max_iter": 300}}),
-    ]
-
-
-def _selection_value(problem: Problem, predictions) -> float:
-    """What --auto maximises: SAR ROC-AUC (classification; the baseline is the same for every
-    candidate on the same folds, so this also maximises the margin over it), R² (regression)."""
-    if problem.task == "classification":
-        folds = per_fold_subset_metrics(problem, predictions)["sar"]
-        values = [f["roc_auc"] for f in folds]
-    else:
-        values = [headline_metrics(problem, predictions)["r2"]["mean"]]
-    values = [v for v in values if v is not None and not np.isnan(v)]
-    return float(np.mean(values)) if values else -np.inf
-
-
-def _auto_search(problem: Problem, config: TrainConfig, budget: float) -> tuple[dict, dict, list[dict], bool]:
-    """Evaluate candidates in order on the first ``auto_folds`` folds until the budget is spent."""
-    started = time.perf_counter()
-    folds = problem.folds[:max(2, config.auto_folds)]
-    tried, best, exhausted = [], None, False
-    for featurizer, estimator in auto_candidates(problem.task, config.n_estimators):
-        if tried and time.perf_counter() - started > budget:
-            exhausted = True
-            break
-        t0 = time.perf_counter()
-        X = problem.features(featurizer, config.n_jobs)
-        preds = cross_validate(problem, X, estimator_factory(featurizer, estimator, problem.task, config),
-                               folds=folds)
-        value = _selection_value(problem, preds)
-        tried.append({"featurizer": featurizer, "estimator": estimator, "score": round(value, 4),
-                      "seconds": round(time.perf_counter() - t0, 1)})
-        if best is None or value > best[0]:
-            best = (value, featurizer, estimator)
-    return best[1], best[2], tried, exhausted
-
-
-def _validation(problem: Problem, X: np.ndarray, build, config: TrainConfig) -> tuple[dict, list]:
-    """Model and baseline on the same folds, subsets, paired test and y-randomisation."""
-    preds = cross_validate(problem, X, build)
-    baseline = baseline_predictions(problem)
-    model_folds = per_fold_subset_metrics(problem, preds)
-    baseline_folds = per_fold_subset_metrics(problem, baseline)
-    comparison = compare_with_baseline(model_folds, baseline_folds)
-    by_subset = subset_metrics(model_folds)
-    real = by_subset["sar"]["roc_auc"]["mean"] if problem.task == "classification" else None
-    if problem.task == "regression":
-        real = headline_metrics(problem, preds)["r2"]["mean"]
-    split_difficulty, _ = difficulty(problem)
-    out = {
-        "split": problem.split_text,
-        "split_name": problem.split_name,
-        "split_difficulty": split_difficulty,
-        "metrics_scope": ("SAR subset: measured test compounds only (putative inactives excluded)"
-                          if problem.task == "classification" else "measured exact values of the test folds"),
-        "metrics": headline_metrics(problem, preds),
-        "metrics_by_subset": by_subset,
-        "baseline": {"method": BASELINE_METHOD, "metrics_by_subset": subset_metrics(baseline_folds), **comparison},
-        "y_randomisation": y_randomisation(problem, X, build, config.y_randomisation_permutations,
-                                           config.seed + 7, real),
-        "error_by_similarity": error_by_similarity(problem, preds, baseline),
-    }
-    return out, preds
-
-
-def _temporal_check(rows: pd.DataFrame, threshold: float, pool_smiles, pool_fps, config: TrainConfig,
-                    featurizer: dict, estimator: dict) -> dict:
-    """SAR metrics of model and baseline on a forward-in-time split, where document years exist."""
-    years = pd.to_numeric(rows.get("document_year", pd.Series(index=rows.index, dtype=float)), errors="coerce")
-    if config.split == "temporal":
-        return {"available": True, "why": "the main split above is temporal"}
-    if years.notna().mean() < 0.5 or years.nunique() < config.n_folds + 1:
-        return {"available": False,
-                "why": f"no usable document_year ({int(years.notna().sum())} of {len(rows)} rows have one); "
-                       "data fetched from ChEMBL carry it, the MoleculeACE-derived bundled data do not"}
-    temporal = dataclasses.replace(config, split="temporal", y_randomisation_permutations=0)
-    problem, _ = build_problem(rows, threshold, pool_smiles, pool_fps, temporal)
-    X = problem.features(featurizer, config.n_jobs)
-    preds = cross_validate(problem, X, estimator_factory(featurizer, estimator, problem.task, config))
-    model_folds = per_fold_subset_metrics(problem, preds)
-    baseline_folds = per_fold_subset_metrics(problem, baseline_predictions(problem))
-    model, base = subset_metrics(model_folds), subset_metrics(baseline_folds)
-    diff, _ = difficulty(problem)
-    m, b = model["sar"]["roc_auc"]["mean"], base["sar"]["roc_auc"]["mean"]
-    return {"available": True, "split": problem.split_text, "split_difficulty": diff, "metrics_by_subset": model,
-            "baseline_metrics_by_subset": base,
-            "summary": f"{problem.split_text}: SAR ROC-AUC {m if m is None else round(m, 3)} vs similarity "
-                       f"baseline {b if b is None else round(b, 3)} (median test-to-train similarity "
-                       f"{diff['median']})"}
-
-
 def _fit_and_validate(problem: Problem, config: TrainConfig, budget: float) -> dict:
     """Pick (or take) the configuration, validate it, fit the final wrapped model."""
     auto = None
     if config.auto:
-        featurizer, estimator, tried, exhausted = _auto_search(problem, config, budget)
+        featurizer, estimator, tried, exhausted = auto_search(problem, config, budget)
         auto = {"candidates": tried, "budget_seconds": round(budget, 1), "budget_exhausted": exhausted,
                 "selection": ("mean SAR ROC-AUC" if problem.task == "classification" else "mean R²") +
                              f" over the first {config.auto_folds} folds of the {config.split} split; the "
@@ -284,7 +152,7 @@ def _fit_and_validate(problem: Problem, config: TrainConfig, budget: float) -> d
         featurizer, estimator = config.featurizer_choice(), config.estimator_choice()
     build = estimator_factory(featurizer, estimator, problem.task, config)
     X = problem.features(featurizer, config.n_jobs)
-    validation, preds = _validation(problem, X, build, config)
+    validation, preds = validate(problem, X, build, config)
     uncertainty = calibration_and_conformal(problem, preds, config)
     final = build().fit(X[problem.final_train], problem.y[problem.final_train])
     if hasattr(final, "n_jobs"):
@@ -320,7 +188,7 @@ def _train_one(name: str, target: dict, activity_type: str, label: dict, rows: p
     problem, parts = build_problem(rows, threshold, pool_smiles, pool_fps, config)
     rows, fps, y_measured, exact = parts["rows"], parts["fps"], parts["y_measured"], parts["exact"]
     result = _fit_and_validate(problem, config, budget)
-    result["validation"]["temporal"] = _temporal_check(rows, threshold, pool_smiles, pool_fps, config,
+    result["validation"]["temporal"] = temporal_check(rows, threshold, pool_smiles, pool_fps, config,
                                                        result["featurizer"], result["estimator"])
     model = result["model"]
     featurizer = featurizer_spec(make_featurizer(result["featurizer"]["name"], **result["featurizer"]["params"]))

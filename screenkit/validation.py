@@ -16,21 +16,23 @@ Subsets (classification):
 
 from __future__ import annotations
 
-import time
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .estimators import (conformal_quantile, fit_platt, make_estimator, mondrian_p_values, positive_score,
                          prior_correct)
 from .featurize import make_featurizer, tanimoto_max
 from .metrics import bedroc, classification_metrics, regression_metrics, summarise
-from .problem import Problem
+from .problem import Problem, build_problem
 from .split import nearest_train_similarity, split_difficulty
 
 __all__ = ["FoldPrediction", "estimator_factory", "cross_validate", "baseline_predictions", "subset_rows",
            "subset_metrics", "headline_metrics", "compare_with_baseline", "y_randomisation",
-           "calibration_and_conformal", "measured_nn_similarity", "pooled_out_of_fold", "SUBSET_METRICS",
+           "calibration_and_conformal", "measured_nn_similarity", "pooled_out_of_fold", "validate", "temporal_check",
+           "error_by_similarity", "difficulty", "SUBSET_METRICS",
            "BASELINE_METHOD"]
 
 SUBSET_METRICS = ("roc_auc", "pr_auc", "bedroc_20")
@@ -323,12 +325,6 @@ def difficulty(problem: Problem) -> tuple[dict, np.ndarray]:
     return split_difficulty(nn), nn
 
 
-def timed(fn, *args, **kwargs):
-    """``(result, seconds)``."""
-    t0 = time.perf_counter()
-    return fn(*args, **kwargs), round(time.perf_counter() - t0, 1)
-
-
 def error_by_similarity(problem: Problem, predictions: list[FoldPrediction], baseline: list[FoldPrediction],
                         level: float = 0.7) -> dict:
     """SAR ROC-AUC of model and baseline by test-to-train similarity, and where the model reaches ``level``.
@@ -371,3 +367,57 @@ def error_by_similarity(problem: Problem, predictions: list[FoldPrediction], bas
     return {"bins": bins, "level": level, "threshold_by_error": threshold,
             "rule": f"lowest test-to-train similarity above which pooled SAR ROC-AUC >= {level} (at least 20 "
                     "compounds); None: the model does not reach it at any similarity"}
+
+
+def validate(problem: Problem, X: np.ndarray, build, config) -> tuple[dict, list]:
+    """Model and baseline on the same folds, subsets, paired test and y-randomisation."""
+    preds = cross_validate(problem, X, build)
+    baseline = baseline_predictions(problem)
+    model_folds = per_fold_subset_metrics(problem, preds)
+    baseline_folds = per_fold_subset_metrics(problem, baseline)
+    comparison = compare_with_baseline(model_folds, baseline_folds)
+    by_subset = subset_metrics(model_folds)
+    real = by_subset["sar"]["roc_auc"]["mean"] if problem.task == "classification" else None
+    if problem.task == "regression":
+        real = headline_metrics(problem, preds)["r2"]["mean"]
+    split_difficulty, _ = difficulty(problem)
+    out = {
+        "split": problem.split_text,
+        "split_name": problem.split_name,
+        "split_difficulty": split_difficulty,
+        "metrics_scope": ("SAR subset: measured test compounds only (putative inactives excluded)"
+                          if problem.task == "classification" else "measured exact values of the test folds"),
+        "metrics": headline_metrics(problem, preds),
+        "metrics_by_subset": by_subset,
+        "baseline": {"method": BASELINE_METHOD, "metrics_by_subset": subset_metrics(baseline_folds), **comparison},
+        "y_randomisation": y_randomisation(problem, X, build, config.y_randomisation_permutations,
+                                           config.seed + 7, real),
+        "error_by_similarity": error_by_similarity(problem, preds, baseline),
+    }
+    return out, preds
+
+
+def temporal_check(rows, threshold: float, pool_smiles, pool_fps, config, featurizer: dict,
+                   estimator: dict) -> dict:
+    """SAR metrics of model and baseline on a forward-in-time split, where document years exist."""
+    years = pd.to_numeric(rows.get("document_year", pd.Series(index=rows.index, dtype=float)), errors="coerce")
+    if config.split == "temporal":
+        return {"available": True, "why": "the main split above is temporal"}
+    if years.notna().mean() < 0.5 or years.nunique() < config.n_folds + 1:
+        return {"available": False,
+                "why": f"no usable document_year ({int(years.notna().sum())} of {len(rows)} rows have one); "
+                       "data fetched from ChEMBL carry it, the MoleculeACE-derived bundled data do not"}
+    temporal = dataclasses.replace(config, split="temporal", y_randomisation_permutations=0)
+    problem, _ = build_problem(rows, threshold, pool_smiles, pool_fps, temporal)
+    X = problem.features(featurizer, config.n_jobs)
+    preds = cross_validate(problem, X, estimator_factory(featurizer, estimator, problem.task, config))
+    model_folds = per_fold_subset_metrics(problem, preds)
+    baseline_folds = per_fold_subset_metrics(problem, baseline_predictions(problem))
+    model, base = subset_metrics(model_folds), subset_metrics(baseline_folds)
+    diff, _ = difficulty(problem)
+    m, b = model["sar"]["roc_auc"]["mean"], base["sar"]["roc_auc"]["mean"]
+    return {"available": True, "split": problem.split_text, "split_difficulty": diff, "metrics_by_subset": model,
+            "baseline_metrics_by_subset": base,
+            "summary": f"{problem.split_text}: SAR ROC-AUC {m if m is None else round(m, 3)} vs similarity "
+                       f"baseline {b if b is None else round(b, 3)} (median test-to-train similarity "
+                       f"{diff['median']})"}

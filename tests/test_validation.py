@@ -168,3 +168,50 @@ def test_a_model_card_reports_a_temporal_check_beside_the_cluster_split(gsk3b, s
     undated = train_models(undated_path, tmp_path / "m2", panel, pool=small_pool, config=config)[0].card
     assert not undated["validation"]["temporal"]["available"]
     assert "document_year" in undated["validation"]["temporal"]["why"]
+
+
+def test_calibration_on_out_of_fold_scores_lowers_held_out_brier(gsk3b, pool):
+    from screenkit.validation import FoldPrediction, calibration_and_conformal
+
+    problem = build_problem(gsk3b, 7.5, *pool, dataclasses.replace(CONFIG, split="random"))[0]
+    featurizer = {"name": "morgan", "params": {"radius": 2, "fp_size": 2048}}
+    build = estimator_factory(featurizer, {"name": "rf", "params": {"n_estimators": 30}}, "classification", CONFIG)
+    preds = cross_validate(problem, problem.features(featurizer), build)
+    # a forest's votes, made overconfident the way boosted or balanced models often are
+    skewed = [FoldPrediction(p.rows, p.score ** 4) for p in preds]
+    check = calibration_and_conformal(problem, skewed, CONFIG)["calibration"]
+    before = check["held_out_check"]["brier_uncalibrated"]["mean"]
+    after = check["held_out_check"]["brier_calibrated"]["mean"]
+    assert after < before - 0.01, (before, after)
+    off = calibration_and_conformal(problem, skewed, dataclasses.replace(CONFIG, calibrate=False))["calibration"]
+    assert off["held_out_check"]["brier_calibrated"]["mean"] == pytest.approx(before)
+    # the reliability table of the calibrated scores is closer to the diagonal
+    def gap(rows):
+        return sum(r["n"] * abs(r["mean_predicted"] - r["observed"]) for r in rows) / sum(r["n"] for r in rows)
+    assert gap(check["reliability"]["calibrated"]) < gap(check["reliability"]["uncalibrated"])
+
+
+def test_prior_correction_moves_a_known_base_rate():
+    from sklearn.linear_model import LogisticRegression
+
+    from screenkit.estimators import ConformalModel, prior_correct
+
+    rng = np.random.default_rng(0)
+
+    def sample(n_active, n_inactive):
+        x = np.concatenate([rng.normal(1.0, 1.0, n_active), rng.normal(-1.0, 1.0, n_inactive)])[:, None]
+        return x, np.concatenate([np.ones(n_active, int), np.zeros(n_inactive, int)])
+
+    x_mix, y_mix = sample(3000, 7000)  # a training mix: 30 % active
+    logistic = LogisticRegression().fit(x_mix, y_mix)
+    model = ConformalModel.from_out_of_fold(logistic, "classification", logistic.predict_proba(x_mix)[:, 1], y_mix,
+                                            threshold=7.0, confidence=0.8, calibrate=True)
+    assert model.training_rate == pytest.approx(0.3)
+    x_lib, y_lib = sample(200, 19800)  # a library: 1 % active
+    p_mix = model.predict_proba(x_lib)[:, 1]
+    p_lib = model.p_active_at_base_rate(x_lib, 0.01)
+    assert p_mix.mean() > 0.1  # uncorrected, the model expects a 30 %-active world
+    assert p_lib.mean() == pytest.approx(0.01, abs=0.003)
+    assert np.mean((p_lib - y_lib) ** 2) < np.mean((p_mix - y_lib) ** 2)
+    assert np.array_equal(np.argsort(p_lib), np.argsort(p_mix))  # monotone: the ranking is unchanged
+    assert prior_correct(0.3, 0.3, 0.01) == pytest.approx(0.01)
