@@ -44,6 +44,7 @@ from .estimators import ESTIMATORS, ConformalModel
 from .featurize import FEATURIZERS, featurizer_spec, make_featurizer
 from .hashing import file_sha256
 from .problem import Problem, build_problem, holdout_filter, load_pool
+from .problem import labels as _labels  # noqa: F401  (old private name, still imported by callers)
 from .split import SPLITS, murcko_scaffold
 from .search import auto_candidates, auto_search
 from .validation import (calibration_and_conformal, difficulty, estimator_factory, pooled_out_of_fold,

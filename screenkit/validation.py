@@ -407,8 +407,13 @@ def temporal_check(rows, threshold: float, pool_smiles, pool_fps, config, featur
         return {"available": False,
                 "why": f"no usable document_year ({int(years.notna().sum())} of {len(rows)} rows have one); "
                        "data fetched from ChEMBL carry it, the MoleculeACE-derived bundled data do not"}
+    from .errors import UsageError
+
     temporal = dataclasses.replace(config, split="temporal", y_randomisation_permutations=0)
-    problem, _ = build_problem(rows, threshold, pool_smiles, pool_fps, temporal)
+    try:
+        problem, _ = build_problem(rows, threshold, pool_smiles, pool_fps, temporal)
+    except UsageError as exc:
+        return {"available": False, "why": str(exc)}
     X = problem.features(featurizer, config.n_jobs)
     preds = cross_validate(problem, X, estimator_factory(featurizer, estimator, problem.task, config))
     model_folds = per_fold_subset_metrics(problem, preds)

@@ -75,6 +75,9 @@ def add_parser(sub) -> None:
     v.add_argument("--y-randomisation", type=int, default=d.y_randomisation_permutations, metavar="N",
                    help="permutations of the y-randomisation control, each over every fold; 0 disables it "
                         "(default: %(default)s)")
+    v.add_argument("--library-base-rate", type=float, default=d.library_base_rate, metavar="R",
+                   help="active share of the libraries you screen, for the prior-corrected probability in the "
+                        "card (default: %(default)s)")
     v.add_argument("--holdout-similarity", type=float, default=d.holdout_similarity, metavar="S",
                    help="with --holdout, also drop training compounds at Tanimoto >= S to a hold-out compound "
                         "(default: %(default)s)")
@@ -122,6 +125,7 @@ def run(args) -> int:
         fp_radius=args.radius, fp_size=args.fp_size, n_estimators=args.n_estimators,
         putative_inactive_ratio=ratio, split=args.split, n_folds=args.n_folds, min_compounds=args.min_compounds,
         y_randomisation_permutations=args.y_randomisation, holdout_similarity=args.holdout_similarity,
+        library_base_rate=args.library_base_rate,
         censored=args.censored, auto=args.auto, time_budget=args.time_budget, seed=args.seed, n_jobs=args.n_jobs,
     )
     if args.data:
