@@ -166,7 +166,7 @@ def compare_with_baseline(model_folds: dict[str, list[dict]], baseline_folds: di
     elif diff <= 0:
         verdict = f"does not beat similarity search to its training actives ({figures}: it loses by {-diff:.3f})"
     else:
-        verdict = (f"not shown to beat similarity search to its training actives ({figures}, +{diff:.3f}; "
+        verdict = (f"is not shown to beat similarity search to its training actives ({figures}, +{diff:.3f}; "
                    f"p = {p:.2f} over {len(m)} folds)")
     return {"paired_test": {"metric": metric, "subset": subset, "mean_difference": round(diff, 4),
                             "p_value": round(p, 4), "n_folds": int(len(m)),

@@ -41,7 +41,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     library = ROOT / "data" / "examples" / "example_library.sdf"
     controls = pd.read_csv(ROOT / "data" / "examples" / "positive_controls.csv")
-    models = load_bundle(args.models, with_estimators=False)
+    models = load_bundle(args.models)
     control_fps = ad_fingerprints(controls["smiles"])
     own = {}
     for model in models:
