@@ -78,7 +78,9 @@ def auto_search(problem: Problem, config, budget: float) -> tuple[dict, dict, li
     """Evaluate candidates in order on the first ``auto_folds`` folds until the budget is spent."""
     started = time.perf_counter()
     folds = problem.folds[:max(2, config.auto_folds)]
-    tried, best, exhausted = [], None, False
+    tried: list[dict] = []
+    best: tuple[float, dict, dict] | None = None
+    exhausted = False
     for featurizer, estimator in auto_candidates(problem.task, config.n_estimators):
         if tried and time.perf_counter() - started > budget:
             exhausted = True
@@ -92,4 +94,5 @@ def auto_search(problem: Problem, config, budget: float) -> tuple[dict, dict, li
                       "seconds": round(time.perf_counter() - t0, 1)})
         if best is None or value > best[0]:
             best = (value, featurizer, estimator)
+    assert best is not None  # the first candidate always runs
     return best[1], best[2], tried, exhausted

@@ -39,7 +39,8 @@ def murcko_scaffold(smiles: str) -> str:
 
 def scaffold_groups(smiles: Iterable[str]) -> np.ndarray:
     """Integer group label per molecule; acyclic molecules each form their own group."""
-    labels, codes = [], {}
+    labels: list[int] = []
+    codes: dict[str, int] = {}
     for i, smi in enumerate(smiles):
         scaffold = murcko_scaffold(smi)
         key = scaffold if scaffold else f"acyclic:{i}"
@@ -193,6 +194,8 @@ def make_folds(kind: str, *, smiles, fingerprints: np.ndarray | None = None, yea
     if n_splits > n:
         raise UsageError(f"{n_splits} folds for {n} compounds; lower --n-folds")
     if kind == "cluster":
+        if fingerprints is None:
+            raise UsageError("the cluster split needs fingerprints (0/1 Morgan bits)")
         try:
             folds, clusters, cutoff, median = cluster_folds(fingerprints, y, n_splits, seed, max_median_similarity)
         except ValueError as exc:

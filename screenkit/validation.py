@@ -195,15 +195,15 @@ def y_randomisation(problem: Problem, X: np.ndarray, build, n_permutations: int,
         else:
             values += [f["r2"] for f in [regression_metrics(problem.y[p.rows][m], p.score[m])
                                          for p in preds for m in [subset_rows(problem, p.rows)["sar"]]]]
-    values = np.array(values, dtype=float)
-    values = values[~np.isnan(values)]
-    mean = float(values.mean()) if len(values) else float("nan")
-    sd = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    runs = np.array(values, dtype=float)
+    runs = runs[~np.isnan(runs)]
+    mean = float(runs.mean()) if len(runs) else float("nan")
+    sd = float(runs.std(ddof=1)) if len(runs) > 1 else 0.0
     band = [round(chance - band_width, 3), round(chance + band_width, 3)] if key == "roc_auc" else [-1.0, 0.1]
     in_band = bool(band[0] <= mean <= band[1])
     separated = bool(real_value is not None and real_value - mean > 2 * sd)
     return {"metric": key, "subset": "sar", "mean": round(mean, 4), "sd": round(sd, 4),
-            "n_folds": len(problem.folds), "n_permutations": n_permutations, "n_runs": int(len(values)),
+            "n_folds": len(problem.folds), "n_permutations": n_permutations, "n_runs": int(len(runs)),
             "band": band, "passed": in_band and separated, "real_model": real_value,
             "rule": (f"passed if the mean permuted {key} lies in [{band[0]}, {band[1]}] (chance {chance} "
                      f"± {band_width if key == 'roc_auc' else 'n/a'}) and the real model's {key} exceeds it by "
@@ -229,7 +229,8 @@ def calibration_and_conformal(problem: Problem, predictions: list[FoldPrediction
     on the out-of-fold predictions of the *other* folds and applied to fold k.
     """
     eps = 1 - config.conformal_confidence
-    per_fold, held_out = [], {"y": [], "raw": [], "calibrated": []}
+    per_fold: list[dict] = []
+    held_out: dict[str, list] = {"y": [], "raw": [], "calibrated": []}
     for k, pred in enumerate(predictions):
         keep = problem.scored[pred.rows]
         s_test, y_test = pred.score[keep], problem.y[pred.rows][keep]
@@ -340,13 +341,10 @@ def error_by_similarity(problem: Problem, predictions: list[FoldPrediction], bas
     if problem.task != "classification":
         return {}
     nn = measured_nn_similarity(problem)
-    y, s, b = [], [], []
-    for pred, base in zip(predictions, baseline):
-        mask = problem.measured[pred.rows]
-        y.append(problem.y[pred.rows][mask])
-        s.append(pred.score[mask])
-        b.append(base.score[mask])
-    y, s, b = np.concatenate(y), np.concatenate(s), np.concatenate(b)
+    masks = [problem.measured[pred.rows] for pred in predictions]
+    y = np.concatenate([problem.y[pred.rows][m] for pred, m in zip(predictions, masks)])
+    s = np.concatenate([pred.score[m] for pred, m in zip(predictions, masks)])
+    b = np.concatenate([base.score[m] for base, m in zip(baseline, masks)])
 
     def auc(mask, score):
         return round(float(roc_auc_score(y[mask], score[mask])), 4) if len(np.unique(y[mask])) == 2 else None

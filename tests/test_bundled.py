@@ -1,7 +1,6 @@
 """The shipped data and models: present, verified, honest about held-out controls."""
 
 import csv
-from pathlib import Path
 
 import pandas as pd
 import pytest
