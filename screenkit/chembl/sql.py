@@ -4,6 +4,10 @@ The query is the reference query of the ChEMBL research note (section 4.4): one 
 activity of the target with the wanted ``standard_type`` values, under the web API's field
 names, so both back ends give the same raw records. No curation filter is applied in SQL:
 curation sees every record and logs why it drops one.
+
+``activities.action_type`` exists from ChEMBL 26 on; on an older release the query is run
+again with ``NULL`` in its place (a warning says so), so modality then comes from the assay
+description alone.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ SELECT act.activity_id,
        pmd.chembl_id            AS parent_molecule_chembl_id,
        cs.canonical_smiles      AS canonical_smiles,
        act.standard_type, act.standard_relation, act.standard_value, act.standard_units,
-       act.pchembl_value, act.data_validity_comment, act.potential_duplicate
+       act.pchembl_value, act.data_validity_comment, act.potential_duplicate,
+       act.action_type, a.description AS assay_description
 FROM activities act
 JOIN assays a               ON a.assay_id   = act.assay_id
 JOIN target_dictionary td   ON td.tid       = a.tid
@@ -154,8 +159,15 @@ class SqlSource:
                 "params": {"target_chembl_id": query.target_chembl_id, "activity_types": list(query.activity_types)}}
 
     def activities(self, query: ActivityQuery, target: TargetInfo) -> list[dict]:
-        rows = self._run(ACTIVITY_SQL, target_chembl_id=query.target_chembl_id,
-                         activity_types=list(query.activity_types))
+        params = {"target_chembl_id": query.target_chembl_id, "activity_types": list(query.activity_types)}
+        try:
+            rows = self._run(ACTIVITY_SQL, **params)
+        except FetchError as exc:
+            if "action_type" not in str(exc):
+                raise
+            log.warning("%s has no activities.action_type (ChEMBL < 26); modality comes from assay descriptions only",
+                        self.location)
+            rows = self._run(ACTIVITY_SQL.replace("act.action_type,", "NULL AS action_type,"), **params)
         return [normalize_record(r) for r in rows]
 
     def close(self) -> None:
