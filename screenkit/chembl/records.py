@@ -64,11 +64,12 @@ class TargetInfo:
     target_type: str | None
     organism: str | None
     tax_id: int | None
-    accessions: tuple[str, ...]
+    accessions: tuple[str, ...] | None  # None: the source does not give accessions (a web export)
 
     def as_dict(self) -> dict:
         return {"chembl_id": self.chembl_id, "pref_name": self.pref_name, "target_type": self.target_type,
-                "organism": self.organism, "tax_id": self.tax_id, "accessions": list(self.accessions)}
+                "organism": self.organism, "tax_id": self.tax_id,
+                "accessions": None if self.accessions is None else list(self.accessions)}
 
 
 def check_target(info: TargetInfo | None, target: Target, source: str, *, tax_id: int = 9606,
@@ -97,6 +98,9 @@ def check_target(info: TargetInfo | None, target: Target, source: str, *, tax_id
                          f"not tax_id {tax_id}; {fix}")
     if target.uniprot is None:
         log.warning("target %s (%s) has no UniProt accession in the panel; identity not checked", cid, gene)
+    elif info.accessions is None:
+        log.warning("%s gives no UniProt accession for %s (%s); identity checked by ID, type and organism only",
+                    source, cid, gene)
     elif target.uniprot not in info.accessions:
         raise UsageError(f"target {cid} ({gene}) has UniProt {', '.join(info.accessions) or 'none'} in {source}, "
                          f"but the panel says {target.uniprot}; {fix}")
@@ -199,7 +203,8 @@ def write_raw(table: pd.DataFrame, path: str | Path) -> None:
 
 
 def read_raw(path: str | Path) -> pd.DataFrame:
-    """Read a raw record table written by :func:`write_raw` (or made by hand with its columns).
+    """Read a raw record table written by :func:`write_raw` (or made by hand with its columns),
+    or a ChEMBL website export (``;``-separated, web column names; see :mod:`screenkit.chembl.export`).
 
     Raises
     ------
@@ -209,6 +214,10 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"raw record file {path} does not exist; write one with screenkit fetch")
+    from .export import is_web_export, read_web_export
+
+    if is_web_export(path):
+        return read_web_export(path)
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
