@@ -39,7 +39,8 @@ def add_parser(sub) -> None:
     p.add_argument("--page-size", type=int, default=defaults.page_size, metavar="N",
                    help="records per web API page, at most 1000 (default: %(default)s)")
     p.add_argument("--timeout", type=float, default=defaults.timeout, metavar="S",
-                   help="seconds to wait for a web API answer (default: %(default)s)")
+                   help="seconds a whole web API request may take: connection, headers and body (default: "
+                        "%(default)s)")
     p.add_argument("--retries", type=int, default=defaults.retries, metavar="N",
                    help="retries of a failed web API request, with doubling waits (default: %(default)s)")
     p.add_argument("--backoff", type=float, default=defaults.backoff, metavar="S",
