@@ -415,8 +415,7 @@ def _summary(raw, dataset, log_table, config, genes, targets) -> pd.DataFrame:
         line.update({f"excluded_{r}": int(rules.get(r, 0)) for r in RULES})
         line.update({"dataset_rows": len(rows),
                      "rows_per_type": ";".join(f"{t}:{n}" for t, n in per_type.items()),
-                     "flagged_spread": int(rows["curation_issues"].map(lambda c: "replicate_spread" in
-                                                                     str(c).split(";")).sum()),
+                     "flagged_spread": sum("replicate_spread" in str(c).split(";") for c in rows["curation_issues"]),
                      "censored_rows": int((rows["relation"] != _EXACT).sum()),
                      "too_little_data": ";".join(thin)})
         lines.append(line)

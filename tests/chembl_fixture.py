@@ -434,3 +434,46 @@ def wait_for(predicate, timeout: float = 5.0):
             return True
         time.sleep(0.01)
     return False
+
+
+# -- agonist- and antagonist-mode records (modality) --------------------------------------------------------
+
+# real compounds, real kinds of ChEMBL assay descriptions; IDs and values made up for the fixture
+MODALITY_SMILES = {
+    "U50488": U50488,
+    "salvinorin A": "CC(=O)O[C@H]1C[C@@H]([C@]2(CC[C@H]3C(=O)O[C@@H](C[C@@]3([C@H]2C1=O)C)c4ccoc4)C)C(=O)OC",
+    "naloxone": "C=CCN1CC[C@]23c4c5ccc(O)c4O[C@H]2C(=O)CC[C@@]3(O)[C@H]1C5",
+    "naltrexone": "O=C1CC[C@@]2(O)[C@H]3Cc4ccc(O)c5c4[C@@]2(CCN3CC2CC2)[C@H]1O5",
+    "buprenorphine": "CO[C@]12CC[C@@]3(C[C@@H]1[C@](C)(O)C(C)(C)C)[C@H]1Cc4ccc(O)c5O[C@@H]2[C@]3(CCN1CC1CC1)c45",
+    "U69593": "CN([C@H]1CC[C@@]2(CCCO2)C[C@@H]1N1CCCC1)C(=O)Cc1ccccc1",
+}
+AGONIST_ASSAY = ("CHEMBL900001", "Agonist activity at human kappa opioid receptor expressed in CHO cells assessed as "
+                 "stimulation of [35S]GTPgammaS binding")
+ANTAGONIST_ASSAY = ("CHEMBL900002", "Antagonist activity at human kappa opioid receptor expressed in CHO cells assessed "
+                    "as inhibition of U50488-induced [35S]GTPgammaS binding")
+PATENT_ASSAY = ("CHEMBL900003", "Functional Assay: compounds were tested in a kappa opioid receptor cell line")
+# (activity_id, compound, assay, action_type, pEC50)
+MODALITY_ACTIVITIES = [
+    (5001, "U50488", AGONIST_ASSAY, "AGONIST", 8.1),
+    (5002, "U50488", AGONIST_ASSAY, None, 7.9),
+    (5003, "salvinorin A", AGONIST_ASSAY, None, 8.6),            # agonist from the description alone
+    (5004, "naloxone", ANTAGONIST_ASSAY, "ANTAGONIST", 7.8),     # antagonist-mode EC50: not agonism
+    (5005, "naltrexone", ANTAGONIST_ASSAY, None, 8.3),
+    (5006, "buprenorphine", AGONIST_ASSAY, "PARTIAL AGONIST", 8.9),
+    (5007, "buprenorphine", ANTAGONIST_ASSAY, None, 9.2),
+    (5008, "U69593", PATENT_ASSAY, None, 8.4),                   # no modality information
+]
+
+
+def modality_records() -> list[dict]:
+    """OPRK1 EC50 raw records from agonist-mode, antagonist-mode and unlabelled assays."""
+    out = []
+    for activity_id, name, (assay_id, description), action, pec50 in MODALITY_ACTIVITIES:
+        out.append(dict(activity_id=activity_id, target_chembl_id="CHEMBL237", target_type="SINGLE PROTEIN",
+                        target_organism="Homo sapiens", target_tax_id=9606, assay_chembl_id=assay_id, assay_type="F",
+                        confidence_score=9, document_chembl_id="CHEMBL1200001", document_year=2016,
+                        molecule_chembl_id=f"CHEMBL6{activity_id}", canonical_smiles=MODALITY_SMILES[name],
+                        standard_type="EC50", standard_relation="=", standard_value=round(10 ** (9 - pec50), 3),
+                        standard_units="nM", pchembl_value=pec50, potential_duplicate=0, action_type=action,
+                        assay_description=description))
+    return out
