@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from chembl_fixture import MODALITY_SMILES, RELEASE, U50488, build_fixture, fixture_targets, modality_records
 from screenkit.chembl import fetch_records, open_source, read_raw, write_raw
 from screenkit.chembl.export import read_web_export
+from screenkit.chembl.modality import MODALITIES
 from screenkit.chembl.records import raw_frame
 from screenkit.cli import main
 from screenkit.curate import RULES, CurationConfig, curate_file, curate_records, fetch_dataset, output_paths
@@ -280,17 +281,26 @@ _record = st.fixed_dictionaries({
     "standard_units": st.sampled_from(["nM", "nM", "%", None]),
     "pchembl_value": st.one_of(st.none(), st.floats(min_value=2, max_value=11, allow_nan=False)),
     "document_year": st.sampled_from([None, 1999, 2020]),
+    "action_type": st.sampled_from([None, None, "AGONIST", "ANTAGONIST", "SOMETHING NEW", {"action_type": "INHIBITOR"}]),
+    "assay_description": st.sampled_from([None, "Agonist activity at X", "Inhibition of CHEMBL1", "Enzyme Assay: x"]),
+    "activity_id": st.sampled_from(["ok", "ok", "ok", None, "n/a"]),
 })
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_record, max_size=25))
 def test_nothing_vanishes_for_any_records(records):
-    raw = raw_frame([dict(r, activity_id=i + 1) for i, r in enumerate(records)])
-    dataset, log, summary = curate_records(raw)
+    # activity IDs may be missing or unreadable (a bad API record): such a record is logged without an ID
+    ids = [i + 1 if r["activity_id"] == "ok" else r["activity_id"] for i, r in enumerate(records)]
+    raw = raw_frame([dict(r, activity_id=a) for r, a in zip(records, ids)])
+    dataset, log, summary = curate_records(raw, CurationConfig(modalities=()), genes={"CHEMBL1": "CHEMBL1"})
     kept = ids_in(dataset)
-    assert sorted(kept + log["activity_id"].tolist()) == list(range(1, len(records) + 1))
+    assert len(kept) + len(log) == len(records)
+    assert sorted(kept + log["activity_id"].dropna().astype(int).tolist()) == \
+        [a for a in ids if isinstance(a, int)]
+    assert (log.loc[log["activity_id"].isna(), "rule"] == "record").all()
     assert set(log["rule"]) <= set(RULES)
+    assert dataset["modality"].map(lambda m: set(m.split(";")) <= set(MODALITIES)).all()
     assert dataset["pactivity"].map(math.isfinite).all()
     assert set(dataset["relation"]) <= {"=", "<", ">"}
     if len(summary):
@@ -479,3 +489,15 @@ def test_shipped_tyk2_dataset_keeps_chembl_ids_and_years():
     log = pd.read_csv(bundled_path("data/tyk2/tyk2_chembl.log.csv"))
     n_ids = sum(len(ids.split(";")) for ids in data["activity_ids"])
     assert n_ids + len(log) == 5593
+
+
+def test_own_measurements_carry_issue_codes(tmp_path):
+    from screenkit.measurements import EXCLUDED_COLUMNS, read_measurements
+
+    path = tmp_path / "mine.csv"
+    path.write_text("smiles,ic50,rel\nCCO,100,=\nnot a smiles,5,=\nCCN,abc,=\nCCC,10,~\n")
+    measured = read_measurements(path, smiles_col="smiles", value_col="ic50", units="nM", relation_col="rel")
+    excluded = measured.excluded
+    assert list(excluded.columns) == EXCLUDED_COLUMNS
+    assert excluded[["row", "code"]].values.tolist() == [[2, "structure"], [3, "value"], [4, "relation"]]
+    assert set(excluded["severity"]) == {"error"} and len(measured.table) == 1
