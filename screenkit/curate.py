@@ -224,6 +224,21 @@ def _standardise(smiles_values) -> dict[str, tuple[str, str, str, str]]:
     return out
 
 
+def _structure_rule(raw: pd.DataFrame, rule: pd.Series, detail: pd.Series) -> dict[str, tuple[str, str, str, str]]:
+    """Standardise the structures of the records no rule excluded; log those without one or that fail."""
+    alive = rule.isna()
+    no_smiles = alive & raw["canonical_smiles"].isna()
+    rule[no_smiles], detail[no_smiles] = "structure", "no structure in ChEMBL"
+    alive &= ~no_smiles
+    structures = _standardise(raw.loc[alive, "canonical_smiles"].unique())
+    std = raw.loc[alive, "canonical_smiles"].map(structures)
+    failed = std.map(lambda s: bool(s[3]))
+    failed_idx = failed[failed].index
+    rule[failed_idx] = "structure"
+    detail[failed_idx] = std[failed_idx].map(lambda s: s[3])
+    return structures
+
+
 def _joined(values) -> str:
     return ";".join(sorted({str(v) for v in values if v is not None and v == v and str(v) != ""}))
 
@@ -294,17 +309,7 @@ def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, g
         hit = mask.fillna(True).astype(bool) & rule.isna()
         rule[hit], detail[hit] = name, why if isinstance(why, str) else why[hit]
 
-    alive = rule.isna()
-    no_smiles = alive & raw["canonical_smiles"].isna()
-    rule[no_smiles], detail[no_smiles] = "structure", "no structure in ChEMBL"
-    alive &= ~no_smiles
-    structures = _standardise(raw.loc[alive, "canonical_smiles"].unique())
-    std = raw.loc[alive, "canonical_smiles"].map(structures)
-    failed = std.map(lambda s: bool(s[3]))
-    failed_idx = failed[failed].index
-    rule[failed_idx] = "structure"
-    detail[failed_idx] = std[failed_idx].map(lambda s: s[3])
-
+    structures = _structure_rule(raw, rule, detail)
     kept = raw[rule.isna()].copy()
     kept["smiles"] = kept["canonical_smiles"].map(lambda s: structures[s][0])
     kept["inchikey"] = kept["canonical_smiles"].map(lambda s: structures[s][1])
@@ -327,12 +332,9 @@ def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, g
     return dataset, log_table, _summary(raw, dataset, log_table, config, genes, targets)
 
 
-def _aggregate(kept: pd.DataFrame, rule: pd.Series, detail: pd.Series, config: CurationConfig,
-               genes: dict, source: str) -> pd.DataFrame:
-    """One row per (target, activity type, InChIKey); logs superseded, conflicting and (optionally)
-    discordant records into ``rule``/``detail`` (indexed like ``kept``). Vectorised: a real
-    pull has tens of thousands of groups."""
-    keys = ["target_chembl_id", "standard_type", "inchikey"]
+def _resolve_censored(kept: pd.DataFrame, keys: list[str], rule: pd.Series, detail: pd.Series) -> pd.DataFrame:
+    """The records to aggregate: logs censored values superseded by an exact value of the same
+    compound, and censored values of one compound that point both ways."""
     kept = kept.sort_values("activity_id", kind="stable")
     kept["exact"] = kept["relation"] == _EXACT
     grouped = kept.groupby(keys, sort=False)
@@ -351,7 +353,16 @@ def _aggregate(kept: pd.DataFrame, rule: pd.Series, detail: pd.Series, config: C
         texts = kept.loc[conflict, keys].join(text, on=keys)["text"]
         rule[texts.index] = "censored_conflict"
         detail[texts.index] = "censored values point both ways: " + texts
-    used = kept[~superseded & ~conflict].copy()
+    return kept[~superseded & ~conflict].copy()
+
+
+def _aggregate(kept: pd.DataFrame, rule: pd.Series, detail: pd.Series, config: CurationConfig,
+               genes: dict, source: str) -> pd.DataFrame:
+    """One row per (target, activity type, InChIKey); logs superseded, conflicting and (optionally)
+    discordant records into ``rule``/``detail`` (indexed like ``kept``). Vectorised: a real
+    pull has tens of thousands of groups."""
+    keys = ["target_chembl_id", "standard_type", "inchikey"]
+    used = _resolve_censored(kept.sort_values("activity_id", kind="stable"), keys, rule, detail)
     if used.empty:
         return pd.DataFrame(columns=DATASET_COLUMNS)
     used["parent"] = used["parent_molecule_chembl_id"].where(used["parent_molecule_chembl_id"].notna(),
@@ -376,19 +387,8 @@ def _aggregate(kept: pd.DataFrame, rule: pd.Series, detail: pd.Series, config: C
         agg = agg[~discordant]
         discordant = discordant[~discordant]
 
-    def issues(line, flagged) -> list[Issue]:
-        found = [Issue("structure_standardised", "info", note) for note in line.notes]
-        if flagged:
-            found.append(Issue("replicate_spread", "warning", f"replicates disagree: spread {line.pactivity_spread:.2f} "
-                                                              f"> {config.max_replicate_spread:g}"))
-        if line.relation != _EXACT:
-            found.append(Issue("censored", "info", f"censored ({line.relation}): pActivity bound from "
-                                                   f"{line.n_measurements} value(s)"))
-        if len(set(line.modality.split(";")) - {"unknown"}) > 1:
-            found.append(Issue("modality_mixed", "warning", f"records of several modalities: {line.modality}"))
-        return found
-
-    row_issues = [issues(line, flagged) for line, flagged in zip(agg.itertuples(), discordant)]
+    row_issues = [_row_issues(line, flagged, config.max_replicate_spread)
+                  for line, flagged in zip(agg.itertuples(), discordant)]
     agg["curation_note"] = [render_issues(found) for found in row_issues]
     agg["curation_issues"] = [";".join(dict.fromkeys(i.code for i in found)) for found in row_issues]
     agg["pactivity"] = agg["pactivity"].map(_number)
@@ -398,6 +398,20 @@ def _aggregate(kept: pd.DataFrame, rule: pd.Series, detail: pd.Series, config: C
     agg["source"] = source
     agg = agg.rename(columns={"standard_type": "activity_type"})
     return agg.reindex(columns=DATASET_COLUMNS).reset_index(drop=True)
+
+
+def _row_issues(line, flagged: bool, max_spread: float) -> list[Issue]:
+    """The findings of one aggregated row, as data."""
+    found = [Issue("structure_standardised", "info", note) for note in line.notes]
+    if flagged:
+        found.append(Issue("replicate_spread", "warning",
+                           f"replicates disagree: spread {line.pactivity_spread:.2f} > {max_spread:g}"))
+    if line.relation != _EXACT:
+        found.append(Issue("censored", "info",
+                           f"censored ({line.relation}): pActivity bound from {line.n_measurements} value(s)"))
+    if len(set(line.modality.split(";")) - {"unknown"}) > 1:
+        found.append(Issue("modality_mixed", "warning", f"records of several modalities: {line.modality}"))
+    return found
 
 
 def _summary(raw, dataset, log_table, config, genes, targets) -> pd.DataFrame:
