@@ -205,7 +205,8 @@ def _record_rules(raw: pd.DataFrame, config: CurationConfig,
         ("relation", ~relation.isin(allowed_relations), "relation " + relation.astype(str)),
         ("pchembl_missing", (relation == _EXACT) & raw["pchembl_value"].isna() & config.require_pchembl,
          "exact value without pchembl_value"),
-        ("modality", ~raw["modality"].isin(config.modalities) if config.modalities else pd.Series(False, index=raw.index),
+        ("modality",
+         ~raw["modality"].isin(config.modalities) if config.modalities else pd.Series(False, index=raw.index),
          "modality " + raw["modality"] + " (kept: " + "/".join(config.modalities) + ")"),
     ]
 

@@ -159,7 +159,8 @@ def select_modality(table: pd.DataFrame, modalities: str | Iterable[str], *,
     Examples
     --------
     >>> rows = pd.DataFrame({"target_chembl_id": "CHEMBL237", "activity_type": "EC50", "inchikey": ["A", "B", "C"],
-    ...                      "modality": ["agonist", "antagonist", "agonist;unknown"], "activity_ids": ["1", "2", "3;4"]})
+    ...                      "modality": ["agonist", "antagonist", "agonist;unknown"],
+    ...                      "activity_ids": ["1", "2", "3;4"]})
     >>> kept, excluded = select_modality(rows, "agonist")
     >>> kept["inchikey"].tolist(), excluded["code"].tolist()
     (['A'], ['modality_other', 'modality_mixed'])
@@ -278,9 +279,11 @@ def known_compounds(table: pd.DataFrame, *, key: str = "inchikey") -> Mapping[st
         index.setdefault(parent, []).append(KnownMeasurement(
             target_chembl_id=text(row, "target_chembl_id"), gene=text(row, "gene"),
             activity_type=text(row, "activity_type"), pactivity=float(row["pactivity"]),
-            relation=text(row, "relation", "=") or "=", n_measurements=int(float(text(row, "n_measurements", "1") or 1)),
+            relation=text(row, "relation", "=") or "=",
+            n_measurements=int(float(text(row, "n_measurements", "1") or 1)),
             modality=text(row, "modality", "unknown") or "unknown",
-            molecule_chembl_ids=_ids(row.get("molecule_chembl_ids")), assay_chembl_ids=_ids(row.get("assay_chembl_ids")),
+            molecule_chembl_ids=_ids(row.get("molecule_chembl_ids")),
+            assay_chembl_ids=_ids(row.get("assay_chembl_ids")),
             document_chembl_ids=_ids(row.get("document_chembl_ids")), document_year=text(row, "document_year"),
             source=text(row, "source")))
     return MappingProxyType({k: tuple(sorted(v, key=lambda m: (m.target_chembl_id, m.activity_type)))

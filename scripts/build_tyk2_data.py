@@ -54,7 +54,8 @@ def main(argv=None) -> int:
         # a censored row counts as active only if its bound decides it (">" at or above the threshold)
         active = (rows["pactivity"] >= tyk2.active_threshold) & rows["relation"].isin(["=", ">"])
         modality = rows["modality"].value_counts().head(3).to_dict()
-        print(f"{activity_type:5s} {len(rows):5d} {int(exact.sum()):6d} {int((~exact).sum()):9d} {int(active.sum()):7d} "
+        print(f"{activity_type:5s} {len(rows):5d} {int(exact.sum()):6d} {int((~exact).sum()):9d} "
+              f"{int(active.sum()):7d} "
               f"{active.mean():12.2f}  {modality}")
     print("excluded by rule:", result.log["rule"].value_counts().to_dict())
     return 0

@@ -58,7 +58,8 @@ DDL = [
        src_id INTEGER, action_type VARCHAR(50))""",
 ]
 TABLES = ["chembl_release", "target_dictionary", "component_sequences", "target_components", "variant_sequences",
-          "action_type", "assays", "molecule_dictionary", "molecule_hierarchy", "compound_structures", "docs", "activities"]
+          "action_type", "assays", "molecule_dictionary", "molecule_hierarchy", "compound_structures", "docs",
+          "activities"]
 
 # (tid, chembl_id, pref_name, target_type, tax_id, organism, accession)
 TARGETS = [
@@ -247,7 +248,8 @@ def _api_records(db_path: str) -> dict[str, list[dict]]:
             "action_type": r["action_type"], "description": description, "parent_type": parent}
     assays = [dict(r) for r in con.execute("""
         SELECT a.chembl_id AS assay_chembl_id, a.assay_type, a.confidence_score, a.relationship_type,
-               a.description, td.chembl_id AS target_chembl_id FROM assays a JOIN target_dictionary td ON td.tid = a.tid""")]
+               a.description, td.chembl_id AS target_chembl_id
+        FROM assays a JOIN target_dictionary td ON td.tid = a.tid""")]
     targets = {}
     for r in con.execute("""SELECT td.chembl_id, td.pref_name, td.target_type, td.organism, td.tax_id, cs.accession
                             FROM target_dictionary td JOIN target_components tc ON tc.tid = td.tid
@@ -449,8 +451,8 @@ MODALITY_SMILES = {
 }
 AGONIST_ASSAY = ("CHEMBL900001", "Agonist activity at human kappa opioid receptor expressed in CHO cells assessed as "
                  "stimulation of [35S]GTPgammaS binding")
-ANTAGONIST_ASSAY = ("CHEMBL900002", "Antagonist activity at human kappa opioid receptor expressed in CHO cells assessed "
-                    "as inhibition of U50488-induced [35S]GTPgammaS binding")
+ANTAGONIST_ASSAY = ("CHEMBL900002", "Antagonist activity at human kappa opioid receptor expressed in CHO cells "
+                    "assessed as inhibition of U50488-induced [35S]GTPgammaS binding")
 PATENT_ASSAY = ("CHEMBL900003", "Functional Assay: compounds were tested in a kappa opioid receptor cell line")
 # (activity_id, compound, assay, action_type, pEC50)
 MODALITY_ACTIVITIES = [

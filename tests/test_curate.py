@@ -281,7 +281,8 @@ _record = st.fixed_dictionaries({
     "standard_units": st.sampled_from(["nM", "nM", "%", None]),
     "pchembl_value": st.one_of(st.none(), st.floats(min_value=2, max_value=11, allow_nan=False)),
     "document_year": st.sampled_from([None, 1999, 2020]),
-    "action_type": st.sampled_from([None, None, "AGONIST", "ANTAGONIST", "SOMETHING NEW", {"action_type": "INHIBITOR"}]),
+    "action_type": st.sampled_from([None, None, "AGONIST", "ANTAGONIST", "SOMETHING NEW",
+                                    {"action_type": "INHIBITOR"}]),
     "assay_description": st.sampled_from([None, "Agonist activity at X", "Inhibition of CHEMBL1", "Enzyme Assay: x"]),
     "activity_id": st.sampled_from(["ok", "ok", "ok", None, "n/a"]),
 })

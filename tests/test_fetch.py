@@ -402,7 +402,8 @@ def test_api_serves_action_type_nested_like_chembl_and_both_sources_keep_it(api,
 
     page = requests.get(f"{api.url}/activity.json", params={"activity_id": "1023"}, timeout=2).json()
     assert page["activities"][0]["action_type"] == {
-        "action_type": "AGONIST", "description": "Binds to a receptor and activates it", "parent_type": "POSITIVE MODULATOR"}
+        "action_type": "AGONIST", "description": "Binds to a receptor and activates it",
+        "parent_type": "POSITIVE MODULATOR"}
     for source in (open_source("api", api=fast(api)), open_source(sqlite_url)):
         raw = fetch_records(PANEL, source).records.set_index("activity_id")
         assert raw.loc[1023, "action_type"] == "AGONIST" and raw.loc[2006, "action_type"] == "ANTAGONIST"
