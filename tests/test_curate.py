@@ -430,6 +430,19 @@ def test_web_export_is_read_as_raw_records():
     pd.testing.assert_frame_equal(read_raw(SLICE), raw)  # read_raw recognises the export
 
 
+def test_web_export_tsv_download_and_gzip_give_the_same_records(tmp_path):
+    import gzip
+
+    table = pd.read_csv(SLICE, sep=";", dtype=str, keep_default_na=False)
+    tsv = tmp_path / "export.tsv"
+    table.to_csv(tsv, sep="\t", index=False)
+    packed = tmp_path / "export.csv.gz"
+    packed.write_bytes(gzip.compress(SLICE.read_bytes()))
+    expected = read_web_export(SLICE)
+    for path in (tsv, packed):
+        pd.testing.assert_frame_equal(read_raw(path), expected)
+
+
 def test_web_export_is_curated_by_the_same_rules():
     raw = read_web_export(SLICE)
     dataset, log, summary = curate_records(raw, genes={"CHEMBL3553": "TYK2"}, activity_types=TYK2_TYPES)

@@ -1,8 +1,8 @@
 """Activity records from a ChEMBL website export (the "Download CSV" of a target's bioactivities).
 
-The export is ``;``-separated, with the web interface's column names (``Molecule ChEMBL ID``,
-``Smiles``, ``Standard Type``, ``Standard Relation``, ``pChEMBL Value``, ``Action Type``,
-``Assay Description``, ...) and relations quoted as ``'='``. :func:`read_web_export` maps it
+The export is ``;``-separated (the TSV download is read too), with the web interface's column
+names (``Molecule ChEMBL ID``, ``Smiles``, ``Standard Type``, ``Standard Relation``, ``pChEMBL
+Value``, ``Action Type``, ``Assay Description``, ...) and relations quoted as ``'='``. :func:`read_web_export` maps it
 onto the raw records of :data:`~screenkit.chembl.records.RAW_COLUMNS`, so it is curated by
 exactly the rules of an API or database pull. What the export lacks, and what is done:
 
@@ -65,14 +65,19 @@ def _open_text(path: Path):
         else open(path, encoding="utf-8-sig", newline="")
 
 
+def _separator(header: str) -> str:
+    """``;`` for the website's CSV download, a tab for its TSV download."""
+    return "\t" if header.count("\t") > header.count(";") else ";"
+
+
 def is_web_export(path: str | Path) -> bool:
-    """True if the file's header is a ``;``-separated ChEMBL web export header."""
+    """True if the file's header is a ChEMBL web export header (``;``- or tab-separated)."""
     try:
         with _open_text(Path(path)) as handle:
             header = handle.readline()
     except (OSError, UnicodeDecodeError, EOFError):
         return False
-    names = [n.strip().strip('"') for n in header.rstrip("\r\n").split(";")]
+    names = [n.strip().strip('"') for n in header.rstrip("\r\n").split(_separator(header))]
     return "Molecule ChEMBL ID" in names and "Standard Type" in names
 
 
@@ -106,7 +111,9 @@ def read_web_export(path: str | Path) -> pd.DataFrame:
         raise InputFileError(f"ChEMBL export {path} does not exist")
     try:
         with _open_text(path) as handle:
-            table = pd.read_csv(handle, sep=";", dtype=str, keep_default_na=False, quotechar='"')
+            separator = _separator(handle.readline())
+            handle.seek(0)
+            table = pd.read_csv(handle, sep=separator, dtype=str, keep_default_na=False, quotechar='"')
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError, pd.errors.EmptyDataError) as exc:
         raise InputFileError(f"ChEMBL export {path} cannot be read as a ';'-separated table: {exc}") from None
     missing = [c for c in _REQUIRED if c not in table.columns]

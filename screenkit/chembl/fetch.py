@@ -78,7 +78,7 @@ def open_source(spec: str = "api", *, api: ApiSettings | None = None, checkpoint
         from .webresource import WebresourceSource
 
         return WebresourceSource(api or ApiSettings(), progress=progress)
-    if "://" not in spec and (spec.lower().endswith((".csv", ".csv.gz", ".txt", ".txt.gz")) or Path(spec).is_file()):
+    if "://" not in spec and (spec.lower().endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")) or Path(spec).is_file()):
         from .export import ExportSource
 
         if resume:
