@@ -515,3 +515,38 @@ def test_own_measurements_carry_issue_codes(tmp_path):
     assert list(excluded.columns) == EXCLUDED_COLUMNS
     assert excluded[["row", "code"]].values.tolist() == [[2, "structure"], [3, "value"], [4, "relation"]]
     assert set(excluded["severity"]) == {"error"} and len(measured.table) == 1
+
+
+_export_row = st.fixed_dictionaries({
+    "Molecule ChEMBL ID": st.sampled_from(["CHEMBL1", "CHEMBL2", ""]),
+    "Smiles": st.sampled_from(["CCO", "c1ccccc1O", "CCN.Cl", "", "not a smiles", "[Na+].[Cl-]"]),
+    "Standard Type": st.sampled_from(["IC50", "Ki", "Inhibition", "% Control", ""]),
+    "Standard Relation": st.sampled_from(["'='", "'>'", "'<'", "'~'", "", "="]),
+    "Standard Value": st.one_of(st.sampled_from(["", "n/a", "0", "-3", "1e3", "None"]),
+                                st.floats(min_value=1e-3, max_value=1e6).map(str)),
+    "Standard Units": st.sampled_from(["nM", "nM", "%", "uM", ""]),
+    "pChEMBL Value": st.sampled_from(["", "7.5", "6.0", "x"]),
+    "Potential Duplicate": st.sampled_from(["0", "1", "", "True"]),
+    "Action Type": st.sampled_from(["", "INHIBITOR", "AGONIST", "SOMETHING"]),
+    "Document Year": st.sampled_from(["", "2015", "20x5"]),
+    "Target ChEMBL ID": st.sampled_from(["CHEMBL3553", "CHEMBL3553", ""]),
+    "Target Type": st.sampled_from(["SINGLE PROTEIN", "PROTEIN COMPLEX", ""]),
+    "Target Organism": st.sampled_from(["Homo sapiens", "Mus musculus", ""]),
+    "Assay Type": st.sampled_from(["B", "F", "A", ""]),
+})
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(_export_row, min_size=1, max_size=20))
+def test_every_web_export_record_is_kept_or_logged(tmp_path, rows):
+    import csv
+
+    path = tmp_path / "export.csv"
+    pd.DataFrame(rows).to_csv(path, sep=";", index=False, quoting=csv.QUOTE_ALL)
+    raw = read_raw(path)
+    assert raw["activity_id"].tolist() == list(range(1, len(rows) + 1))
+    dataset, log, _ = curate_records(raw, genes={"CHEMBL3553": "TYK2"}, activity_types=TYK2_TYPES)
+    assert sorted(ids_in(dataset) + log["activity_id"].tolist()) == list(range(1, len(rows) + 1))
+    bad = raw["record_error"].notna()
+    assert set(log.loc[log["activity_id"].isin(raw.loc[bad, "activity_id"]), "rule"]) <= {"record"}
