@@ -438,6 +438,12 @@ def test_timeout_bounds_the_whole_request_not_each_read(api, baseline, tmp_path)
     assert time.perf_counter() - start < 3
     same_outputs(result.paths, baseline)
     assert sum("offset=15&" in r + "&" for r in activity_requests(api)) == 2
+    import threading
+
+    from chembl_fixture import wait_for
+
+    # the abandoned request's socket was shut down: its helper thread ends instead of reading for 4 s
+    assert wait_for(lambda: not any(t.name == "screenkit-chembl-get" for t in threading.enumerate()), timeout=1.0)
 
 
 def test_a_bad_record_in_a_pull_is_logged_and_excluded_not_fatal(api, tmp_path):

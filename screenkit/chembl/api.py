@@ -376,9 +376,16 @@ class ApiSource:
 
 
 def _shut(response: requests.Response | None) -> None:
-    """Shut the socket under a streaming response down, so a read blocked on it returns."""
-    connection = getattr(getattr(response, "raw", None), "_connection", None)
-    sock = getattr(connection, "sock", None)
+    """Shut the socket under a streaming response down, so a read blocked on it returns.
+
+    The socket sits on urllib3's connection for a keep-alive answer, and only on http.client's
+    reader when the server closes after the answer (HTTP/1.0); without either, nothing is done.
+    """
+    raw = getattr(response, "raw", None)
+    sock = getattr(getattr(raw, "_connection", None), "sock", None)
+    if sock is None:
+        reader = getattr(getattr(raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(reader, "raw", None), "_sock", None)
     if sock is None:
         return
     try:
