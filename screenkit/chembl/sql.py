@@ -178,8 +178,8 @@ class SqlSource:
                 self._schema = {t: tuple(c["name"].lower() for c in inspector.get_columns(t))
                                 for t in ("activities", "chembl_release") if t in tables}
             except SQLAlchemyError as exc:
-                raise FetchError(f"cannot connect to {self.location} (reading its schema): {_first_line(exc)}; check the URL, "
-                                 "the server and the credentials") from None
+                raise FetchError(f"cannot connect to {self.location} (reading its schema): {_first_line(exc)}; "
+                                 "check the URL, the server and the credentials") from None
         return self._schema
 
     def close(self) -> None:
