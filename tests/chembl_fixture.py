@@ -7,12 +7,17 @@ low-confidence assay, a mutant assay, an ADME assay, wrong units, a zero value, 
 relation, an exact value without pChEMBL, a compound without structure, an inorganic
 salt, two activity types for one target, a type the panel does not ask for, and targets
 that are non-human or not single proteins. Non-human/complex IDs and accessions are
-made up for the fixture.
+made up for the fixture. Assays carry ChEMBL-style descriptions (displacement, agonist-
+and antagonist-mode) and two activities an ``action_type`` (AGONIST, ANTAGONIST), with
+ChEMBL's ``action_type`` lookup table; :func:`modality_records` adds OPRK1 EC50 records
+from agonist-mode, antagonist-mode and unlabelled assays.
 
 The server answers the web API's endpoints (status, target detail, activity, assay and
 target collections with Django-style filters, ``only``, ``order_by``, ``limit``/``offset`` and
 ``page_meta``) with the API's JSON conventions: measurement values as strings,
-``potential_duplicate`` as a boolean. It can be told to fail: HTTP 500, hang past the
+``potential_duplicate`` as a boolean, ``action_type`` as a nested object
+(``{"action_type", "description", "parent_type"}`` or null), ``assay_description`` on
+each activity. It can be told to fail: HTTP 500, hang past the
 client's timeout, cut the body short, or drop records from a page.
 """
 
