@@ -8,10 +8,15 @@ log, with the first rule that excluded it. The rules, in the order they are appl
 ============================  ===============================================================
 rule                          a record is excluded when
 ============================  ===============================================================
+``record``                    a field of the record could not be read (``record_error``, e.g.
+                              a value ``"n/a"`` in a web API page)
 ``target_organism``           the target is not from ``organism_tax_id`` (human)
 ``target_type``               the target is not a ``target_type`` (SINGLE PROTEIN)
+``activity_type``             the standard type is not one the target asks for (a web
+                              export holds every type: ``Inhibition``, ``% Control``, ...)
 ``assay_type``                the assay type is not in ``assay_types`` (B, F)
 ``confidence_score``          the assay's confidence score is missing or < ``min_confidence_score``
+                              (a web export has none: see :mod:`screenkit.chembl.export`)
 ``mutant``                    the assay used a variant protein (``drop_mutants``)
 ``data_validity_comment``     ChEMBL flagged the value (unless in ``allowed_validity_comments``)
 ``potential_duplicate``       ChEMBL marks it a likely re-citation (``drop_potential_duplicates``)
@@ -20,6 +25,8 @@ rule                          a record is excluded when
 ``relation``                  ``standard_relation`` is not =, <, <=, >, >= (or is censored
                               and ``keep_censored`` is off)
 ``pchembl_missing``           an exact value without ``pchembl_value``
+``modality``                  the record's modality is not in ``modalities`` (only when set;
+                              see :mod:`screenkit.chembl.modality`)
 ``structure``                 no SMILES, or the structure fails standardisation
 ``censored_superseded``       a censored value of a compound that also has exact values
 ``censored_conflict``         only censored values, pointing both ways (> and <)
@@ -28,7 +35,10 @@ rule                          a record is excluded when
 ============================  ===============================================================
 
 Aggregation: one row per (standardised parent InChIKey, target, activity type), with the
-median pActivity, the spread (max - min) and the count of the values used.
+median pActivity, the spread (max - min), the count of the values used and the modalities
+of its records. Row-level findings (salt removed, replicates disagree, censored bound) are
+:class:`~screenkit.dataset.Issue` records: ``curation_issues`` lists their codes and
+``curation_note`` renders their messages.
 
 Censored values: ``relation`` is on the pActivity scale. ChEMBL's ``IC50 > 10000 nM``
 becomes ``pactivity 5.0`` with relation ``<`` (weaker than); ``< 1 nM`` becomes ``> 9.0``.
@@ -46,15 +56,17 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 from rdkit import Chem
 
 from . import __version__
-from .chembl import ApiSettings, fetch_records, open_source, read_raw, write_raw
+from .chembl import RAW_COLUMNS, ApiSettings, fetch_records, open_source, read_raw, write_raw
+from .chembl.export import IMPLIED_CONFIDENCE, is_web_export
+from .chembl.modality import MODALITIES, record_modality
 from .config import Panel, Target
-from .dataset import DATASET_COLUMNS
+from .dataset import DATASET_COLUMNS, Issue, render_issues
 from .errors import InputFileError, UsageError
 from .standardize import muted_rdkit_log, standardize_smiles
 from .hashing import file_sha256
@@ -65,9 +77,9 @@ __all__ = ["RULES", "CurationConfig", "CurationResult", "curate_records", "curat
 log = logging.getLogger(__name__)
 
 RULES = (
-    "target_organism", "target_type", "assay_type", "confidence_score", "mutant", "data_validity_comment",
-    "potential_duplicate", "units", "value", "relation", "pchembl_missing", "structure", "censored_superseded",
-    "censored_conflict", "replicate_spread",
+    "record", "target_organism", "target_type", "activity_type", "assay_type", "confidence_score", "mutant",
+    "data_validity_comment", "potential_duplicate", "units", "value", "relation", "pchembl_missing", "modality",
+    "structure", "censored_superseded", "censored_conflict", "replicate_spread",
 )
 LOG_COLUMNS = ["activity_id", "target_chembl_id", "activity_type", "molecule_chembl_id", "rule", "detail"]
 _EXACT = "="
@@ -100,6 +112,7 @@ class CurationConfig:
     max_replicate_spread: float = 1.0
     drop_discordant: bool = False
     min_compounds: int = 50  # fewer dataset rows per (target, type) is reported as too little for a model
+    modalities: tuple[str, ...] = ()  # keep only records of these modalities (empty: all)
 
     def __post_init__(self):
         if not 0 <= self.min_confidence_score <= 9:
@@ -109,6 +122,10 @@ class CurationConfig:
         if self.min_compounds < 0:
             raise UsageError(f"min_compounds {self.min_compounds} must be >= 0")
         object.__setattr__(self, "assay_types", tuple(self.assay_types))
+        object.__setattr__(self, "modalities", tuple(self.modalities))
+        unknown = [m for m in self.modalities if m not in MODALITIES]
+        if unknown:
+            raise UsageError(f"unknown modality {', '.join(unknown)}; use one of {', '.join(MODALITIES)}")
         object.__setattr__(self, "allowed_validity_comments", tuple(self.allowed_validity_comments))
 
 
@@ -151,18 +168,28 @@ def output_paths(output: str | Path) -> dict[str, Path]:
 
 # -- record rules -------------------------------------------------------------------------------------------
 
-def _record_rules(raw: pd.DataFrame, config: CurationConfig) -> list[tuple[str, pd.Series, pd.Series]]:
+def _record_rules(raw: pd.DataFrame, config: CurationConfig,
+                  activity_types: Mapping[str, Sequence[str]] | None) -> list[tuple[str, pd.Series, pd.Series]]:
     """(rule, mask of excluded records, detail text) in order of application."""
     def text(column):
         return raw[column].astype(object).where(raw[column].notna(), None).map(lambda v: "" if v is None else str(v))
 
     relation = raw["standard_relation"].fillna("")
     allowed_relations = {_EXACT, *(_CENSORED if config.keep_censored else ())}
+    if activity_types:
+        wanted = raw["target_chembl_id"].map(lambda t: tuple(activity_types.get(t, ())))
+        other_type = pd.Series([bool(w) and t not in w for t, w in zip(raw["standard_type"], wanted)], index=raw.index)
+        type_detail = "standard type " + text("standard_type") + " (target asks for " + wanted.map("/".join) + ")"
+    else:
+        other_type, type_detail = pd.Series(False, index=raw.index), ""
     return [
+        ("record", raw["record_error"].notna() | raw["activity_id"].isna(),
+         text("record_error").where(raw["record_error"].notna(), "no activity_id")),
         ("target_organism", raw["target_tax_id"].isna() | (raw["target_tax_id"] != config.organism_tax_id),
          "tax_id " + text("target_tax_id") + " (" + text("target_organism") + ")"),
         ("target_type", raw["target_type"].isna() | (raw["target_type"] != config.target_type),
          "target type " + text("target_type")),
+        ("activity_type", other_type, type_detail),
         ("assay_type", ~raw["assay_type"].isin(config.assay_types), "assay type " + text("assay_type")),
         ("confidence_score", raw["confidence_score"].isna() | (raw["confidence_score"] < config.min_confidence_score),
          "confidence score " + text("confidence_score")),
@@ -173,11 +200,14 @@ def _record_rules(raw: pd.DataFrame, config: CurationConfig) -> list[tuple[str, 
          text("data_validity_comment")),
         ("potential_duplicate", (raw["potential_duplicate"] == 1).fillna(False) & config.drop_potential_duplicates,
          "potential_duplicate = 1"),
-        ("units", raw["standard_units"] != "nM", "units " + text("standard_units")),
+        ("units", raw["standard_units"] != "nM", "units " + text("standard_units").replace("", "(none)")),
         ("value", raw["standard_value"].isna() | ~(raw["standard_value"] > 0), "value " + text("standard_value")),
         ("relation", ~relation.isin(allowed_relations), "relation " + relation.astype(str)),
         ("pchembl_missing", (relation == _EXACT) & raw["pchembl_value"].isna() & config.require_pchembl,
          "exact value without pchembl_value"),
+        ("modality",
+         ~raw["modality"].isin(config.modalities) if config.modalities else pd.Series(False, index=raw.index),
+         "modality " + raw["modality"] + " (kept: " + "/".join(config.modalities) + ")"),
     ]
 
 
@@ -195,6 +225,21 @@ def _standardise(smiles_values) -> dict[str, tuple[str, str, str, str]]:
     return out
 
 
+def _structure_rule(raw: pd.DataFrame, rule: pd.Series, detail: pd.Series) -> dict[str, tuple[str, str, str, str]]:
+    """Standardise the structures of the records no rule excluded; log those without one or that fail."""
+    alive = rule.isna()
+    no_smiles = alive & raw["canonical_smiles"].isna()
+    rule[no_smiles], detail[no_smiles] = "structure", "no structure in ChEMBL"
+    alive &= ~no_smiles
+    structures = _standardise(raw.loc[alive, "canonical_smiles"].unique())
+    std = raw.loc[alive, "canonical_smiles"].map(structures)
+    failed = std.map(lambda s: bool(s[3]))
+    failed_idx = failed[failed].index
+    rule[failed_idx] = "structure"
+    detail[failed_idx] = std[failed_idx].map(lambda s: s[3])
+    return structures
+
+
 def _joined(values) -> str:
     return ";".join(sorted({str(v) for v in values if v is not None and v == v and str(v) != ""}))
 
@@ -206,7 +251,9 @@ def _number(value: float) -> float:
 # -- curation -----------------------------------------------------------------------------------------------
 
 def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, genes: dict[str, str] | None = None,
-                   source: str = "", targets: Sequence[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                   source: str = "", targets: Sequence[str] = (),
+                   activity_types: Mapping[str, Sequence[str]] | None = None,
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Filter, standardise and aggregate raw records (see the module docstring for the rules).
 
     Parameters
@@ -221,6 +268,10 @@ def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, g
         Text of the ``source`` column (e.g. the ChEMBL release).
     targets : sequence of str
         Target IDs to list in the summary even when they have no record.
+    activity_types : mapping, optional
+        Standard types wanted per target ChEMBL ID; records of other types are logged
+        (rule ``activity_type``). A web export holds every type; an API or SQL pull only
+        the types it asked for. Targets not in the mapping keep every type.
 
     Returns
     -------
@@ -246,24 +297,20 @@ def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, g
     """
     config = config or CurationConfig()
     genes = genes or {}
-    raw = raw.reset_index(drop=True)
+    raw = raw.reset_index(drop=True).copy()
+    for column in RAW_COLUMNS:  # tables made by hand or by an older screenkit
+        if column not in raw.columns:
+            raw[column] = None
+    raw["modality"] = pd.Series([record_modality(a, d, genes.get(t)) for a, d, t in
+                                 zip(raw["action_type"], raw["assay_description"], raw["target_chembl_id"])],
+                                index=raw.index, dtype=object)
     rule = pd.Series([None] * len(raw), index=raw.index, dtype=object)
     detail = pd.Series([""] * len(raw), index=raw.index, dtype=object)
-    for name, mask, why in _record_rules(raw, config):
+    for name, mask, why in _record_rules(raw, config, activity_types):
         hit = mask.fillna(True).astype(bool) & rule.isna()
         rule[hit], detail[hit] = name, why if isinstance(why, str) else why[hit]
 
-    alive = rule.isna()
-    no_smiles = alive & raw["canonical_smiles"].isna()
-    rule[no_smiles], detail[no_smiles] = "structure", "no structure in ChEMBL"
-    alive &= ~no_smiles
-    structures = _standardise(raw.loc[alive, "canonical_smiles"].unique())
-    std = raw.loc[alive, "canonical_smiles"].map(structures)
-    failed = std.map(lambda s: bool(s[3]))
-    failed_idx = failed[failed].index
-    rule[failed_idx] = "structure"
-    detail[failed_idx] = std[failed_idx].map(lambda s: s[3])
-
+    structures = _structure_rule(raw, rule, detail)
     kept = raw[rule.isna()].copy()
     kept["smiles"] = kept["canonical_smiles"].map(lambda s: structures[s][0])
     kept["inchikey"] = kept["canonical_smiles"].map(lambda s: structures[s][1])
@@ -277,7 +324,7 @@ def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, g
 
     excluded = rule.notna()
     log_table = pd.DataFrame({
-        "activity_id": raw.loc[excluded, "activity_id"].astype(int),
+        "activity_id": raw.loc[excluded, "activity_id"].astype("Int64"),  # empty for a record without one
         "target_chembl_id": raw.loc[excluded, "target_chembl_id"],
         "activity_type": raw.loc[excluded, "standard_type"],
         "molecule_chembl_id": raw.loc[excluded, "molecule_chembl_id"],
@@ -286,12 +333,9 @@ def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, g
     return dataset, log_table, _summary(raw, dataset, log_table, config, genes, targets)
 
 
-def _aggregate(kept: pd.DataFrame, rule: pd.Series, detail: pd.Series, config: CurationConfig,
-               genes: dict, source: str) -> pd.DataFrame:
-    """One row per (target, activity type, InChIKey); logs superseded, conflicting and (optionally)
-    discordant records into ``rule``/``detail`` (indexed like ``kept``). Vectorised: a real
-    pull has tens of thousands of groups."""
-    keys = ["target_chembl_id", "standard_type", "inchikey"]
+def _resolve_censored(kept: pd.DataFrame, keys: list[str], rule: pd.Series, detail: pd.Series) -> pd.DataFrame:
+    """The records to aggregate: logs censored values superseded by an exact value of the same
+    compound, and censored values of one compound that point both ways."""
     kept = kept.sort_values("activity_id", kind="stable")
     kept["exact"] = kept["relation"] == _EXACT
     grouped = kept.groupby(keys, sort=False)
@@ -310,7 +354,16 @@ def _aggregate(kept: pd.DataFrame, rule: pd.Series, detail: pd.Series, config: C
         texts = kept.loc[conflict, keys].join(text, on=keys)["text"]
         rule[texts.index] = "censored_conflict"
         detail[texts.index] = "censored values point both ways: " + texts
-    used = kept[~superseded & ~conflict].copy()
+    return kept[~superseded & ~conflict].copy()
+
+
+def _aggregate(kept: pd.DataFrame, rule: pd.Series, detail: pd.Series, config: CurationConfig,
+               genes: dict, source: str) -> pd.DataFrame:
+    """One row per (target, activity type, InChIKey); logs superseded, conflicting and (optionally)
+    discordant records into ``rule``/``detail`` (indexed like ``kept``). Vectorised: a real
+    pull has tens of thousands of groups."""
+    keys = ["target_chembl_id", "standard_type", "inchikey"]
+    used = _resolve_censored(kept.sort_values("activity_id", kind="stable"), keys, rule, detail)
     if used.empty:
         return pd.DataFrame(columns=DATASET_COLUMNS)
     used["parent"] = used["parent_molecule_chembl_id"].where(used["parent_molecule_chembl_id"].notna(),
@@ -322,7 +375,8 @@ def _aggregate(kept: pd.DataFrame, rule: pd.Series, detail: pd.Series, config: C
         activity_ids=("activity_id", lambda ids: ";".join(str(int(a)) for a in ids)),
         molecule_chembl_ids=("parent", _joined), assay_chembl_ids=("assay_chembl_id", _joined),
         document_chembl_ids=("document_chembl_id", _joined),
-        notes=("std_note", lambda notes: "; ".join(sorted({n for n in notes if n}))),
+        notes=("std_note", lambda notes: sorted({n for n in notes if n})),
+        modality=("modality", _joined),
     ).reset_index()
     agg["pactivity_spread"] = agg["high"] - agg["low"]
     discordant = (agg["n_measurements"] > 1) & (agg["pactivity_spread"] > config.max_replicate_spread + 1e-9)
@@ -334,15 +388,10 @@ def _aggregate(kept: pd.DataFrame, rule: pd.Series, detail: pd.Series, config: C
         agg = agg[~discordant]
         discordant = discordant[~discordant]
 
-    def note(line, flagged):
-        parts = [line.notes] if line.notes else []
-        if flagged:
-            parts.append(f"replicates disagree: spread {line.pactivity_spread:.2f} > {config.max_replicate_spread:g}")
-        if line.relation != _EXACT:
-            parts.append(f"censored ({line.relation}): pActivity bound from {line.n_measurements} value(s)")
-        return "; ".join(parts)
-
-    agg["curation_note"] = [note(line, flagged) for line, flagged in zip(agg.itertuples(), discordant)]
+    row_issues = [_row_issues(line, flagged, config.max_replicate_spread)
+                  for line, flagged in zip(agg.itertuples(), discordant)]
+    agg["curation_note"] = [render_issues(found) for found in row_issues]
+    agg["curation_issues"] = [";".join(dict.fromkeys(i.code for i in found)) for found in row_issues]
     agg["pactivity"] = agg["pactivity"].map(_number)
     agg["pactivity_spread"] = agg["pactivity_spread"].map(_number)
     agg["document_year"] = agg["document_year"].map(lambda y: "" if pd.isna(y) else str(int(y)))
@@ -350,6 +399,20 @@ def _aggregate(kept: pd.DataFrame, rule: pd.Series, detail: pd.Series, config: C
     agg["source"] = source
     agg = agg.rename(columns={"standard_type": "activity_type"})
     return agg.reindex(columns=DATASET_COLUMNS).reset_index(drop=True)
+
+
+def _row_issues(line, flagged: bool, max_spread: float) -> list[Issue]:
+    """The findings of one aggregated row, as data."""
+    found = [Issue("structure_standardised", "info", note) for note in line.notes]
+    if flagged:
+        found.append(Issue("replicate_spread", "warning",
+                           f"replicates disagree: spread {line.pactivity_spread:.2f} > {max_spread:g}"))
+    if line.relation != _EXACT:
+        found.append(Issue("censored", "info",
+                           f"censored ({line.relation}): pActivity bound from {line.n_measurements} value(s)"))
+    if len(set(line.modality.split(";")) - {"unknown"}) > 1:
+        found.append(Issue("modality_mixed", "warning", f"records of several modalities: {line.modality}"))
+    return found
 
 
 def _summary(raw, dataset, log_table, config, genes, targets) -> pd.DataFrame:
@@ -367,7 +430,7 @@ def _summary(raw, dataset, log_table, config, genes, targets) -> pd.DataFrame:
         line.update({f"excluded_{r}": int(rules.get(r, 0)) for r in RULES})
         line.update({"dataset_rows": len(rows),
                      "rows_per_type": ";".join(f"{t}:{n}" for t, n in per_type.items()),
-                     "flagged_spread": int(rows["curation_note"].astype(str).str.contains("replicates disagree").sum()),
+                     "flagged_spread": sum("replicate_spread" in str(c).split(";") for c in rows["curation_issues"]),
                      "censored_rows": int((rows["relation"] != _EXACT).sum()),
                      "too_little_data": ";".join(thin)})
         lines.append(line)
@@ -386,11 +449,26 @@ def _release_label(release: str) -> str:
     return str(release) if str(release).lower().startswith("chembl") else f"ChEMBL {release}"
 
 
+_EXPORT_NOTES = {
+    "activity_id": "the web export has no activity ID: activity_id is the record's 1-based position in the export",
+    "confidence_score": f"the web export has no confidence score: records of a SINGLE PROTEIN target get "
+                        f"{IMPLIED_CONFIDENCE}, the lower bound of ChEMBL's definition (8 homologous, 9 direct), so "
+                        "--min-confidence 9 excludes them all",
+    "target_tax_id": "from Target Organism (Homo sapiens = 9606); other organisms are left empty",
+    "molecule_chembl_ids": "the tested form's ID (the export has no parent molecule ID)",
+}
+
+
 def _finish(raw: pd.DataFrame, meta: dict | None, paths: dict, config: CurationConfig, genes: dict,
-            raw_path: Path) -> CurationResult:
+            raw_path: Path, activity_types: Mapping[str, Sequence[str]] | None = None) -> CurationResult:
     targets = [t["chembl_id"] for t in (meta or {}).get("targets", [])]
-    source = _release_label((meta or {}).get("source", {}).get("release") or "unknown")
-    dataset, log_table, summary = curate_records(raw, config, genes=genes, source=source, targets=targets)
+    kind = (meta or {}).get("source", {}).get("kind") or ("web-export" if is_web_export(raw_path) else "file")
+    if kind == "web-export":
+        source = "ChEMBL web export (release not stated)"
+    else:
+        source = _release_label((meta or {}).get("source", {}).get("release") or "unknown")
+    dataset, log_table, summary = curate_records(raw, config, genes=genes, source=source, targets=targets,
+                                                 activity_types=activity_types)
     paths["dataset"].parent.mkdir(parents=True, exist_ok=True)
     dataset.to_csv(paths["dataset"], index=False)
     log_table.to_csv(paths["log"], index=False)
@@ -402,11 +480,15 @@ def _finish(raw: pd.DataFrame, meta: dict | None, paths: dict, config: CurationC
     provenance = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "screenkit_version": __version__,
-        "source": (meta or {}).get("source", {"kind": "file", "location": str(raw_path), "release": "unknown"}),
+        "source": (meta or {}).get("source", {"kind": kind, "location": str(raw_path), "release": "unknown"}),
         "fetched": (meta or {}).get("fetched"),
         "targets": (meta or {}).get("targets", []),
         "queries": (meta or {}).get("queries", {}),
+        **({"web_export": _EXPORT_NOTES} if kind == "web-export" else {}),
         "curation": {"rules": list(RULES), "config": asdict(config),
+                     "activity_types": {t: list(v) for t, v in (activity_types or {}).items()},
+                     "modality": "from action_type, else the assay description's opening phrase; "
+                                 "see screenkit.chembl.modality",
                      "pactivity": "median of pchembl_value for exact values; 9 - log10(nM) for censored ones",
                      "relation": "on the pActivity scale: '<' = weaker than the value, '>' = stronger"},
         "files": {"raw": raw_path.name, "raw_sha256": file_sha256(raw_path), "dataset": paths["dataset"].name,
@@ -443,11 +525,14 @@ def curate_file(raw: str | Path, output: str | Path, *, panel: Panel | None = No
         except ValueError:
             raise InputFileError(f"fetch metadata {meta_path} is not JSON; delete or fix it") from None
     genes = {t["chembl_id"]: t["gene"] for t in (meta or {}).get("targets", [])}
+    types = {t["chembl_id"]: tuple(t["activity_types"]) for t in (meta or {}).get("targets", [])
+             if t.get("activity_types")}
     if panel is not None:
         for target in panel.targets:
             if target.chembl_id:
                 genes.setdefault(target.chembl_id, target.gene)
-    return _finish(table, meta, paths, config, genes, raw_path)
+                types.setdefault(target.chembl_id, tuple(target.activity_types))
+    return _finish(table, meta, paths, config, genes, raw_path, types)
 
 
 def fetch_dataset(targets: Sequence[Target], output: str | Path, *, source: str = "api",
@@ -487,6 +572,7 @@ def fetch_dataset(targets: Sequence[Target], output: str | Path, *, source: str 
         chembl.close()
     write_raw(pull.records, paths["raw"])
     paths["raw_meta"].write_text(json.dumps(pull.meta, indent=2, default=str), encoding="utf-8")
-    result = _finish(pull.records, pull.meta, paths, config, {t.chembl_id: t.gene for t in targets}, paths["raw"])
+    result = _finish(pull.records, pull.meta, paths, config, {t.chembl_id: t.gene for t in targets}, paths["raw"],
+                     {t.chembl_id: tuple(t.activity_types) for t in targets})
     shutil.rmtree(paths["checkpoint"], ignore_errors=True)
     return result

@@ -4,7 +4,8 @@ Each structure goes through the same standardisation as everything else in scree
 (:func:`screenkit.standardize.standardize_smiles`); values are converted to the pActivity
 scale; replicates of one parent compound (same InChIKey) are aggregated to their median.
 Rows that cannot be used are never dropped silently: :class:`Measurements` carries
-each one with its reason.
+each one as an :class:`~screenkit.dataset.Issue` (``code``, ``severity``, and the ``reason``
+text rendered from it). Count or branch on ``code``, never on ``reason``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .dataset import Issue
 from .errors import InputFileError, UsageError
 
-__all__ = ["Measurements", "read_measurements", "UNITS"]
+__all__ = ["Measurements", "read_measurements", "UNITS", "EXCLUDED_COLUMNS"]
+
+#: Columns of :attr:`Measurements.excluded`.
+EXCLUDED_COLUMNS = ["row", "input", "code", "severity", "reason"]
 
 UNITS = ("pactivity", "nM", "uM", "M", "label")
 
@@ -28,8 +33,12 @@ class Measurements:
     """Curated rows (dataset schema) plus the rows that were excluded and why."""
 
     table: pd.DataFrame
-    excluded: pd.DataFrame  # columns: row (1-based record number), input, reason
+    excluded: pd.DataFrame  # EXCLUDED_COLUMNS: row (1-based record number), input, Issue code/severity, reason
     n_input_rows: int
+
+
+def _excluded(row: int, smiles: str, issue: Issue) -> dict:
+    return {"row": row, "input": smiles, "code": issue.code, "severity": issue.severity, "reason": issue.message}
 
 
 def _read_table(path: Path) -> pd.DataFrame:
@@ -123,25 +132,27 @@ def read_measurements(path: str | Path, *, smiles_col: str | None, value_col: st
     for i, (smiles, value) in enumerate(zip(raw[smiles_key].astype(str), values), start=1):
         relation = str(raw[relation_col].iloc[i - 1]).strip() if relation_col else "="
         if relation not in relation_flip:
-            excluded.append({"row": i, "input": smiles, "reason": f"unknown relation {relation!r}"})
+            excluded.append(_excluded(i, smiles, Issue("relation", "error", f"unknown relation {relation!r}")))
             continue
         if units in ("nM", "uM", "M"):
             relation = relation_flip[relation]
         relation = relation or "="
         if not np.isfinite(value):
-            excluded.append({"row": i, "input": smiles,
-                             "reason": f"value {raw[value_col].iloc[i - 1]!r} is not a usable number"})
+            excluded.append(_excluded(i, smiles, Issue("value", "error", f"value {raw[value_col].iloc[i - 1]!r} is not "
+                                                                         "a usable number")))
             continue
         result = standardize_smiles(smiles)
         if result.mol is None:
-            excluded.append({"row": i, "input": smiles, "reason": result.reason or "could not standardise"})
+            excluded.append(_excluded(i, smiles, Issue("structure", "error", result.reason or "could not standardise")))
             continue
         year = str(raw[year_col].iloc[i - 1]) if year_col else ""
         records.append({"smiles": result.smiles, "inchikey": Chem.MolToInchiKey(result.mol), "value": float(value),
                         "relation": relation.replace("<=", "<").replace(">=", ">"), "document_year": year,
                         "input_smiles": smiles, "curation_note": result.reason})
     if not records:
-        reasons = pd.DataFrame(excluded)["reason"].value_counts().head(3).to_dict() if excluded else {}
+        problems = pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS)
+        reasons = "; ".join(f"{code} x{len(group)}, e.g. {group['reason'].iloc[0]}"
+                            for code, group in list(problems.groupby("code", sort=False))[:3]) or "none"
         raise InputFileError(f"no usable row in {path} ({len(raw)} rows; most common problems: {reasons})")
     table = pd.DataFrame(records)
     rows = []
@@ -156,4 +167,4 @@ def read_measurements(path: str | Path, *, smiles_col: str | None, value_col: st
                      "document_year": chosen["document_year"].iloc[0],
                      "input_smiles": ";".join(group["input_smiles"].iloc[:3]),
                      "curation_note": "; ".join(sorted(set(filter(None, group["curation_note"]))))})
-    return Measurements(pd.DataFrame(rows), pd.DataFrame(excluded, columns=["row", "input", "reason"]), len(raw))
+    return Measurements(pd.DataFrame(rows), pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS), len(raw))

@@ -7,12 +7,17 @@ low-confidence assay, a mutant assay, an ADME assay, wrong units, a zero value, 
 relation, an exact value without pChEMBL, a compound without structure, an inorganic
 salt, two activity types for one target, a type the panel does not ask for, and targets
 that are non-human or not single proteins. Non-human/complex IDs and accessions are
-made up for the fixture.
+made up for the fixture. Assays carry ChEMBL-style descriptions (displacement, agonist-
+and antagonist-mode) and two activities an ``action_type`` (AGONIST, ANTAGONIST), with
+ChEMBL's ``action_type`` lookup table; :func:`modality_records` adds OPRK1 EC50 records
+from agonist-mode, antagonist-mode and unlabelled assays.
 
 The server answers the web API's endpoints (status, target detail, activity, assay and
 target collections with Django-style filters, ``only``, ``order_by``, ``limit``/``offset`` and
 ``page_meta``) with the API's JSON conventions: measurement values as strings,
-``potential_duplicate`` as a boolean. It can be told to fail: HTTP 500, hang past the
+``potential_duplicate`` as a boolean, ``action_type`` as a nested object
+(``{"action_type", "description", "parent_type"}`` or null), ``assay_description`` on
+each activity. It can be told to fail: HTTP 500, hang past the
 client's timeout, cut the body short, or drop records from a page.
 """
 
@@ -40,7 +45,9 @@ DDL = [
        accession VARCHAR(25))""",
     """CREATE TABLE assays (assay_id INTEGER PRIMARY KEY, chembl_id VARCHAR(20), doc_id INTEGER, tid INTEGER,
        assay_type VARCHAR(1), confidence_score INTEGER, relationship_type VARCHAR(1), variant_id INTEGER,
-       src_id INTEGER)""",
+       src_id INTEGER, description VARCHAR(4000))""",
+    """CREATE TABLE action_type (action_type VARCHAR(50) PRIMARY KEY, description VARCHAR(200),
+       parent_type VARCHAR(50))""",
     """CREATE TABLE molecule_dictionary (molregno INTEGER PRIMARY KEY, chembl_id VARCHAR(20), pref_name VARCHAR(255),
        molecule_type VARCHAR(30))""",
     """CREATE TABLE molecule_hierarchy (molregno INTEGER PRIMARY KEY, parent_molregno INTEGER,
@@ -53,10 +60,11 @@ DDL = [
        record_id INTEGER, molregno INTEGER, standard_type VARCHAR(250), standard_relation VARCHAR(50),
        standard_value NUMERIC, standard_units VARCHAR(100), pchembl_value NUMERIC(4, 2),
        data_validity_comment VARCHAR(30), potential_duplicate SMALLINT, activity_comment VARCHAR(4000),
-       src_id INTEGER)""",
+       src_id INTEGER, action_type VARCHAR(50))""",
 ]
 TABLES = ["chembl_release", "target_dictionary", "component_sequences", "target_components", "variant_sequences",
-          "assays", "molecule_dictionary", "molecule_hierarchy", "compound_structures", "docs", "activities"]
+          "action_type", "assays", "molecule_dictionary", "molecule_hierarchy", "compound_structures", "docs",
+          "activities"]
 
 # (tid, chembl_id, pref_name, target_type, tax_id, organism, accession)
 TARGETS = [
@@ -80,6 +88,19 @@ ASSAYS = [
     (8, "CHEMBL800008", 4, 3, "B", 9, "D", None),   # guinea-pig target
     (9, "CHEMBL800009", 4, 4, "B", 7, "D", None),   # protein complex
 ]
+# ChEMBL's action_type lookup (the rows the fixture uses), and assay descriptions in ChEMBL's wording
+ACTION_TYPES = [("AGONIST", "Binds to a receptor and activates it", "POSITIVE MODULATOR"),
+                ("ANTAGONIST", "Binds to a receptor and blocks its activation", "NEGATIVE MODULATOR")]
+ASSAY_DESCRIPTIONS = {
+    1: "Displacement of [3H]diprenorphine from human kappa opioid receptor expressed in CHO cells",
+    2: "Agonist activity at human kappa opioid receptor expressed in CHO cells assessed as stimulation of "
+       "[35S]GTPgammaS binding",
+    6: "Displacement of [3H]NMS from human muscarinic acetylcholine receptor M1 expressed in CHO cells",
+    7: "Antagonist activity at human muscarinic M1 receptor assessed as inhibition of carbachol-induced calcium "
+       "mobilization",
+}
+# activity_id -> action_type (ChEMBL sets it on some records only)
+ACTIONS = {1023: "AGONIST", 2006: "ANTAGONIST"}
 U50488 = "CN([C@@H]1CCCC[C@H]1N1CCCC1)C(=O)Cc1ccc(Cl)c(Cl)c1"
 CLEMASTINE = "CN1CCC[C@@H]1CCO[C@](C)(c1ccccc1)c1ccc(Cl)cc1"
 # (molregno, chembl_id, smiles, parent_molregno)
@@ -164,13 +185,14 @@ def fixture_rows() -> dict[str, list[tuple]]:
         "component_sequences": [(t[0], t[6], t[5]) for t in TARGETS],
         "target_components": [(t[0], t[0], t[0]) for t in TARGETS],
         "variant_sequences": [(1, "D138N", "P41145")],
-        "assays": [(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], 1) for a in ASSAYS],
+        "action_type": list(ACTION_TYPES),
+        "assays": [(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], 1, ASSAY_DESCRIPTIONS.get(a[0])) for a in ASSAYS],
         "molecule_dictionary": [(m[0], m[1], None, "Small molecule") for m in MOLECULES],
         "molecule_hierarchy": [(m[0], m[3], m[3]) for m in MOLECULES],
         "compound_structures": [(m[0], m[2], None) for m in MOLECULES if m[2] is not None],
         "docs": [(d[0], d[1], d[2], "J. Fixture", 1) for d in DOCS],
         "activities": [(a[0], a[1], ASSAYS[a[1] - 1][2], a[0], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9],
-                        None, 1) for a in ACTIVITIES],
+                        None, 1, ACTIONS.get(a[0])) for a in ACTIVITIES],
     }
 
 
@@ -207,8 +229,11 @@ def _api_records(db_path: str) -> dict[str, list[dict]]:
                pmd.chembl_id AS parent_molecule_chembl_id, cs.canonical_smiles, act.standard_type,
                act.standard_relation, act.standard_value, act.standard_units, act.pchembl_value,
                act.data_validity_comment, act.potential_duplicate, td.chembl_id AS target_chembl_id,
-               td.organism AS target_organism, td.tax_id AS target_tax_id, md.pref_name AS molecule_pref_name
+               td.organism AS target_organism, td.tax_id AS target_tax_id, md.pref_name AS molecule_pref_name,
+               a.description AS assay_description, act.action_type, at.description AS action_description,
+               at.parent_type AS action_parent_type
         FROM activities act JOIN assays a ON a.assay_id = act.assay_id
+        LEFT JOIN action_type at ON at.action_type = act.action_type
         JOIN target_dictionary td ON td.tid = a.tid JOIN molecule_dictionary md ON md.molregno = act.molregno
         LEFT JOIN molecule_hierarchy mh ON mh.molregno = act.molregno
         LEFT JOIN molecule_dictionary pmd ON pmd.molregno = mh.parent_molregno
@@ -222,9 +247,14 @@ def _api_records(db_path: str) -> dict[str, list[dict]]:
         r["target_tax_id"] = str(r["target_tax_id"])
         r["potential_duplicate"] = bool(r["potential_duplicate"])
         r["ligand_efficiency"] = None
+        # the API nests the action type: {"action_type": ..., "description": ..., "parent_type": ...} or null
+        description, parent = r.pop("action_description"), r.pop("action_parent_type")
+        r["action_type"] = None if r["action_type"] is None else {
+            "action_type": r["action_type"], "description": description, "parent_type": parent}
     assays = [dict(r) for r in con.execute("""
         SELECT a.chembl_id AS assay_chembl_id, a.assay_type, a.confidence_score, a.relationship_type,
-               td.chembl_id AS target_chembl_id FROM assays a JOIN target_dictionary td ON td.tid = a.tid""")]
+               a.description, td.chembl_id AS target_chembl_id
+        FROM assays a JOIN target_dictionary td ON td.tid = a.tid""")]
     targets = {}
     for r in con.execute("""SELECT td.chembl_id, td.pref_name, td.target_type, td.organism, td.tax_id, cs.accession
                             FROM target_dictionary td JOIN target_components tc ON tc.tid = td.tid
@@ -260,8 +290,12 @@ class FakeChemblApi:
 
     ``faults`` is a list of ``(path_part, action)``; the first entry whose ``path_part``
     occurs in a request's path and query is removed and applied: ``"500"``, ``"hang"``
-    (sleep ``hang_seconds`` before answering), ``"truncate"`` (half the body) or
-    ``"short"`` (drop the last record of the page). ``requests`` counts answered paths.
+    (sleep ``hang_seconds`` before answering), ``"truncate"`` (half the body), ``"short"``
+    (drop the last record of the page), ``"429:N"`` (HTTP 429 with ``Retry-After: N``),
+    ``"trickle"`` (send the body a few bytes every ``hang_seconds / 10``, so each read is
+    quick but the whole answer is slow) or ``"bad_value"`` (the page's first activity gets
+    ``standard_value "n/a"`` and its second is replaced by a JSON string). ``requests``
+    lists the answered paths, ``times`` when each request arrived.
     """
 
     prefix = "/chembl/api/data"
@@ -272,6 +306,7 @@ class FakeChemblApi:
         self.hang_seconds = hang_seconds
         self.faults: list[tuple[str, str]] = []
         self.requests: list[str] = []
+        self.times: list[float] = []
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         api = self
@@ -314,14 +349,27 @@ class FakeChemblApi:
                     return action
         return None
 
-    def _send(self, handler, status: int, payload, fault: str | None = None):
+    def _send(self, handler, status: int, payload, fault: str | None = None, headers: dict | None = None):
         body = json.dumps(payload).encode()
         if fault == "truncate":
             body = body[: len(body) // 2]
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            handler.send_header(name, value)
         handler.end_headers()
+        if fault == "trickle":
+            step = max(1, len(body) // 40)
+            for i in range(0, len(body), step):
+                if self.stopping.wait(self.hang_seconds / 10):
+                    return
+                try:
+                    handler.wfile.write(body[i:i + step])
+                    handler.wfile.flush()
+                except OSError:  # the client gave up
+                    return
+            return
         handler.wfile.write(body)
 
     def _handle(self, handler):
@@ -330,6 +378,10 @@ class FakeChemblApi:
         fault = self._take_fault(handler.path)
         with self.lock:
             self.requests.append(handler.path)
+            self.times.append(time.monotonic())
+        if fault and fault.startswith("429:"):
+            return self._send(handler, 429, {"error_message": "Too many requests (injected)"},
+                              headers={"Retry-After": fault.split(":", 1)[1]})
         if fault == "500":
             return self._send(handler, 500, {"error_message": "Internal server error (injected)"})
         if fault == "hang":
@@ -370,6 +422,8 @@ class FakeChemblApi:
             page = [{f: r.get(f) for f in fields} for r in page]
         if fault == "short" and page:
             page = page[:-1]
+        if fault == "bad_value" and resource == "activity" and len(page) >= 2:
+            page = [dict(page[0], standard_value="n/a"), "not a record"] + page[2:]
         nxt = None
         if offset + limit < len(rows):
             query = "&".join(f"{k}={v}" for k, v in params if k not in ("limit", "offset"))
@@ -387,3 +441,46 @@ def wait_for(predicate, timeout: float = 5.0):
             return True
         time.sleep(0.01)
     return False
+
+
+# -- agonist- and antagonist-mode records (modality) --------------------------------------------------------
+
+# real compounds, real kinds of ChEMBL assay descriptions; IDs and values made up for the fixture
+MODALITY_SMILES = {
+    "U50488": U50488,
+    "salvinorin A": "CC(=O)O[C@H]1C[C@@H]([C@]2(CC[C@H]3C(=O)O[C@@H](C[C@@]3([C@H]2C1=O)C)c4ccoc4)C)C(=O)OC",
+    "naloxone": "C=CCN1CC[C@]23c4c5ccc(O)c4O[C@H]2C(=O)CC[C@@]3(O)[C@H]1C5",
+    "naltrexone": "O=C1CC[C@@]2(O)[C@H]3Cc4ccc(O)c5c4[C@@]2(CCN3CC2CC2)[C@H]1O5",
+    "buprenorphine": "CO[C@]12CC[C@@]3(C[C@@H]1[C@](C)(O)C(C)(C)C)[C@H]1Cc4ccc(O)c5O[C@@H]2[C@]3(CCN1CC1CC1)c45",
+    "U69593": "CN([C@H]1CC[C@@]2(CCCO2)C[C@@H]1N1CCCC1)C(=O)Cc1ccccc1",
+}
+AGONIST_ASSAY = ("CHEMBL900001", "Agonist activity at human kappa opioid receptor expressed in CHO cells assessed as "
+                 "stimulation of [35S]GTPgammaS binding")
+ANTAGONIST_ASSAY = ("CHEMBL900002", "Antagonist activity at human kappa opioid receptor expressed in CHO cells "
+                    "assessed as inhibition of U50488-induced [35S]GTPgammaS binding")
+PATENT_ASSAY = ("CHEMBL900003", "Functional Assay: compounds were tested in a kappa opioid receptor cell line")
+# (activity_id, compound, assay, action_type, pEC50)
+MODALITY_ACTIVITIES = [
+    (5001, "U50488", AGONIST_ASSAY, "AGONIST", 8.1),
+    (5002, "U50488", AGONIST_ASSAY, None, 7.9),
+    (5003, "salvinorin A", AGONIST_ASSAY, None, 8.6),            # agonist from the description alone
+    (5004, "naloxone", ANTAGONIST_ASSAY, "ANTAGONIST", 7.8),     # antagonist-mode EC50: not agonism
+    (5005, "naltrexone", ANTAGONIST_ASSAY, None, 8.3),
+    (5006, "buprenorphine", AGONIST_ASSAY, "PARTIAL AGONIST", 8.9),
+    (5007, "buprenorphine", ANTAGONIST_ASSAY, None, 9.2),
+    (5008, "U69593", PATENT_ASSAY, None, 8.4),                   # no modality information
+]
+
+
+def modality_records() -> list[dict]:
+    """OPRK1 EC50 raw records from agonist-mode, antagonist-mode and unlabelled assays."""
+    out = []
+    for activity_id, name, (assay_id, description), action, pec50 in MODALITY_ACTIVITIES:
+        out.append(dict(activity_id=activity_id, target_chembl_id="CHEMBL237", target_type="SINGLE PROTEIN",
+                        target_organism="Homo sapiens", target_tax_id=9606, assay_chembl_id=assay_id, assay_type="F",
+                        confidence_score=9, document_chembl_id="CHEMBL1200001", document_year=2016,
+                        molecule_chembl_id=f"CHEMBL6{activity_id}", canonical_smiles=MODALITY_SMILES[name],
+                        standard_type="EC50", standard_relation="=", standard_value=round(10 ** (9 - pec50), 3),
+                        standard_units="nM", pchembl_value=pec50, potential_duplicate=0, action_type=action,
+                        assay_description=description))
+    return out

@@ -1,14 +1,32 @@
+import tomllib
+
 import pytest
 
-from screenkit.config import load_panel
+from screenkit.config import bundled_path, load_panel
 from screenkit.errors import UsageError
+
+FAMILY_DEFAULT = {"kinase": 7.5, "GPCR": 7.0, "nuclear_receptor": 7.0, "enzyme": 6.0, "other": 6.0}
+
+
+def panel_entries() -> dict[str, dict]:
+    raw = tomllib.loads(bundled_path("data/panel.toml").read_text(encoding="utf-8"))
+    return {entry["gene"]: entry for entry in raw["targets"]}
 
 
 def test_bundled_panel_has_all_targets_and_default_panel(panel):
-    assert len(panel.targets) == 30
+    assert len(panel.targets) == 31
     assert sum(t.default_panel for t in panel.targets) == 12
     assert panel.get("CHEMBL237").gene == "OPRK1"
     assert panel.get("JAK1").chembl_id == "CHEMBL2835"
+
+
+def test_tyk2_is_a_full_target_entry(panel):
+    tyk2 = panel.get("CHEMBL3553")
+    assert (tyk2.gene, tyk2.uniprot, tyk2.family, tyk2.modality) == ("TYK2", "P29597", "kinase", "inhibitor")
+    assert tyk2.category == "leukodystrophy-specific" and tyk2.verified_id and not tyk2.default_panel
+    assert "Aicardi" in tyk2.rationale and "interferon" in tyk2.rationale
+    assert "Velazquez 1992" in tyk2.reference
+    assert bundled_path("data/tyk2/tyk2_chembl.csv").is_file()
 
 
 def test_bundled_data_flags_match_the_eight_moleculeace_targets(panel):
@@ -19,10 +37,26 @@ def test_bundled_data_flags_match_the_eight_moleculeace_targets(panel):
         assert set(target.bundled_data) <= set(target.activity_types)
 
 
-def test_thresholds_follow_target_family(panel):
-    expected = {"kinase": 7.5, "GPCR": 7.0, "nuclear_receptor": 7.0, "enzyme": 6.0, "other": 6.0}
+def test_every_threshold_has_a_reason_and_departures_say_why(panel):
+    entries = panel_entries()
+    departures = {}
     for target in panel.targets:
-        assert target.active_threshold == expected[target.family], target.gene
+        reason = entries[target.gene]["threshold_reason"]
+        assert len(reason) > 40, target.gene
+        if target.active_threshold != FAMILY_DEFAULT[target.family]:
+            departures[target.gene] = target.active_threshold
+            assert reason.startswith(("Lowered from", "Raised from")), target.gene
+        else:
+            assert "default" in reason.lower(), target.gene
+    # the literature revisions of 2026-12-03 (models of PPARG and SIGMAR1 must be retrained)
+    assert departures == {"PPARG": 6.0, "SIGMAR1": 7.0, "BTK": 7.0}
+
+
+def test_pparg_threshold_keeps_the_glitazones_active(panel):
+    # pEC50 of rosiglitazone (EC50 ~30-60 nM) and pioglitazone (~0.5-1 uM) as cited in the reason
+    pparg = panel.get("PPARG")
+    assert all(p >= pparg.active_threshold for p in (7.2, 7.5, 6.0, 6.3))
+    assert "pioglitazone" in panel_entries()["PPARG"]["threshold_reason"]
 
 
 def test_unknown_target_names_the_known_ones(panel):

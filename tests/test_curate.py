@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chembl_fixture import RELEASE, build_fixture, fixture_targets
+from chembl_fixture import MODALITY_SMILES, RELEASE, U50488, build_fixture, fixture_targets, modality_records
 from screenkit.chembl import fetch_records, open_source, read_raw, write_raw
+from screenkit.chembl.export import read_web_export
+from screenkit.chembl.modality import MODALITIES
 from screenkit.chembl.records import raw_frame
 from screenkit.cli import main
 from screenkit.curate import RULES, CurationConfig, curate_file, curate_records, fetch_dataset, output_paths
-from screenkit.dataset import DATASET_COLUMNS, read_dataset
+from screenkit.dataset import DATASET_COLUMNS, Issue, known_compounds, read_dataset, select_modality
 from screenkit.errors import InputFileError, UsageError
+from screenkit.standardize import standardize_smiles
 
 T = fixture_targets()
 PANEL = [T["OPRK1"], T["CHRM1"]]
@@ -105,7 +109,27 @@ def test_disagreeing_replicates_are_flagged_not_dropped(curated):
     flagged = row(curated[0], "CHEMBL237", "Ki", 1004)
     assert flagged["pactivity_spread"] == 1.3 and flagged["pactivity"] == 6.35
     assert "replicates disagree: spread 1.30 > 1" in flagged["curation_note"]
+    assert flagged["curation_issues"].split(";") == ["replicate_spread"]
     assert curated[2].set_index("target_chembl_id").loc["CHEMBL237", "flagged_spread"] == 1
+
+
+def test_row_findings_are_issue_codes_and_the_note_is_their_text(raw, curated):
+    dataset = curated[0]
+    salt = row(dataset, "CHEMBL237", "Ki", 1003)
+    assert salt["curation_issues"] == "structure_standardised"
+    censored = row(dataset, "CHEMBL237", "Ki", 1006)
+    assert censored["curation_issues"] == "censored" and censored["curation_note"].startswith("censored (<)")
+    # the summary counts flagged rows by code: a note that merely mentions the words does not count
+    edited = dataset.copy()
+    edited.loc[edited["curation_issues"] == "", "curation_note"] = "replicates disagree (copied prose)"
+    from screenkit.curate import _summary
+
+    summary = _summary(raw, edited, curated[1], CurationConfig(), GENES, [])
+    assert summary.set_index("target_chembl_id").loc["CHEMBL237", "flagged_spread"] == 1
+    issue = Issue("censored", "info", "x")
+    with pytest.raises(ValueError, match="severity"):
+        Issue("censored", "fatal", "x")
+    assert Issue.from_json(issue.to_json()) == issue
 
 
 def test_censored_values_are_bounds_on_the_pactivity_scale(curated):
@@ -257,18 +281,272 @@ _record = st.fixed_dictionaries({
     "standard_units": st.sampled_from(["nM", "nM", "%", None]),
     "pchembl_value": st.one_of(st.none(), st.floats(min_value=2, max_value=11, allow_nan=False)),
     "document_year": st.sampled_from([None, 1999, 2020]),
+    "action_type": st.sampled_from([None, None, "AGONIST", "ANTAGONIST", "SOMETHING NEW",
+                                    {"action_type": "INHIBITOR"}]),
+    "assay_description": st.sampled_from([None, "Agonist activity at X", "Inhibition of CHEMBL1", "Enzyme Assay: x"]),
+    "activity_id": st.sampled_from(["ok", "ok", "ok", None, "n/a"]),
 })
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_record, max_size=25))
 def test_nothing_vanishes_for_any_records(records):
-    raw = raw_frame([dict(r, activity_id=i + 1) for i, r in enumerate(records)])
-    dataset, log, summary = curate_records(raw)
+    # activity IDs may be missing or unreadable (a bad API record): such a record is logged without an ID
+    ids = [i + 1 if r["activity_id"] == "ok" else r["activity_id"] for i, r in enumerate(records)]
+    raw = raw_frame([dict(r, activity_id=a) for r, a in zip(records, ids)])
+    dataset, log, summary = curate_records(raw, CurationConfig(modalities=()), genes={"CHEMBL1": "CHEMBL1"})
     kept = ids_in(dataset)
-    assert sorted(kept + log["activity_id"].tolist()) == list(range(1, len(records) + 1))
+    assert len(kept) + len(log) == len(records)
+    assert sorted(kept + log["activity_id"].dropna().astype(int).tolist()) == \
+        [a for a in ids if isinstance(a, int)]
+    assert (log.loc[log["activity_id"].isna(), "rule"] == "record").all()
     assert set(log["rule"]) <= set(RULES)
+    assert dataset["modality"].map(lambda m: set(m.split(";")) <= set(MODALITIES)).all()
     assert dataset["pactivity"].map(math.isfinite).all()
     assert set(dataset["relation"]) <= {"=", "<", ">"}
     if len(summary):
         assert (summary["records_in"] == summary["records_kept"] + summary["records_excluded"]).all()
+
+
+# -- modality -------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def modality_raw():
+    return raw_frame(modality_records())
+
+
+def by_compound(dataset: pd.DataFrame) -> dict[str, pd.Series]:
+    names = {standardize_smiles(smiles).smiles: name for name, smiles in MODALITY_SMILES.items()}
+    return {names[r["smiles"]]: r for _, r in dataset.iterrows()}
+
+
+def test_modality_comes_from_action_type_then_the_assay_description(modality_raw):
+    dataset = curate_records(modality_raw, genes=GENES)[0]
+    modality = {name: r["modality"] for name, r in by_compound(dataset).items()}
+    assert modality == {"U50488": "agonist", "salvinorin A": "agonist", "naloxone": "antagonist",
+                        "naltrexone": "antagonist", "buprenorphine": "agonist;antagonist", "U69593": "unknown"}
+    assert "modality_mixed" in by_compound(dataset)["buprenorphine"]["curation_issues"]
+
+
+def test_select_modality_keeps_agonist_mode_rows_and_logs_the_rest(modality_raw):
+    dataset = curate_records(modality_raw, genes=GENES)[0]
+    kept, excluded = select_modality(dataset, "agonist")
+    assert set(by_compound(kept)) == {"U50488", "salvinorin A"}
+    names = by_compound(dataset.loc[dataset.index.difference(kept.index)])
+    assert len(excluded) == len(names) == 4 and len(kept) + len(excluded) == len(dataset)
+    codes = dict(zip(excluded["activity_ids"], excluded["code"]))
+    assert codes == {"5004": "modality_other", "5005": "modality_other", "5006;5007": "modality_mixed",
+                     "5008": "modality_unknown"}
+    assert set(excluded["severity"]) == {"error"} and excluded["message"].str.len().min() > 10
+    kept, excluded = select_modality(dataset, "agonist", keep_unknown=True)
+    assert set(by_compound(kept)) == {"U50488", "salvinorin A", "U69593"}
+    kept, _ = select_modality(dataset, ["antagonist", "inverse_agonist"])
+    assert set(by_compound(kept)) == {"naloxone", "naltrexone"}
+    with pytest.raises(UsageError):
+        select_modality(dataset, [])
+
+
+def test_modality_rule_filters_records_before_they_are_aggregated(modality_raw):
+    dataset, log, _ = curate_records(modality_raw, CurationConfig(modalities=("agonist",)), genes=GENES)
+    assert log.set_index("activity_id")["rule"].to_dict() == {5004: "modality", 5005: "modality", 5007: "modality",
+                                                              5008: "modality"}  # unknown is not agonist
+    assert log.set_index("activity_id").loc[5007, "detail"] == "modality antagonist (kept: agonist)"
+    bup = by_compound(dataset)["buprenorphine"]  # only its partial-agonist record is left
+    assert (bup["activity_ids"], bup["pactivity"], bup["modality"]) == ("5006", 8.9, "agonist")
+    assert set(by_compound(dataset)) == {"U50488", "salvinorin A", "buprenorphine"}
+    assert sorted(ids_in(dataset) + log["activity_id"].tolist()) == sorted(modality_raw["activity_id"])
+    with pytest.raises(UsageError, match="unknown modality"):
+        CurationConfig(modalities=("agnoist",))
+
+
+def test_fixture_release_modality_from_sql(curated):
+    dataset = curated[0]
+    assert row(dataset, "CHEMBL237", "EC50", 1023)["modality"] == "agonist"  # AGONIST + agonist-mode description
+    assert row(dataset, "CHEMBL237", "Ki", 1001)["modality"] == "binding"  # "Displacement of [3H]diprenorphine"
+    clem = row(dataset, "CHEMBL216", "IC50", 2006)  # displacement assay + antagonist-mode assay
+    assert clem["modality"] == "antagonist;binding" and "modality_mixed" in clem["curation_issues"]
+    assert row(dataset, "CHEMBL237", "Ki", 1101)["modality"] == "binding"
+
+
+def test_cli_modality_option(fetched, tmp_path):
+    out = tmp_path / "agonist.csv"
+    assert main(["curate", str(fetched.paths["raw"]), "-o", str(out), "--modality", "agonist"]) == 0
+    data = read_dataset(out)
+    assert set(data["modality"]) == {"agonist"} and data["activity_ids"].tolist() == ["1023;1024"]
+    assert main(["curate", str(fetched.paths["raw"]), "-o", str(out), "--modality", "agnoist"]) == 2
+
+
+# -- known compounds ------------------------------------------------------------------------------------------
+
+def test_known_compounds_finds_a_salt_form_by_its_parent(fetched):
+    dataset = read_dataset(fetched.paths["dataset"])
+    known = known_compounds(dataset)
+    parent = standardize_smiles(U50488 + ".Cl")  # a library may hold the HCl salt
+    from rdkit import Chem
+
+    measured = known[Chem.MolToInchiKey(parent.mol)]
+    assert [(m.target_chembl_id, m.activity_type) for m in measured] == [("CHEMBL237", "EC50"), ("CHEMBL237", "Ki")]
+    ki = measured[1]
+    assert (ki.pactivity, ki.n_measurements, ki.molecule_chembl_ids) == (8.0, 3, ("CHEMBL7001",))
+    assert ki.assay_chembl_ids == ("CHEMBL800001",) and ki.document_chembl_ids == ("CHEMBL1100001",)
+    assert ki.describe() == "OPRK1 pKi 8.00 (n=3; CHEMBL7001)"
+    assert measured[0].modality == "agonist" and measured[0].document_year == "2012"
+    by_smiles = known_compounds(dataset, key="smiles")
+    assert by_smiles[parent.smiles] == measured
+    assert len(known) == dataset["inchikey"].nunique()
+    assert "CHEMBL9" not in known  # unknown keys are simply absent
+    with pytest.raises(TypeError):
+        known["x"] = ()  # read-only
+
+
+def test_known_compounds_of_bundled_data_have_no_chembl_ids(panel):
+    from screenkit.config import bundled_path
+
+    dataset = read_dataset(bundled_path("data/chembl_bundled.csv"))
+    first = dataset.iloc[0]
+    measured = known_compounds(dataset)[first["inchikey"]]
+    assert any(m.pactivity == pytest.approx(first["pactivity"]) for m in measured)
+    assert all(m.molecule_chembl_ids == () and m.modality == "unknown" for m in measured)
+
+
+# -- the ChEMBL website export --------------------------------------------------------------------------------
+
+SLICE = Path(__file__).with_name("tyk2_export_slice.csv")  # 35 records of the TYK2 export in ../shared/data
+TYK2_TYPES = {"CHEMBL3553": ("IC50", "Ki", "Kd")}
+
+
+def test_web_export_is_read_as_raw_records():
+    raw = read_web_export(SLICE)
+    assert len(raw) == 35 and raw["activity_id"].tolist() == list(range(1, 36))
+    assert set(raw["standard_relation"].dropna()) == {"=", ">", "<"}  # quotes of "'='" removed
+    assert set(raw["confidence_score"]) == {8} and set(raw["target_tax_id"]) == {9606}
+    assert raw["parent_molecule_chembl_id"].isna().all()
+    first = raw.iloc[0]
+    assert (first["molecule_chembl_id"], first["standard_value"], first["assay_chembl_id"],
+            first["document_chembl_id"], first["document_year"]) == (
+        "CHEMBL3947422", 1000.0, "CHEMBL3887759", "CHEMBL3886441", 2015)
+    assert first["assay_description"].startswith("Enzyme Assay: JAK1, JAK2, JAK3 and Tyk2")
+    assert raw.loc[raw["activity_id"] == 26, "action_type"].item() == "DEGRADER"
+    pd.testing.assert_frame_equal(read_raw(SLICE), raw)  # read_raw recognises the export
+
+
+def test_web_export_tsv_download_and_gzip_give_the_same_records(tmp_path):
+    import gzip
+
+    table = pd.read_csv(SLICE, sep=";", dtype=str, keep_default_na=False)
+    tsv = tmp_path / "export.tsv"
+    table.to_csv(tsv, sep="\t", index=False)
+    packed = tmp_path / "export.csv.gz"
+    packed.write_bytes(gzip.compress(SLICE.read_bytes()))
+    expected = read_web_export(SLICE)
+    for path in (tsv, packed):
+        pd.testing.assert_frame_equal(read_raw(path), expected)
+
+
+def test_web_export_is_curated_by_the_same_rules():
+    raw = read_web_export(SLICE)
+    dataset, log, summary = curate_records(raw, genes={"CHEMBL3553": "TYK2"}, activity_types=TYK2_TYPES)
+    assert sorted(ids_in(dataset) + log["activity_id"].tolist()) == list(range(1, 36))
+    rules = log.set_index("activity_id")["rule"].to_dict()
+    assert rules == {2: "activity_type", 6: "activity_type", 9: "activity_type", 17: "activity_type",
+                     18: "activity_type", 21: "activity_type", 26: "activity_type", 27: "activity_type",
+                     22: "potential_duplicate", 25: "potential_duplicate", 29: "potential_duplicate",
+                     30: "potential_duplicate", 33: "potential_duplicate", 23: "data_validity_comment",
+                     24: "data_validity_comment", 28: "assay_type", 31: "structure"}
+    assert log.set_index("activity_id").loc[2, "detail"] == "standard type Inhibition (target asks for IC50/Ki/Kd)"
+    censored = row(dataset, "CHEMBL3553", "IC50", 1)  # IC50 '>' 1000 nM
+    assert (censored["relation"], censored["pactivity"]) == ("<", 6.0)
+    replicates = row(dataset, "CHEMBL3553", "IC50", 32)
+    assert replicates["activity_ids"] == "32;34;35" and replicates["pactivity"] == 6.82
+    assert replicates["molecule_chembl_ids"] == "CHEMBL1287853" and replicates["document_year"] == "2010"
+    assert row(dataset, "CHEMBL3553", "IC50", 3)["modality"] == "inhibitor"
+    assert row(dataset, "CHEMBL3553", "Kd", 12)["modality"] == "binding"
+    # without the panel's types the % rows fall to the units rule: still logged, never kept
+    plain = curate_records(raw)[1].set_index("activity_id")["rule"]
+    assert plain[2] == "units" and plain[21] == "units"
+
+
+def test_curate_cli_on_a_web_export(tmp_path, capsys):
+    out = tmp_path / "tyk2.csv"
+    assert main(["curate", str(SLICE), "-o", str(out)]) == 0  # the bundled panel has TYK2
+    capsys.readouterr()
+    paths = output_paths(out)
+    provenance = json.loads(paths["provenance"].read_text())
+    assert provenance["source"]["kind"] == "web-export"
+    assert "no activity ID" in provenance["web_export"]["activity_id"]
+    assert provenance["curation"]["activity_types"]["CHEMBL3553"] == ["IC50", "Ki", "Kd"]
+    data = read_dataset(out)
+    assert set(data["source"]) == {"ChEMBL web export (release not stated)"} and set(data["gene"]) == {"TYK2"}
+    strict = tmp_path / "strict.csv"
+    assert main(["curate", str(SLICE), "-o", str(strict), "--min-confidence", "9"]) == 0
+    capsys.readouterr()
+    assert len(read_dataset(strict)) == 0  # the implied confidence is 8: the strict rule keeps nothing
+    assert "confidence_score" in set(pd.read_csv(output_paths(strict)["log"])["rule"])
+    broken = tmp_path / "broken.csv"
+    broken.write_text('"Molecule ChEMBL ID";"Standard Type"\n"CHEMBL1";"IC50"\n')
+    assert main(["curate", str(broken), "-o", str(tmp_path / "b.csv")]) == 3
+    assert "lacks the column(s) Smiles" in capsys.readouterr().err
+
+
+def test_shipped_tyk2_dataset_keeps_chembl_ids_and_years():
+    from screenkit.config import bundled_path
+
+    data = read_dataset(bundled_path("data/tyk2/tyk2_chembl.csv"))
+    assert len(data) > 3000 and set(data["target_chembl_id"]) == {"CHEMBL3553"}
+    assert set(data["activity_type"]) == {"IC50", "Ki", "Kd"}
+    assert data["molecule_chembl_ids"].str.match(r"CHEMBL\d+").all()
+    assert data["assay_chembl_ids"].str.match(r"CHEMBL\d+").all()
+    assert data["document_chembl_ids"].str.match(r"CHEMBL\d+").all()
+    years = pd.to_numeric(data["document_year"].replace("", None).dropna())
+    assert years.min() >= 2002 and years.max() <= 2024 and len(years) > 2000
+    assert data["inchikey"].duplicated().sum() < len(data) // 10  # one row per compound and type
+    log = pd.read_csv(bundled_path("data/tyk2/tyk2_chembl.log.csv"))
+    n_ids = sum(len(ids.split(";")) for ids in data["activity_ids"])
+    assert n_ids + len(log) == 5593
+
+
+def test_own_measurements_carry_issue_codes(tmp_path):
+    from screenkit.measurements import EXCLUDED_COLUMNS, read_measurements
+
+    path = tmp_path / "mine.csv"
+    path.write_text("smiles,ic50,rel\nCCO,100,=\nnot a smiles,5,=\nCCN,abc,=\nCCC,10,~\n")
+    measured = read_measurements(path, smiles_col="smiles", value_col="ic50", units="nM", relation_col="rel")
+    excluded = measured.excluded
+    assert list(excluded.columns) == EXCLUDED_COLUMNS
+    assert excluded[["row", "code"]].values.tolist() == [[2, "structure"], [3, "value"], [4, "relation"]]
+    assert set(excluded["severity"]) == {"error"} and len(measured.table) == 1
+
+
+_export_row = st.fixed_dictionaries({
+    "Molecule ChEMBL ID": st.sampled_from(["CHEMBL1", "CHEMBL2", ""]),
+    "Smiles": st.sampled_from(["CCO", "c1ccccc1O", "CCN.Cl", "", "not a smiles", "[Na+].[Cl-]"]),
+    "Standard Type": st.sampled_from(["IC50", "Ki", "Inhibition", "% Control", ""]),
+    "Standard Relation": st.sampled_from(["'='", "'>'", "'<'", "'~'", "", "="]),
+    "Standard Value": st.one_of(st.sampled_from(["", "n/a", "0", "-3", "1e3", "None"]),
+                                st.floats(min_value=1e-3, max_value=1e6).map(str)),
+    "Standard Units": st.sampled_from(["nM", "nM", "%", "uM", ""]),
+    "pChEMBL Value": st.sampled_from(["", "7.5", "6.0", "x"]),
+    "Potential Duplicate": st.sampled_from(["0", "1", "", "True"]),
+    "Action Type": st.sampled_from(["", "INHIBITOR", "AGONIST", "SOMETHING"]),
+    "Document Year": st.sampled_from(["", "2015", "20x5"]),
+    "Target ChEMBL ID": st.sampled_from(["CHEMBL3553", "CHEMBL3553", ""]),
+    "Target Type": st.sampled_from(["SINGLE PROTEIN", "PROTEIN COMPLEX", ""]),
+    "Target Organism": st.sampled_from(["Homo sapiens", "Mus musculus", ""]),
+    "Assay Type": st.sampled_from(["B", "F", "A", ""]),
+})
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(_export_row, min_size=1, max_size=20))
+def test_every_web_export_record_is_kept_or_logged(tmp_path, rows):
+    import csv
+
+    path = tmp_path / "export.csv"
+    pd.DataFrame(rows).to_csv(path, sep=";", index=False, quoting=csv.QUOTE_ALL)
+    raw = read_raw(path)
+    assert raw["activity_id"].tolist() == list(range(1, len(rows) + 1))
+    dataset, log, _ = curate_records(raw, genes={"CHEMBL3553": "TYK2"}, activity_types=TYK2_TYPES)
+    assert sorted(ids_in(dataset) + log["activity_id"].tolist()) == list(range(1, len(rows) + 1))
+    bad = raw["record_error"].notna()
+    assert set(log.loc[log["activity_id"].isin(raw.loc[bad, "activity_id"]), "rule"]) <= {"record"}

@@ -393,3 +393,105 @@ def test_fake_api_speaks_the_official_clients_protocol(api, sqlite_url):
     ours = fetch_records([T["OPRK1"]], open_source(sqlite_url)).records
     assert [int(r["activity_id"]) for r in records] == ours["activity_id"].tolist()
     assert {r["standard_value"] for r in records if r["activity_id"] == 1006} == {"10000.0"}
+
+
+# -- action type, Retry-After, deadline, bad records (issues 10 and 13) ----------------------------------------
+
+def test_api_serves_action_type_nested_like_chembl_and_both_sources_keep_it(api, sqlite_url):
+    import requests
+
+    page = requests.get(f"{api.url}/activity.json", params={"activity_id": "1023"}, timeout=2).json()
+    assert page["activities"][0]["action_type"] == {
+        "action_type": "AGONIST", "description": "Binds to a receptor and activates it",
+        "parent_type": "POSITIVE MODULATOR"}
+    for source in (open_source("api", api=fast(api)), open_source(sqlite_url)):
+        raw = fetch_records(PANEL, source).records.set_index("activity_id")
+        assert raw.loc[1023, "action_type"] == "AGONIST" and raw.loc[2006, "action_type"] == "ANTAGONIST"
+        assert pd.isna(raw.loc[1001, "action_type"])
+        assert raw.loc[1023, "assay_description"].startswith("Agonist activity at human kappa opioid receptor")
+        assert raw.loc[2001, "assay_description"].startswith("Displacement of [3H]NMS")
+
+
+def test_retry_after_on_429_sets_the_wait(api, baseline, tmp_path):
+    api.faults = [("offset=10", "429:1")]
+    result = fetch_dataset(PANEL, tmp_path / "p.csv", api=fast(api))  # backoff alone would wait 0.01 s
+    same_outputs(result.paths, baseline)
+    hits = [t for r, t in zip(api.requests, api.times) if "/activity.json" in r and "offset=10&" in r + "&"]
+    assert len(hits) == 2 and hits[1] - hits[0] >= 0.95
+
+
+def test_retry_after_longer_than_the_longest_wait_stops_with_a_resume_hint(api, tmp_path):
+    api.faults = [("offset=10", "429:120")]
+    start = time.perf_counter()
+    with pytest.raises(FetchError, match="asks to wait 120 s .*HTTP 429.*--resume"):
+        fetch_dataset(PANEL, tmp_path / "p.csv", api=fast(api, max_backoff=30))
+    assert time.perf_counter() - start < 5
+
+
+def test_timeout_bounds_the_whole_request_not_each_read(api, baseline, tmp_path):
+    # the trickled page arrives in 40 pieces 0.1 s apart: every read is quicker than the 0.3 s timeout,
+    # the whole answer takes 4 s. A per-read timeout would wait for it; the request deadline retries.
+    api.hang_seconds = 1.0
+    api.faults = [("offset=15", "trickle")]
+    start = time.perf_counter()
+    result = fetch_dataset(PANEL, tmp_path / "p.csv", api=fast(api))
+    assert time.perf_counter() - start < 3
+    same_outputs(result.paths, baseline)
+    assert sum("offset=15&" in r + "&" for r in activity_requests(api)) == 2
+    import threading
+
+    from chembl_fixture import wait_for
+
+    # the abandoned request's socket was shut down: its helper thread ends instead of reading for 4 s
+    assert wait_for(lambda: not any(t.name == "screenkit-chembl-get" for t in threading.enumerate()), timeout=1.0)
+
+
+def test_a_bad_record_in_a_pull_is_logged_and_excluded_not_fatal(api, tmp_path):
+    api.faults = [("offset=5", "bad_value")]  # page 2 of OPRK1: a value 'n/a' and a record that is a string
+    result = fetch_dataset(PANEL, tmp_path / "p.csv", api=fast(api))
+    log = result.log
+    bad = log[log["rule"] == "record"]
+    assert len(bad) == 2
+    assert bad["detail"].str.contains("standard_value 'n/a' is not a number").sum() == 1
+    assert bad["detail"].str.contains("record is a str, not an object").sum() == 1
+    assert bad["activity_id"].isna().sum() == 1  # the string record has no ID, and is still accounted for
+    raw = pd.read_csv(result.paths["raw"])
+    assert len(raw) == sum(N_PULLED.values())
+    n_kept = sum(len(ids.split(";")) for ids in result.dataset["activity_ids"])
+    assert n_kept + len(log) == len(raw)
+
+
+def test_sql_release_without_action_type_column_still_fetches(tmp_path, caplog):
+    import sqlite3
+
+    path = tmp_path / "old_release.db"
+    build_fixture(f"sqlite:///{path}")
+    with sqlite3.connect(path) as con:
+        con.execute("ALTER TABLE activities DROP COLUMN action_type")
+    raw = fetch_records(PANEL, open_source(f"sqlite:///{path}")).records
+    assert len(raw) == sum(N_PULLED.values()) and raw["action_type"].isna().all()
+    assert raw["assay_description"].notna().any()
+    assert "no activities.action_type" in caplog.text
+
+
+def test_fetch_from_a_web_export(tmp_path, capsys):
+    from pathlib import Path
+
+    from screenkit.chembl.export import read_web_export
+
+    export = Path(__file__).with_name("tyk2_export_slice.csv")
+    out = tmp_path / "tyk2.csv"
+    assert main(["fetch", "--targets", "TYK2", "--source", str(export), "-o", str(out)]) == 0
+    capsys.readouterr()
+    paths = output_paths(out)
+    provenance = json.loads(paths["provenance"].read_text())
+    assert provenance["source"] == {"kind": "web-export", "location": str(export), "release": "unknown"}
+    assert provenance["targets"][0]["source_record"]["accessions"] is None  # the export has no UniProt accession
+    raw = pd.read_csv(paths["raw"])
+    assert len(raw) == 35 and raw["activity_id"].tolist() == read_web_export(export)["activity_id"].tolist()
+    log = pd.read_csv(paths["log"])
+    n_kept = sum(len(str(ids).split(";")) for ids in pd.read_csv(out, dtype=str)["activity_ids"])
+    assert n_kept + len(log) == 35 and (log["rule"] == "activity_type").sum() == 8
+    # a panel target that is not in the export is a clear error, before anything is written
+    assert main(["fetch", "--targets", "JAK1", "--source", str(export), "-o", str(tmp_path / "j.csv")]) == 2
+    assert "CHEMBL2835 (JAK1) does not exist in ChEMBL web export" in capsys.readouterr().err

@@ -8,8 +8,12 @@ server's spore description; and it hides page boundaries, which a resumable chec
 needs. This module speaks the same REST protocol (``{base}/{resource}.json`` with Django
 style filters, ``limit``/``offset`` paging, ``page_meta``) with plain ``requests``:
 
-* every request has a timeout; timeouts, connection errors, HTTP 429/5xx, unparsable
-  JSON and pages shorter than ``page_meta`` promises are retried with exponential backoff;
+* every request has a deadline: ``timeout`` bounds the whole request (connect, headers
+  and body), not each socket read, so a server that trickles bytes cannot stall a pull;
+* timeouts, connection errors, HTTP 429/5xx, unparsable JSON and pages shorter than
+  ``page_meta`` promises are retried with exponential backoff; a ``Retry-After`` header
+  (seconds or an HTTP date, on 429 or 503) sets the wait when it asks for longer, and a
+  server that asks for more than ``max_backoff`` ends the pull with a ``--resume`` hint;
 * each page is saved to a checkpoint folder as soon as it arrives, so a pull that died
   (``--resume``) fetches only the pages it lacks;
 * a server that never answers gives one clear :class:`~screenkit.errors.FetchError`.
@@ -21,8 +25,11 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import urlencode, urlparse
@@ -42,9 +49,10 @@ _ACTIVITY_FIELDS = (
     "activity_id", "assay_chembl_id", "assay_type", "assay_variant_mutation", "document_chembl_id",
     "document_year", "molecule_chembl_id", "parent_molecule_chembl_id", "canonical_smiles", "standard_type",
     "standard_relation", "standard_value", "standard_units", "pchembl_value", "data_validity_comment",
-    "potential_duplicate", "target_chembl_id", "target_organism", "target_tax_id",
+    "potential_duplicate", "target_chembl_id", "target_organism", "target_tax_id", "action_type",
+    "assay_description",
 )
-_ASSAY_FIELDS = ("assay_chembl_id", "assay_type", "confidence_score")
+_ASSAY_FIELDS = ("assay_chembl_id", "assay_type", "confidence_score", "description")
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,39 @@ class ApiSettings:
 
 
 class _Transient(Exception):
-    """A failure worth retrying (timeout, connection, 5xx, truncated page)."""
+    """A failure worth retrying (timeout, connection, 5xx, truncated page).
+
+    ``retry_after`` is the wait in seconds the server asked for, if it sent ``Retry-After``.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); None if absent or unreadable.
+
+    Examples
+    --------
+    >>> retry_after_seconds("7"), retry_after_seconds(None), retry_after_seconds("soon")
+    (7.0, None, None)
+    >>> now = datetime(2015, 10, 21, 7, 28, 0, tzinfo=timezone.utc)
+    >>> retry_after_seconds("Wed, 21 Oct 2015 07:28:30 GMT", now)
+    30.0
+    """
+    if value is None or not str(value).strip():
+        return None
+    value = str(value).strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
 class Checkpoint:
@@ -170,32 +210,68 @@ class ApiSource:
                     raise FetchError(f"ChEMBL API failed {s.retries + 1} times for {shown} (last: {exc}); "
                                      "rerun with --resume to continue from the pages already saved") from None
                 wait = min(s.max_backoff, s.backoff * 2 ** attempt)
+                if exc.retry_after is not None:
+                    if exc.retry_after > s.max_backoff:
+                        raise FetchError(f"ChEMBL API asks to wait {exc.retry_after:g} s before retrying {shown} "
+                                         f"({exc}, Retry-After), longer than the longest wait ({s.max_backoff:g} s); "
+                                         "rerun later with --resume") from None
+                    wait = max(wait, exc.retry_after)
                 log.warning("ChEMBL API: %s for %s; retry %d/%d in %.1f s", exc, shown, attempt + 1, s.retries, wait)
                 time.sleep(wait)
         raise AssertionError("unreachable")
 
     def _get_once(self, url, params, validate):
-        try:
-            response = self.session.get(url, params=params, timeout=self.settings.timeout)
-        except requests.Timeout:
-            raise _Transient(f"no answer within {self.settings.timeout:g} s") from None
-        except requests.RequestException as exc:
-            raise _Transient(f"{type(exc).__name__}: {exc}") from None
+        response, body = self._request_within_deadline(url, params)
         self._answered = True
         if response.status_code in _RETRY_STATUS:
-            raise _Transient(f"HTTP {response.status_code}")
+            raise _Transient(f"HTTP {response.status_code}", retry_after_seconds(response.headers.get("Retry-After")))
         if response.status_code == 404:
             return None
         if not response.ok:
             raise FetchError(f"ChEMBL API answered HTTP {response.status_code} for {response.url}: "
-                             f"{response.text[:200]!r}")
+                             f"{body[:200].decode('utf-8', 'replace')!r}")
         try:
-            data = response.json()
+            data = json.loads(body)
         except ValueError:
             raise _Transient("truncated or invalid JSON") from None
         if validate is not None:
             validate(data)
         return data
+
+    def _request_within_deadline(self, url, params) -> tuple[requests.Response, bytes]:
+        """Send one GET and read its whole body, or raise :class:`_Transient` once ``timeout`` has passed.
+
+        ``requests``' own timeout bounds each socket operation, so a server that sends a byte
+        now and then never times out. The request runs in a helper thread that the caller
+        waits for at most ``timeout`` seconds; on expiry its socket is shut down, which ends
+        the helper's blocked read.
+        """
+        timeout = self.settings.timeout
+        box: dict = {}
+
+        def run():
+            try:
+                response = self.session.get(url, params=params, timeout=timeout, stream=True)
+                box["response"] = response
+                box["body"] = response.content
+            except Exception as exc:  # handed to the caller below
+                box["error"] = exc
+
+        worker = threading.Thread(target=run, name="screenkit-chembl-get", daemon=True)
+        worker.start()
+        worker.join(timeout)
+        if worker.is_alive():
+            started = "response" in box  # headers came, the body did not finish
+            _shut(box.get("response"))
+            raise _Transient(f"no {'complete ' if started else ''}answer within {timeout:g} s")
+        error = box.get("error")
+        if isinstance(error, requests.Timeout):
+            raise _Transient(f"no answer within {timeout:g} s")
+        if isinstance(error, requests.RequestException):
+            raise _Transient(f"{type(error).__name__}: {error}")
+        if error is not None:
+            raise error
+        return box["response"], box["body"]
 
     def _pages(self, resource: str, collection: str, params: dict) -> Iterator[list[dict]]:
         """Yield the record lists of every page of a collection query, checkpointed."""
@@ -272,21 +348,49 @@ class ApiSource:
     def activities(self, query: ActivityQuery, target: TargetInfo) -> list[dict]:
         """Raw records of one target and its activity types, with assay confidence scores."""
         records = [r for page in self._pages("activity", "activities", self._activity_params(query)) for r in page]
-        assay_ids = sorted({r["assay_chembl_id"] for r in records if r.get("assay_chembl_id")})
+        assay_ids = sorted({str(r["assay_chembl_id"]) for r in records
+                            if isinstance(r, dict) and r.get("assay_chembl_id")})
         assays = {}
         for i in range(0, len(assay_ids), self.settings.batch_size):
             batch = assay_ids[i:i + self.settings.batch_size]
             params = {"assay_chembl_id__in": ",".join(batch), "order_by": "assay_chembl_id",
                       "only": ",".join(_ASSAY_FIELDS)}
             for page in self._pages("assay", "assays", params):
-                assays.update({a["assay_chembl_id"]: a for a in page})
+                assays.update({a["assay_chembl_id"]: a for a in page if isinstance(a, dict) and "assay_chembl_id" in a})
         out = []
         for record in records:
+            if not isinstance(record, dict):  # logged and excluded by curation (rule 'record')
+                log.warning("ChEMBL API: skipping a malformed activity record of %s: %.80r", target.chembl_id, record)
+                out.append(normalize_record(record))
+                continue
             assay = assays.get(record.get("assay_chembl_id"), {})
-            out.append(normalize_record({**record, "confidence_score": assay.get("confidence_score"),
-                                         "assay_type": record.get("assay_type") or assay.get("assay_type"),
-                                         "target_type": target.target_type}))
+            out.append(normalize_record({
+                **record, "confidence_score": assay.get("confidence_score"),
+                "assay_type": record.get("assay_type") or assay.get("assay_type"),
+                "assay_description": record.get("assay_description") or assay.get("description"),
+                "target_type": target.target_type}))
         return out
 
     def close(self) -> None:
         self.session.close()
+
+
+def _shut(response: requests.Response | None) -> None:
+    """Shut the socket under a streaming response down, so a read blocked on it returns.
+
+    The socket sits on urllib3's connection for a keep-alive answer, and only on http.client's
+    reader when the server closes after the answer (HTTP/1.0); without either, nothing is done.
+    """
+    raw = getattr(response, "raw", None)
+    sock = getattr(getattr(raw, "_connection", None), "sock", None)
+    if sock is None:
+        reader = getattr(getattr(raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(reader, "raw", None), "_sock", None)
+    if sock is None:
+        return
+    try:
+        import socket
+
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass

@@ -43,7 +43,8 @@ def open_source(spec: str = "api", *, api: ApiSettings | None = None, checkpoint
     spec : str
         ``"api"``, ``"api:chembl-webresource-client"`` (the web API through the official
         client, see :data:`API_SOURCES`), ``"sqlite:///path/chembl_35.db"``,
-        ``"postgresql://user@host/chembl_35"``, ...
+        ``"postgresql://user@host/chembl_35"``, ..., or the path of a ChEMBL website export
+        (``TYK2_export.csv.gz``, see :mod:`screenkit.chembl.export`).
     api : ApiSettings, optional
         Web API settings (base URL, timeout, page size, retries).
     checkpoint_dir : path, optional
@@ -77,6 +78,12 @@ def open_source(spec: str = "api", *, api: ApiSettings | None = None, checkpoint
         from .webresource import WebresourceSource
 
         return WebresourceSource(api or ApiSettings(), progress=progress)
+    if "://" not in spec and (spec.lower().endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")) or Path(spec).is_file()):
+        from .export import ExportSource
+
+        if resume:
+            log.info("--resume has no effect on a web export source")
+        return ExportSource(spec)
     if "://" not in spec:
         raise UsageError(f"--source {spec!r} is not 'api' or a database URL; use e.g. sqlite:///chembl_35.db "
                          "or postgresql://user@host/chembl_35")
@@ -114,6 +121,13 @@ def fetch_records(targets: Sequence[Target], source, *, tax_id: int = 9606,
         check_target(info, target, repr(source), tax_id=tax_id, target_type=target_type)
         infos[target.chembl_id] = info
     records, queries = [], {}
+    in_export = getattr(source, "records", None)
+    if in_export is not None:  # a web export may hold targets nobody asked for: say so
+        asked = {t.chembl_id for t in targets}
+        others = in_export[~in_export["target_chembl_id"].isin(asked)]
+        if len(others):
+            log.warning("%r: %d records of other targets (%s) are not part of this pull", source, len(others),
+                        ", ".join(sorted(set(others["target_chembl_id"].dropna()))))
     for target in targets:
         query = ActivityQuery(target.chembl_id, tuple(target.activity_types))
         log.info("pulling %s (%s) %s from %r", target.chembl_id, target.gene, "/".join(query.activity_types), source)

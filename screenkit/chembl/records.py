@@ -3,8 +3,14 @@
 A raw record is one ChEMBL activity with the field names of the web API's activity
 resource (section 3.4 of the ChEMBL research note), plus the assay's confidence score
 and the target type, which the API keeps in other resources. Values are parsed into
-plain Python types here, so the web API (numbers as strings, booleans) and a database
-(numbers, 0/1, ``Decimal`` on PostgreSQL) give equal records.
+plain Python types here, so the web API (numbers as strings, booleans, ``action_type``
+as a nested object) and a database (numbers, 0/1, ``Decimal`` on PostgreSQL) give equal
+records.
+
+A record with a field that cannot be parsed (``"standard_value": "n/a"``, an activity ID
+that is not a number, a record that is not an object) is kept: the bad field becomes
+empty and ``record_error`` says which field and value, so curation logs and excludes it
+(rule ``record``) and the rest of the pull goes on.
 """
 
 from __future__ import annotations
@@ -31,7 +37,8 @@ RAW_COLUMNS = [
     "assay_chembl_id", "assay_type", "confidence_score", "assay_variant_mutation",
     "document_chembl_id", "document_year", "molecule_chembl_id", "parent_molecule_chembl_id",
     "canonical_smiles", "standard_type", "standard_relation", "standard_value", "standard_units",
-    "pchembl_value", "data_validity_comment", "potential_duplicate",
+    "pchembl_value", "data_validity_comment", "potential_duplicate", "action_type", "assay_description",
+    "record_error",
 ]
 _INT = {"activity_id", "target_tax_id", "confidence_score", "document_year"}
 _FLOAT = {"standard_value", "pchembl_value"}
@@ -57,11 +64,12 @@ class TargetInfo:
     target_type: str | None
     organism: str | None
     tax_id: int | None
-    accessions: tuple[str, ...]
+    accessions: tuple[str, ...] | None  # None: the source does not give accessions (a web export)
 
     def as_dict(self) -> dict:
         return {"chembl_id": self.chembl_id, "pref_name": self.pref_name, "target_type": self.target_type,
-                "organism": self.organism, "tax_id": self.tax_id, "accessions": list(self.accessions)}
+                "organism": self.organism, "tax_id": self.tax_id,
+                "accessions": None if self.accessions is None else list(self.accessions)}
 
 
 def check_target(info: TargetInfo | None, target: Target, source: str, *, tax_id: int = 9606,
@@ -90,6 +98,9 @@ def check_target(info: TargetInfo | None, target: Target, source: str, *, tax_id
                          f"not tax_id {tax_id}; {fix}")
     if target.uniprot is None:
         log.warning("target %s (%s) has no UniProt accession in the panel; identity not checked", cid, gene)
+    elif info.accessions is None:
+        log.warning("%s gives no UniProt accession for %s (%s); identity checked by ID, type and organism only",
+                    source, cid, gene)
     elif target.uniprot not in info.accessions:
         raise UsageError(f"target {cid} ({gene}) has UniProt {', '.join(info.accessions) or 'none'} in {source}, "
                          f"but the panel says {target.uniprot}; {fix}")
@@ -122,29 +133,55 @@ def _to_text(value):
     return value if value != "" else None
 
 
-def normalize_record(record: dict) -> dict:
+def _to_action_type(value):
+    """The API nests the action type (``{"action_type": "AGONIST", "description": ...}``); SQL gives text."""
+    if isinstance(value, dict):
+        value = value.get("action_type")
+    return _to_text(value)
+
+
+def normalize_record(record) -> dict:
     """One raw record with exactly :data:`RAW_COLUMNS`, parsed into plain Python types.
 
-    Accepts the web API's strings (``"1650.0"``), booleans, SQLite numbers and
-    PostgreSQL ``Decimal``; missing fields become ``None``.
+    Accepts the web API's strings (``"1650.0"``), booleans and nested ``action_type``,
+    SQLite numbers and PostgreSQL ``Decimal``; missing fields become ``None``. A field
+    that cannot be parsed becomes ``None`` and is named in ``record_error``.
 
     Examples
     --------
-    >>> r = normalize_record({"activity_id": "17", "standard_value": "1650.0", "potential_duplicate": False})
-    >>> r["activity_id"], r["standard_value"], r["potential_duplicate"], r["pchembl_value"]
-    (17, 1650.0, 0, None)
+    >>> r = normalize_record({"activity_id": "17", "standard_value": "1650.0", "potential_duplicate": False,
+    ...                       "action_type": {"action_type": "AGONIST", "parent_type": "POSITIVE MODULATOR"}})
+    >>> r["activity_id"], r["standard_value"], r["potential_duplicate"], r["pchembl_value"], r["action_type"]
+    (17, 1650.0, 0, None, 'AGONIST')
+    >>> normalize_record({"activity_id": "18", "standard_value": "n/a"})["record_error"]
+    "standard_value 'n/a' is not a number"
     """
-    out = {}
+    if not isinstance(record, dict):
+        out = dict.fromkeys(RAW_COLUMNS)
+        out["record_error"] = f"record is a {type(record).__name__}, not an object: {str(record)[:80]!r}"
+        return out
+    out, errors = {}, []
     for column in RAW_COLUMNS:
         value = record.get(column)
-        if column in _INT:
-            out[column] = _to_int(value)
-        elif column in _FLOAT:
-            out[column] = _to_float(value)
-        elif column in _BOOL:
-            out[column] = _to_bool01(value)
-        else:
-            out[column] = _to_text(value)
+        try:
+            if column in _INT:
+                out[column] = _to_int(value)
+            elif column in _FLOAT:
+                out[column] = _to_float(value)
+                if out[column] is not None and not math.isfinite(out[column]):
+                    raise ValueError
+            elif column in _BOOL:
+                out[column] = _to_bool01(value)
+            elif column == "action_type":
+                out[column] = _to_action_type(value)
+            else:
+                out[column] = _to_text(value)
+        except (TypeError, ValueError, ArithmeticError):
+            out[column] = None
+            kind = "an integer" if column in _INT else "a number" if column in _FLOAT else "readable"
+            errors.append(f"{column} {str(value)[:80]!r} is not {kind}")
+    if errors:
+        out["record_error"] = "; ".join(filter(None, [out.get("record_error"), *errors]))
     return out
 
 
@@ -166,7 +203,8 @@ def write_raw(table: pd.DataFrame, path: str | Path) -> None:
 
 
 def read_raw(path: str | Path) -> pd.DataFrame:
-    """Read a raw record table written by :func:`write_raw` (or made by hand with its columns).
+    """Read a raw record table written by :func:`write_raw` (or made by hand with its columns),
+    or a ChEMBL website export (``;``-separated, web column names; see :mod:`screenkit.chembl.export`).
 
     Raises
     ------
@@ -176,6 +214,10 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"raw record file {path} does not exist; write one with screenkit fetch")
+    from .export import is_web_export, read_web_export
+
+    if is_web_export(path):
+        return read_web_export(path)
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:

@@ -4,6 +4,10 @@ The query is the reference query of the ChEMBL research note (section 4.4): one 
 activity of the target with the wanted ``standard_type`` values, under the web API's field
 names, so both back ends give the same raw records. No curation filter is applied in SQL:
 curation sees every record and logs why it drops one.
+
+``activities.action_type`` exists from ChEMBL 26 on; on an older release the query is run
+again with ``NULL`` in its place (a warning says so), so modality then comes from the assay
+description alone.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ SELECT act.activity_id,
        pmd.chembl_id            AS parent_molecule_chembl_id,
        cs.canonical_smiles      AS canonical_smiles,
        act.standard_type, act.standard_relation, act.standard_value, act.standard_units,
-       act.pchembl_value, act.data_validity_comment, act.potential_duplicate
+       act.pchembl_value, act.data_validity_comment, act.potential_duplicate,
+       act.action_type, a.description AS assay_description
 FROM activities act
 JOIN assays a               ON a.assay_id   = act.assay_id
 JOIN target_dictionary td   ON td.tid       = a.tid
@@ -103,6 +108,7 @@ class SqlSource:
             raise UsageError(f"no database driver for {self.location} ({exc}); install psycopg[binary] for "
                              "PostgreSQL") from None
         self._release = None
+        self._schema: dict | None = None
 
     def __repr__(self):
         return f"ChEMBL database {self.location}"
@@ -129,13 +135,11 @@ class SqlSource:
     def release(self) -> str:
         """The release name from the ``chembl_release`` table (``"unknown"`` without that table)."""
         if self._release is None:
-            try:
+            rows = []
+            if "chembl_release" in self._columns():
                 rows = self._run(_RELEASE_SQL)
-            except FetchError as exc:
-                if "chembl_release" not in str(exc):
-                    raise
+            else:
                 log.warning("%s has no chembl_release table; release recorded as 'unknown'", self.location)
-                rows = []
             self._release = str(rows[0]["chembl_release"]) if rows else "unknown"
         return self._release
 
@@ -154,9 +158,29 @@ class SqlSource:
                 "params": {"target_chembl_id": query.target_chembl_id, "activity_types": list(query.activity_types)}}
 
     def activities(self, query: ActivityQuery, target: TargetInfo) -> list[dict]:
-        rows = self._run(ACTIVITY_SQL, target_chembl_id=query.target_chembl_id,
-                         activity_types=list(query.activity_types))
-        return [normalize_record(r) for r in rows]
+        params = {"target_chembl_id": query.target_chembl_id, "activity_types": list(query.activity_types)}
+        sql = ACTIVITY_SQL
+        if "action_type" not in self._columns().get("activities", ()):
+            log.warning("%s has no activities.action_type (ChEMBL < 26); modality comes from assay descriptions only",
+                        self.location)
+            sql = sql.replace("act.action_type,", "NULL AS action_type,")
+        return [normalize_record(r) for r in self._run(sql, **params)]
+
+    def _columns(self) -> dict[str, tuple[str, ...]]:
+        """Column names of the tables the queries read, by table (read once from the schema)."""
+        if self._schema is None:
+            from sqlalchemy import inspect
+            from sqlalchemy.exc import SQLAlchemyError
+
+            try:
+                inspector = inspect(self.engine)
+                tables = set(inspector.get_table_names())
+                self._schema = {t: tuple(c["name"].lower() for c in inspector.get_columns(t))
+                                for t in ("activities", "chembl_release") if t in tables}
+            except SQLAlchemyError as exc:
+                raise FetchError(f"cannot connect to {self.location} (reading its schema): {_first_line(exc)}; "
+                                 "check the URL, the server and the credentials") from None
+        return self._schema
 
     def close(self) -> None:
         self.engine.dispose()

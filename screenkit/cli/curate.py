@@ -25,6 +25,10 @@ def add_rule_options(p) -> None:
     g.add_argument("--max-spread", type=float, default=d.max_replicate_spread, metavar="LOG",
                    help="flag replicates whose pActivity range exceeds this (default: %(default)s)")
     g.add_argument("--drop-discordant", action="store_true", help="exclude instead of flag replicates beyond --max-spread")
+    g.add_argument("--modality", default="", metavar="MODES",
+                   help="keep only records of these modalities, comma-separated, e.g. 'agonist' for an agonist "
+                        "target's EC50 (from ChEMBL's action_type, else the assay description; add 'unknown' to keep "
+                        "records without either; default: all)")
     g.add_argument("--min-compounds", type=int, default=d.min_compounds, metavar="N",
                    help="report (target, activity type) with fewer compounds as too thin for a model "
                         "(default: %(default)s)")
@@ -38,6 +42,7 @@ def config_from_args(args) -> CurationConfig:
         drop_potential_duplicates=not args.keep_duplicates, drop_mutants=not args.keep_mutants,
         keep_censored=not args.drop_censored, max_replicate_spread=args.max_spread,
         drop_discordant=args.drop_discordant, min_compounds=args.min_compounds,
+        modalities=tuple(m.strip() for m in args.modality.split(",") if m.strip()),
     )
 
 
@@ -67,9 +72,12 @@ def add_parser(sub) -> None:
                     "pChEMBL present, no validity comment, no potential duplicate, no mutant), standardise "
                     "structures to the parent, and aggregate to one row per (InChIKey, target, activity type) with "
                     "median pActivity, spread and count. Censored values are kept as bounds on the pActivity "
-                    "scale. Every excluded record is written to DATASET.log.csv with its rule.",
+                    "scale. Every excluded record is written to DATASET.log.csv with its rule. A ChEMBL website "
+                    "export has no activity IDs (record numbers are used) and no confidence score (8, the lower "
+                    "bound for a single-protein target, is assumed).",
     )
-    p.add_argument("raw", metavar="RAW", help="raw record CSV, e.g. X.raw.csv written by screenkit fetch")
+    p.add_argument("raw", metavar="RAW", help="raw record CSV, e.g. X.raw.csv written by screenkit fetch, or a "
+                                              "bioactivity export downloaded from the ChEMBL website (';'-separated)")
     p.add_argument("-o", "--output", required=True, metavar="DATASET", help="dataset to write (.csv or .csv.gz)")
     p.add_argument("--panel", metavar="FILE", help="panel TOML file for gene symbols (default: the bundled panel)")
     add_rule_options(p)

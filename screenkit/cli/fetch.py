@@ -17,8 +17,9 @@ def add_parser(sub) -> None:
     p = sub.add_parser(
         "fetch", help="pull ChEMBL activities for panel targets and curate them into a dataset",
         description="Check each target against the source (exists, human single protein, UniProt accession as in "
-                    "the panel), pull its activities of the panel's activity types from the ChEMBL web API or a "
-                    "ChEMBL release database, and curate them (see 'screenkit curate --help'). Writes DATASET plus "
+                    "the panel), pull its activities of the panel's activity types from the ChEMBL web API, a "
+                    "ChEMBL release database or a ChEMBL website export (all its records of the target; other types "
+                    "are logged), and curate them (see 'screenkit curate --help'). Writes DATASET plus "
                     "DATASET.raw.csv, .log.csv, .summary.csv and .provenance.json beside it. A web API pull keeps "
                     "its pages in DATASET.checkpoint/ until it succeeds; --resume continues an interrupted pull.",
     )
@@ -39,7 +40,8 @@ def add_parser(sub) -> None:
     p.add_argument("--page-size", type=int, default=defaults.page_size, metavar="N",
                    help="records per web API page, at most 1000 (default: %(default)s)")
     p.add_argument("--timeout", type=float, default=defaults.timeout, metavar="S",
-                   help="seconds to wait for a web API answer (default: %(default)s)")
+                   help="seconds a whole web API request may take: connection, headers and body (default: "
+                        "%(default)s)")
     p.add_argument("--retries", type=int, default=defaults.retries, metavar="N",
                    help="retries of a failed web API request, with doubling waits (default: %(default)s)")
     p.add_argument("--backoff", type=float, default=defaults.backoff, metavar="S",
