@@ -31,7 +31,7 @@ h3 { font-size: 13px; margin: 12px 0 6px; font-weight: 600; }
 .note { background: #eef5fc; border: 1px solid #c5dcf3; padding: 5px 10px; border-radius: 4px; margin: 5px 0; }
 .toolbar { display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: center; margin: 6px 0; }
 .toolbar input[type=search], .toolbar input[type=text] { padding: 4px 7px; border: 1px solid #b9c0c9; border-radius: 4px; font: inherit; }
-#filter { width: 330px; } #query { width: 260px; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+#filter { width: 300px; } #query { width: 220px; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 .toolbar label { color: var(--muted); user-select: none; white-space: nowrap; }
 .toolbar button, .toolbar select, button.b { font: inherit; padding: 3px 8px; border: 1px solid #b9c0c9; background: #fff; border-radius: 4px; cursor: pointer; }
 .toolbar button:disabled { opacity: .4; cursor: default; }
@@ -89,7 +89,9 @@ tr.row.m-reject td { opacity: .55; }
 button.tog { border: 1px solid #b9c0c9; background: #fff; border-radius: 3px; cursor: pointer; font: inherit; font-size: 11px; padding: 0 6px; margin-top: 3px; }
 tr.details > td { background: #fbfcfd; padding: 8px 12px 14px; border-bottom: 2px solid #c8ced6; }
 .panel { max-width: calc(100vw - 70px); }
-.top2 { display: flex; gap: 14px; align-items: flex-start; flex-wrap: wrap; }
+.top2 { display: flex; gap: 14px; align-items: flex-start; }
+.top2 > .right { flex: 1 1 600px; min-width: 0; }
+tr.row, tr.details { scroll-margin-top: calc(var(--bar, 0px) + 50px); }
 .smiles { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 11px; word-break: break-all; user-select: all; }
 .ev { display: flex; flex-wrap: wrap; gap: 8px 10px; margin-top: 4px; }
 .evm { border: 1px solid var(--line); border-radius: 4px; background: #fff; padding: 5px 7px; }
@@ -158,6 +160,8 @@ PAGE = """<!DOCTYPE html>
 <input type="text" id="qsim" value="0.5" size="3" aria-label="similarity threshold" title="Tanimoto threshold (Morgan radius 2, 2048 bits)">
 <button id="qgo" type="button">search</button><button id="qclear" type="button">clear</button>
 <span id="qstatus"></span>
+<span class="sep"></span>
+<span class="small">export marked:</span><button id="xcsv" type="button">CSV</button><button id="xsdf" type="button">SDF</button>
 </div>
 <div class="toolbar">
 <label><input type="checkbox" id="indomain"> best model in domain</label>
@@ -171,8 +175,6 @@ PAGE = """<!DOCTYPE html>
 <select id="size" aria-label="rows per page"><option value="25">25 / page</option><option value="50" selected>50 / page</option><option value="100">100 / page</option><option value="250">250 / page</option></select>
 <button id="prev" type="button">&#8249;</button><span id="page"></span><button id="next" type="button">&#8250;</button>
 <span id="count"></span>
-<span class="sep"></span>
-<span class="small">export marked:</span><button id="xcsv" type="button">CSV</button><button id="xsdf" type="button">SDF</button>
 <span id="brushnote" class="hidden"><button id="unbrush" type="button">clear plot selection</button></span>
 </div>
 </div>

@@ -285,7 +285,7 @@ def render_html(data: ReportData) -> str:
                 + f". {len(data.models)} target models." + (f" Scored {created}." if created else ""))
     warnings = "".join(f"<div class='warn'>{escape(w)}</div>" for w in data.warnings)
     return PAGE.format(
-        csp=escape(content_security_policy(SCRIPT, rdkit_js), quote=False), title=escape(data.title), css=CSS,
+        csp=escape(content_security_policy(rdkit_js, SCRIPT), quote=False), title=escape(data.title), css=CSS,
         subtitle=escape(subtitle), warnings=warnings, honesty=_honesty(data), provenance=_provenance(data),
         models=_models_table(data), distributions=_distributions(data), space=_chemical_space(data),
         score_note=escape(str(meta.get("overall_score", "the ranking's overall score"))),

@@ -207,6 +207,11 @@ def read_meta(path: str | Path, *, required: bool) -> dict | None:
     return meta
 
 
+def _unguard(text: str) -> str:
+    """Undo the page's spreadsheet guard: a cell starting with = + - @ is exported as '=..."""
+    return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in "=+-@" else text
+
+
 def read_marks(path: str | Path) -> tuple[dict[str, tuple[str, str]], list[str]]:
     """Review marks exported from a report page (CSV with ``id``, ``mark`` and ``comment`` columns).
 
@@ -243,9 +248,9 @@ def read_marks(path: str | Path) -> tuple[dict[str, tuple[str, str]], list[str]]
             marks: dict[str, tuple[str, str]] = {}
             problems = []
             for line, record in enumerate(reader, start=2):
-                rid = (record.get("id") or "").strip()
+                rid = _unguard((record.get("id") or "").strip())
                 mark = (record.get("mark") or "").strip().lower()
-                comment = (record.get("comment") or "").strip()
+                comment = _unguard((record.get("comment") or "").strip())
                 if not rid:
                     problems.append(f"marks file row {line}: no id")
                     continue

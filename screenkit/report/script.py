@@ -251,8 +251,10 @@ SCRIPT = r"""
       var pa = el("span", num(m.threshold) ? (act ? "good" : "bad") : null, "p" + (m.activity_type || "Act") + " " + t[0].toFixed(2));
       if (num(m.threshold)) pa.title = act ? "active (\u2265 " + m.threshold + ")" : "inactive (< " + m.threshold + ")";
       line.appendChild(pa); c.appendChild(line);
-      c.appendChild(el("div", "small", "assay type " + (m.activity_type || "?") + " \u00B7 " + (m.target || "")));
-      Object.keys(t[3]).forEach(function (k) { c.appendChild(el("div", "small", k + ": " + t[3][k])); });
+      var ids = t[3], n = ids.measurements ? " \u00B7 n=" + ids.measurements : "";
+      c.appendChild(el("div", "small", (m.activity_type || "") + " assay" + n));
+      Object.keys(ids).forEach(function (k) { if (k !== "measurements" && k !== "source") c.appendChild(el("div", "small", k + ": " + ids[k])); });
+      if (ids.source) c.title = "source: " + ids.source;
       var ik = el("div", "ik", t[2]); ik.title = t[1]; c.appendChild(ik);
       cards.appendChild(c);
     });
@@ -274,7 +276,7 @@ SCRIPT = r"""
     var ta = el("textarea", "comment"); ta.value = commentOf(i); ta.placeholder = "comment (saved in this browser)"; ta.setAttribute("data-row", i);
     left.appendChild(el("div")).appendChild(ta);
     top.appendChild(left);
-    var right = el("div");
+    var right = el("div", "right");
     right.appendChild(el("h3", null, "Nearest measured compounds (training sets), most probable targets first"));
     var ms = D.measured[i];
     if (ms) ms.forEach(function (x) { var t = D.train[x[2]], mm = modelBy[x[0]];
@@ -534,7 +536,8 @@ SCRIPT = r"""
     try { m = RD.get_mol(smiles.split(" ")[0]); if (!m || !m.is_valid()) return null; return m.get_morgan_fp_as_uint8array(JSON.stringify({ radius: 2, nBits: 2048 })); }
     catch (e) { return null; } finally { if (m) m.delete(); }
   }
-  function status(text, err) { var s = document.getElementById("qstatus"); s.textContent = text; s.className = err ? "err" : ""; }
+  function status(text, err) { var s = document.getElementById("qstatus"); s.textContent = text; s.className = err ? "err" : "";
+    if (err) { st.struct = null; if (st.key === "_sim") st.key = "rank"; document.body.setAttribute("data-search", "error"); if (C) { st.page = 0; render(); } } }
   function runSearch() {
     var text = document.getElementById("query").value.trim(), mode = document.getElementById("qmode").value;
     var token = ++searchToken;
@@ -639,7 +642,7 @@ SCRIPT = r"""
       e.stopPropagation(); return; }
     var tog = t.closest("button.tog");
     if (tog) { var r = +tog.getAttribute("data-row"); st.open[r] = !st.open[r]; rerenderKeepingScroll();
-      if (st.open[r]) { var d = document.querySelector("tr.details[data-i='" + r + "']"); if (d) d.scrollIntoView({ block: "nearest" }); } return; }
+      if (st.open[r]) { var d = document.querySelector("tr.row[data-i='" + r + "']"); if (d) d.scrollIntoView({ block: "start" }); } return; }
     var ser = t.closest("[data-series]");
     if (ser && ser.tagName === "BUTTON") { openDrawer(seriesView(+ser.getAttribute("data-series"))); return; }
     var show = t.closest("[data-show-series]");

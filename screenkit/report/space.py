@@ -10,7 +10,9 @@ __all__ = ["Series", "murcko_scaffold", "group_series", "chemical_space"]
 
 
 def murcko_scaffold(mol) -> str:
-    """Bemis-Murcko scaffold as canonical SMILES ("" for acyclic molecules or no structure).
+    """Bemis-Murcko scaffold as canonical SMILES without stereo ("" for acyclic molecules or no structure).
+
+    Stereoisomers share a scaffold, so enantiomers and diastereomers land in one series.
 
     Examples
     --------
@@ -29,7 +31,7 @@ def murcko_scaffold(mol) -> str:
         scaffold = MurckoScaffold.GetScaffoldForMol(mol)
     except (RuntimeError, ValueError):
         return ""
-    return Chem.MolToSmiles(scaffold) if scaffold.GetNumAtoms() else ""
+    return Chem.MolToSmiles(scaffold, isomericSmiles=False) if scaffold.GetNumAtoms() else ""
 
 
 @dataclass(frozen=True)
