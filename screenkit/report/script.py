@@ -529,11 +529,42 @@ SCRIPT = r"""
   }
 
   // ---- structure search: substructure (SMILES/SMARTS) and similarity over every row -------------------
-  var fpCache = null, searchToken = 0;
-  function popcount(a) { var n = 0; for (var k = 0; k < a.length; k++) { var v = a[k]; while (v) { v &= v - 1; n++; } } return n; }
+  // Every row is parsed once, in the background after RDKit loads: into an RDKit SubstructLibrary
+  // (pattern-fingerprint screening makes later substructure queries fast) and a Morgan fingerprint
+  // (radius 2, 2048 bits) for similarity. A search before that finishes uses the library for the rows
+  // indexed so far and checks the rest one by one.
+  var lib = null, libRow = [], fpAll = null, fpOk = null, fpBits = null, fpTried = null, indexed = 0, indexTimer = null, searchToken = 0;
+  var FPB = 256, FP_JSON = JSON.stringify({ radius: 2, nBits: 2048 });
+  var POP = new Uint8Array(256); for (var pc = 1; pc < 256; pc++) POP[pc] = POP[pc >> 1] + (pc & 1);
+  function indexSlice(ms) {
+    if (!lib) { lib = new RD.SubstructLibrary(); fpAll = new Uint8Array(N * FPB); fpOk = new Uint8Array(N); fpBits = new Uint16Array(N); fpTried = new Uint8Array(N); }
+    var until = performance.now() + ms;
+    while (indexed < N && performance.now() < until) {
+      var i = indexed++, m = null;
+      try {
+        m = RD.get_mol(C.smiles[i].split(" ")[0]);
+        if (m && m.is_valid()) {
+          var k = lib.add_mol(m); if (k >= 0) libRow[k] = i;
+          if (!fpOk[i]) {
+            var fp = m.get_morgan_fp_as_uint8array(FP_JSON), bits = 0;
+            fpAll.set(fp, i * FPB); for (var j = 0; j < FPB; j++) bits += POP[fp[j]];
+            fpBits[i] = bits; fpOk[i] = 1;
+          }
+        }
+      } catch (e) { /* a row RDKit cannot parse matches nothing */ } finally { if (m) m.delete(); }
+    }
+    return indexed >= N;
+  }
+  function indexLoop() {  // small slices, so scrolling and typing stay smooth
+    indexTimer = null;
+    var done = indexSlice(12);
+    st.indexed = indexed;
+    if (done) { document.body.setAttribute("data-indexed", "1"); return; }
+    indexTimer = setTimeout(indexLoop, 8);
+  }
   function fpOf(smiles) {
     var m = null;
-    try { m = RD.get_mol(smiles.split(" ")[0]); if (!m || !m.is_valid()) return null; return m.get_morgan_fp_as_uint8array(JSON.stringify({ radius: 2, nBits: 2048 })); }
+    try { m = RD.get_mol(smiles.split(" ")[0]); if (!m || !m.is_valid()) return null; return m.get_morgan_fp_as_uint8array(FP_JSON); }
     catch (e) { return null; } finally { if (m) m.delete(); }
   }
   function status(text, err) { var s = document.getElementById("qstatus"); s.textContent = text; s.className = err ? "err" : "";
@@ -552,35 +583,48 @@ SCRIPT = r"""
       qfp = fpOf(text);
       if (!qfp) { status("not a valid SMILES: " + text, true); return; }
       if (!(cut >= 0 && cut <= 1)) { status("similarity threshold must be between 0 and 1", true); return; }
-      if (!fpCache) fpCache = new Array(N);
     }
-    var hits = new Uint8Array(N), sims = mode === "sim" ? new Float32Array(N) : null, i = 0, found = 0, t0 = performance.now();
-    var qbits = qfp ? popcount(qfp) : 0;
     document.body.setAttribute("data-search", "running");
+    if (!lib) indexSlice(0);
+    if (indexTimer !== null) { clearTimeout(indexTimer); indexTimer = null; }  // the search has the CPU now
+    var t0 = performance.now(), hits = new Uint8Array(N), sims = mode === "sim" ? new Float32Array(N) : null, found = 0;
+    var qbits = 0; if (qfp) for (var j = 0; j < FPB; j++) qbits += POP[qfp[j]];
+    var done = indexed, i = 0;
+    if (mode === "sub") {  // indexed rows through the library, the rest one by one
+      var arr = lib.get_matches_as_uint32array(q, false, 1, N + 1);
+      for (var k = 0; k < arr.length; k++) { hits[libRow[arr[k]]] = 1; found++; }
+      i = done;
+    }
     (function chunk() {
       if (token !== searchToken) { if (q) q.delete(); return; }
-      var until = performance.now() + 40;
+      var until = performance.now() + 50;
       while (i < N && performance.now() < until) {
         if (mode === "sub") {
           var m = null;
           try { m = RD.get_mol(C.smiles[i].split(" ")[0]); if (m && m.is_valid() && m.get_substruct_match(q) !== "{}") { hits[i] = 1; found++; } }
           catch (e) { /* a row RDKit cannot parse: no match */ } finally { if (m) m.delete(); }
         } else {
-          var fp = fpCache[i];
-          if (fp === undefined) { fp = fpCache[i] = fpOf(C.smiles[i]); }
-          if (fp) { var common = 0; for (var k = 0; k < fp.length; k++) { var v = fp[k] & qfp[k]; while (v) { v &= v - 1; common++; } }
-            var tc = common / (qbits + (fp.bits === undefined ? (fp.bits = popcount(fp)) : fp.bits) - common || 1); sims[i] = tc;
-            if (tc >= cut) { hits[i] = 1; found++; } }
+          if (!fpOk[i] && i >= indexed && !fpTried[i]) { fpTried[i] = 1; var fp = fpOf(C.smiles[i]);
+            if (fp) { var bits = 0; fpAll.set(fp, i * FPB); for (var b2 = 0; b2 < FPB; b2++) bits += POP[fp[b2]]; fpBits[i] = bits; fpOk[i] = 1; } }
+          if (fpOk[i]) {
+            var common = 0, o = i * FPB;
+            for (var b = 0; b < FPB; b++) common += POP[fpAll[o + b] & qfp[b]];
+            var tc = common / ((qbits + fpBits[i] - common) || 1); sims[i] = tc;
+            if (tc >= cut) { hits[i] = 1; found++; }
+          }
         }
         i++;
       }
       if (i < N) { status("searching " + i.toLocaleString() + " / " + N.toLocaleString() + "\u2026"); setTimeout(chunk, 0); return; }
       if (q) q.delete();
-      st.struct = { text: text, mode: mode, hits: hits, sims: sims, n: found, ms: performance.now() - t0 };
-      if (mode === "sim") { st.key = "_sim"; }
-      status((mode === "sub" ? "substructure " : "similarity \u2265 " + cut + ": ") + found.toLocaleString() + " of " + N.toLocaleString() + " rows (" + ((performance.now() - t0) / 1000).toFixed(1) + " s)");
+      var ms = performance.now() - t0;
+      st.struct = { text: text, mode: mode, hits: hits, sims: sims, n: found, ms: ms };
+      if (mode === "sim") st.key = "_sim";
+      status((mode === "sub" ? "substructure: " : "similarity \u2265 " + cut + ": ") + found.toLocaleString() + " of " + N.toLocaleString() +
+        " rows (" + (ms / 1000).toFixed(2) + " s)");
       document.body.setAttribute("data-search", "done");
       st.page = 0; render();
+      if (indexed < N && indexTimer === null) indexTimer = setTimeout(indexLoop, 500);
     })();
   }
 
@@ -724,6 +768,7 @@ SCRIPT = r"""
     RD = rd; st.rdkit = rd.version(); st.interactiveMs = performance.now() - t0;
     rerenderKeepingScroll(); renderSeries();
     document.body.setAttribute("data-structures", "ready");
+    indexTimer = setTimeout(indexLoop, 200);  // parse every row for search while the reader looks at the page
   }).catch(function (e) {
     if (D) { RD = false; rerenderKeepingScroll(); renderSeries(); }
     document.body.setAttribute("data-structures", "fallback");
