@@ -53,11 +53,11 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 td.struct { padding: 1px; width: 154px; }
 .mol { display: block; background: #fff; }
 .ph { display: flex; align-items: center; justify-content: center; color: var(--muted); background: #fafafa; font-size: 11px; text-align: center; }
-td.idc { min-width: 110px; max-width: 170px; }
+td.idc { min-width: 110px; max-width: 160px; }
 .rk { font-size: 14px; font-weight: 600; }
 .cid { font-weight: 600; overflow-wrap: anywhere; }
 .small { font-size: 11px; color: var(--muted); }
-td.score { min-width: 120px; max-width: 200px; }
+td.score { min-width: 120px; max-width: 180px; }
 .scorev { font-size: 14px; font-weight: 600; font-variant-numeric: tabular-nums; }
 .bar { height: 4px; background: #e8ebef; border-radius: 2px; margin: 2px 0 3px; }
 .bar > i { display: block; height: 4px; border-radius: 2px; background: var(--accent); }
@@ -75,7 +75,8 @@ td.pred { text-align: center; width: 50px; font-variant-numeric: tabular-nums; p
 .chip.nomodel { color: #6b4e00; background: #fff1cc; border: 1px solid #e9cf7c; }
 .chip.measured { color: #fff; background: #5b3fa8; }
 .chip.ser { color: var(--accent); background: #e8f1fb; cursor: pointer; border: 0; font: inherit; font-size: 11px; }
-td.alerts { max-width: 170px; }
+td.alerts { width: 150px; max-width: 150px; }
+td.alerts .chip { max-width: 146px; }
 .good { color: var(--in); } .bad { color: var(--out); }
 .marks { display: inline-flex; gap: 2px; margin-top: 3px; }
 .marks button { font: inherit; font-size: 10.5px; padding: 0 5px; border: 1px solid #c3c9d1; background: #fff; border-radius: 3px; cursor: pointer; color: var(--muted); }

@@ -38,7 +38,7 @@ PROPERTY_COLUMNS = [
     ("sps", "SPS", 1, "spatial score (molecular complexity)", "properties"),
     ("lipinski_violations", "Ro5 viol.", 0, "Lipinski rule-of-five violations", "properties"),
     ("veber_ok", "Veber", None, "Veber rules (rotatable bonds <= 10, TPSA <= 140) met", "properties"),
-    ("n_alerts", "# alerts", 0, "number of structural alerts", "alerts"),
+    ("n_alerts", "# alerts", 0, "number of structural alerts", "properties"),
 ]
 #: Numeric columns drawn as distributions when present (column, axis label).
 DISTRIBUTION_COLUMNS = [("overall_score", "overall score"), ("cns_mpo", "CNS MPO"), ("mw", "MW (Da)"),

@@ -705,7 +705,13 @@ SCRIPT = r"""
     document.addEventListener("input", function (e) {
       if (e.target.matches("textarea.comment")) { var i = +e.target.getAttribute("data-row"); setMark(i, undefined, e.target.value); if (hay) hay[i] = undefined; }
     });
-    document.addEventListener("change", function (e) { if (e.target.matches("textarea.comment")) rerenderKeepingScroll(); });
+    document.addEventListener("change", function (e) {  // show the comment under the ID without re-rendering (a click may be under way)
+      if (!e.target.matches("textarea.comment")) return;
+      var i = e.target.getAttribute("data-row"), cell = document.querySelector("tr.row[data-i='" + i + "'] td.idc");
+      if (!cell) return;
+      var cm = cell.querySelector(".cm"); if (!cm) { cm = el("div", "cm"); cell.appendChild(cm); }
+      cm.textContent = commentOf(+i);
+    });
     var q = document.getElementById("filter"), timer = null;
     q.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(function () { st.q = q.value; st.page = 0; render(); }, 120); });
     [["indomain", "inDomain"], ["noalerts", "noAlerts"], ["support", "support"]].forEach(function (p) {
@@ -734,6 +740,7 @@ SCRIPT = r"""
     var bar = document.getElementById("bar");
     var setBar = function () { document.documentElement.style.setProperty("--bar", bar.offsetHeight + "px"); document.documentElement.style.scrollPaddingTop = (bar.offsetHeight + 60) + "px"; };
     setBar(); window.addEventListener("resize", setBar);
+    if (window.ResizeObserver) new ResizeObserver(setBar).observe(bar);  // the toolbar wraps as its counts change
     setupPlot();
   }
 
