@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import molblock_from_smiles, write_sdf
 
 from screenkit.cli import main
 from screenkit.config import bundled_path
@@ -33,8 +34,6 @@ from screenkit.report.html import content_security_policy, safe_json
 from screenkit.report.models import unmodelled_targets
 from screenkit.report.reading import read_marks
 from screenkit.screen import screen_library
-
-from conftest import molblock_from_smiles, write_sdf
 
 IMG_ID = "<img src=x onerror=alert(1)>"
 SCRIPT_ID = "<script>window.__injected = 1</script>"
@@ -131,7 +130,7 @@ def test_input_values_are_escaped_and_nothing_points_to_the_network(report_with_
     assert "&lt;b&gt;batch&lt;/b&gt;" in html  # the title, escaped in <title> and <h1>
     assert CLOSE_SCRIPT in page_data(html)["x"]["origin"]  # the SD value is in the data, packed
     # only XML namespace URIs (not requests) may appear; no src/href to anything but in-page anchors
-    outside = re.sub(r'<script[^>]*>.*?</script>', "", html, flags=re.S)  # vendored RDKit code mentions URLs
+    outside = re.sub(r'<script[^>]*>.*?</script>', "", html, flags=re.DOTALL)  # vendored RDKit code mentions URLs
     urls = set(re.findall(r"https?://[^\s'\"<>)]+", outside))
     assert urls <= {"http://www.w3.org/2000/svg", "http://www.rdkit.org/xml", "http://www.w3.org/1999/xlink"}, urls
     from html.parser import HTMLParser
@@ -153,7 +152,7 @@ def test_content_security_policy_allows_only_the_reports_scripts(report):
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
     assert "default-src 'none'" in csp and "img-src data:" in csp
     assert "'unsafe-eval'" not in csp and "'unsafe-inline'" not in csp.split("script-src")[1]
-    scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
+    scripts = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
     for script in scripts:
         digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in csp
@@ -519,7 +518,7 @@ def test_report_in_browser_sorts_filters_and_stays_offline(browser, report, rank
     first = next(r["id"] for r in rows if r["id"].startswith("CHEMBL-like 00"))
     badge = page.locator(f"tr.row[data-id='{first}'] .chip.measured").first.text_content()
     assert badge.startswith("measured pKi ")
-    assert page.locator(f"tr.row[data-id='nicotine ethyl'] .chip.measured").count() == 0
+    assert page.locator("tr.row[data-id='nicotine ethyl'] .chip.measured").count() == 0
 
     # evidence: structure and the three measured neighbours per model first, drawn by RDKit in the page
     page.click(f"tr.row[data-id='{rows[0]['id']}'] button.tog")
@@ -724,3 +723,26 @@ def test_series_grid_plots_and_banner_in_browser(browser, report_with_properties
     view.inert()
     assert view.blocked == []
     view.close()
+
+
+def test_server_drawn_structures_when_webassembly_is_off(report, ranked):
+    """Without WebAssembly the page still works: its first rows show the SVGs drawn when it was written."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"{CHROMIUM} is missing: run `bash .ci/chromium.sh`")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = b.new_page()
+        page.add_init_script("delete window.WebAssembly")  # a browser without WebAssembly
+        url = report.resolve().as_uri()
+        blocked = []
+        page.route("**/*", lambda r: r.continue_() if r.request.url == url else (blocked.append(r.request.url), r.abort()))
+        page.goto(url)
+        page.wait_for_selector("body[data-structures=fallback]", timeout=30_000)
+        assert page.locator(".warn", has_text="Structures could not be drawn").count() == 1
+        first = read_csv(ranked)[0]["id"]
+        assert page.locator(f"tr.row[data-id='{first}'] td.struct img").count() == 1  # pre-drawn
+        assert len(page.eval_on_selector_all("#grid tbody tr.row", "rs => rs.map(r => r.dataset.id)")) == len(read_csv(ranked))
+        assert blocked == []
+        b.close()

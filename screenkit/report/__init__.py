@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 
-__all__ = ["write_report", "ReportSummary"]
+__all__ = ["ReportSummary", "write_report"]
 
 log = logging.getLogger(__name__)
 

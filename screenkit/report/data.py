@@ -15,20 +15,33 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelBundleError, UsageError
-from .evidence import (Alert, Measured, Neighbour, alert_catalog, canonical_smiles, evidence_neighbours,
-                       find_alerts, fingerprints, measured_matches, parse_smiles, source_identifiers,
-                       training_record)
+from .evidence import (
+    Alert,
+    Measured,
+    Neighbour,
+    alert_catalog,
+    canonical_smiles,
+    evidence_neighbours,
+    find_alerts,
+    fingerprints,
+    measured_matches,
+    parse_smiles,
+    source_identifiers,
+    training_record,
+)
 from .models import ModelSummary, model_names, model_summaries, unmodelled_targets
 from .reading import PROPERTY_COLUMNS, RankedTable, read_marks, read_meta, read_ranked
 from .space import Series, chemical_space, group_series, murcko_scaffold
 
-__all__ = ["ReportData", "assemble", "NO_MODEL_SUPPORT"]
+__all__ = ["NO_MODEL_SUPPORT", "ReportData", "assemble"]
 
 log = logging.getLogger(__name__)
 
 #: Rows whose activity desirability (``d_activity``) is below this were ranked on properties
 #: alone: no model gave them an in-domain probability worth the name. The page flags them.
 NO_MODEL_SUPPORT = 0.25
+#: Rows above which the page warns that it gets slow (measured: see the README's report section).
+LARGE_PAGE = 200_000
 _CORE = ["rank", "input_position", "id", "smiles", "overall_score", "best_model", "status", "reason",
          "rank_reason", "alerts"]
 _DEFAULT_ALERT_CATALOGS = ("PAINS", "BRENK", "NIH")
@@ -144,6 +157,9 @@ def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: i
     meta_path = Path(meta_path) if meta_path is not None else ranked.with_name(ranked.name + ".meta.json")
     meta = read_meta(meta_path, required=meta_required)
     warnings: list[str] = []
+    if len(table) > LARGE_PAGE:
+        warnings.append(f"This page holds {len(table):,} rows; above about {LARGE_PAGE:,} the first structure search "
+                        "and the page itself get slow in a browser. Use --top N for a lighter page.")
     if meta is None:
         warnings.append(f"No run metadata ({meta_path.name}) was found: provenance is not shown.")
     review_marks: dict[str, tuple[str, str]] = {}
@@ -173,7 +189,7 @@ def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: i
     canonical, scaffolds, alerts, svgs, fps = _structures(table, fp_rows, fallback_rows)
     sources = source_identifiers(bundle, dataset) if bundle else {}
     neighbours = evidence_neighbours(fps, bundle, sources, k=n_neighbours, warnings=warnings)
-    measured = measured_matches(canonical, None, bundle)
+    measured = measured_matches(canonical, table.text.get("inchikey"), bundle)
     keys = {n.key for found in neighbours.values() for ns in found.values() for n in ns}
     keys |= {m.key for ms in measured.values() for m in ms}
     training = {key: training_record(bundle[key.rsplit(":", 1)[0]], int(key.rsplit(":", 1)[1]), sources)

@@ -15,8 +15,20 @@ import numpy as np
 from ..errors import InputFileError
 from ..hashing import file_sha256
 
-__all__ = ["Neighbour", "Alert", "Measured", "nearest_neighbours", "find_alerts", "alert_catalog", "parse_smiles",
-           "fingerprints", "source_identifiers", "evidence_neighbours", "measured_matches", "canonical_smiles"]
+__all__ = [
+    "Alert",
+    "Measured",
+    "Neighbour",
+    "alert_catalog",
+    "canonical_smiles",
+    "evidence_neighbours",
+    "find_alerts",
+    "fingerprints",
+    "measured_matches",
+    "nearest_neighbours",
+    "parse_smiles",
+    "source_identifiers",
+]
 
 @dataclass(frozen=True)
 class Neighbour:
@@ -240,8 +252,6 @@ def source_identifiers(bundle: dict, dataset: str | Path | None = None) -> dict[
             if ids:
                 out[(values["target_chembl_id"], values["activity_type"], values["inchikey"])] = ids
     return out
-
-
 
 
 _IDENTIFIER_ATTRIBUTES = (("train_chembl_id", "ChEMBL ID"), ("train_molecule_chembl_id", "ChEMBL ID"),

@@ -26,11 +26,11 @@ import numpy as np
 
 from .assets import CSS, PAGE, SCRIPT
 from .data import NO_MODEL_SUPPORT, ReportData
+from .draw import histogram_svg, scatter_svg
 from .minimallib import minimallib_script, minimallib_wasm_base64
 from .reading import DISTRIBUTION_COLUMNS
-from .draw import histogram_svg, scatter_svg
 
-__all__ = ["render_html", "safe_json", "content_security_policy"]
+__all__ = ["content_security_policy", "render_html", "safe_json"]
 
 
 def safe_json(value) -> str:
@@ -76,7 +76,7 @@ def _numbers(values: np.ndarray, decimals: int = 4) -> list:
     """A float column as a JSON list: rounded, integers without ``.0``, NaN as null."""
     out = []
     for v in np.asarray(values, float).tolist():
-        if v != v or v in (float("inf"), float("-inf")):
+        if not math.isfinite(v):
             out.append(None)
         else:
             r = round(v, decimals)
@@ -176,9 +176,9 @@ def _provenance(data: ReportData) -> str:
 
 
 def _fig(value: float, sd: float = math.nan) -> str:
-    if value != value:
+    if math.isnan(value):
         return "\u2013"
-    return f"{value:.2f}" + (f" \u00b1 {sd:.2f}" if sd == sd else "")
+    return f"{value:.2f}" + ("" if math.isnan(sd) else f" \u00b1 {sd:.2f}")
 
 
 def _models_table(data: ReportData) -> str:
@@ -206,9 +206,9 @@ def _models_table(data: ReportData) -> str:
         yrand = _fig(m.yrand_roc_auc)
         if m.yrand_passed is not None:
             yrand += " passed" if m.yrand_passed else " FAILED"
-        split = m.split + (f", median similarity {m.split_similarity:.2f}" if m.split_similarity == m.split_similarity else "")
-        coverage = "" if m.coverage != m.coverage else (
-            f"{m.coverage:.0%}" + (f" at {m.confidence:.0%}" if m.confidence == m.confidence else ""))
+        split = m.split + ("" if math.isnan(m.split_similarity) else f", median similarity {m.split_similarity:.2f}")
+        coverage = "" if math.isnan(m.coverage) else (
+            f"{m.coverage:.0%}" + ("" if math.isnan(m.confidence) else f" at {m.confidence:.0%}"))
         cells = [m.name, f"{m.gene} {m.target}".strip(), m.label, sar, base, yrand, split, _fig(m.mixed_roc_auc),
                  coverage, _fig(m.ad_threshold), "" if m.n_measured is None else f"{m.n_measured:,}"]
         flag = " class='weak'" if (m.beats_baseline is False or m.yrand_passed is False) else ""

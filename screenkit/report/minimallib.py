@@ -13,7 +13,7 @@ from importlib.resources import files
 
 from ..errors import ScreenkitError
 
-__all__ = ["minimallib_script", "minimallib_wasm_base64", "MINIMALLIB_VERSION"]
+__all__ = ["MINIMALLIB_VERSION", "minimallib_script", "minimallib_wasm_base64"]
 
 MINIMALLIB_VERSION = "2026.9.1"
 _JS_SHA256 = "ea427db9cc39be245065603de0df10c3053cb49af3b63fdf6bc2bf73d6fc17da"

@@ -16,8 +16,15 @@ import numpy as np
 
 from ..errors import InputFileError, UsageError
 
-__all__ = ["RankedTable", "read_ranked", "read_meta", "read_marks", "PROPERTY_COLUMNS", "DISTRIBUTION_COLUMNS",
-           "MARKS"]
+__all__ = [
+    "DISTRIBUTION_COLUMNS",
+    "MARKS",
+    "PROPERTY_COLUMNS",
+    "RankedTable",
+    "read_marks",
+    "read_meta",
+    "read_ranked",
+]
 
 #: Property columns the ranking may add, in display order: (column, header, decimals, tooltip, group).
 #: Columns that are absent from the ranked file are simply not shown. The group decides which

@@ -768,9 +768,12 @@ SCRIPT = r"""
     document.body.setAttribute("data-ready", "1");
     return unpack("rdkit-wasm").arrayBuffer();
   }).then(function (wasm) {
-    return initRDKitModule({ instantiateWasm: function (imports, done) {
-      WebAssembly.instantiate(wasm, imports).then(function (r) { done(r.instance, r.module); });
-      return {}; } });
+    if (typeof WebAssembly === "undefined" || typeof initRDKitModule === "undefined") throw new Error("no WebAssembly");
+    return new Promise(function (resolve, reject) {
+      initRDKitModule({ instantiateWasm: function (imports, done) {
+        WebAssembly.instantiate(wasm, imports).then(function (r) { done(r.instance, r.module); }, reject);
+        return {}; } }).then(resolve, reject);
+    });
   }).then(function (rd) {
     RD = rd; st.rdkit = rd.version(); st.interactiveMs = performance.now() - t0;
     rerenderKeepingScroll(); renderSeries();

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Series", "murcko_scaffold", "group_series", "chemical_space"]
+__all__ = ["Series", "chemical_space", "group_series", "murcko_scaffold"]
 
 
 def murcko_scaffold(mol) -> str:
