@@ -746,3 +746,11 @@ def test_server_drawn_structures_when_webassembly_is_off(report, ranked):
         assert len(page.eval_on_selector_all("#grid tbody tr.row", "rs => rs.map(r => r.dataset.id)")) == len(read_csv(ranked))
         assert blocked == []
         b.close()
+
+
+def test_per_row_chemistry_is_the_same_with_two_processes(ranked_with_properties, small_models, data):
+    one = assemble(ranked_with_properties, models_dir=small_models)
+    two = assemble(ranked_with_properties, models_dir=small_models, n_jobs=2)
+    assert two.scaffolds == one.scaffolds and two.series == one.series
+    assert two.alerts == one.alerts and two.fallback_svgs == one.fallback_svgs
+    assert one.scaffolds == data.scaffolds  # the extra columns change nothing about the structures

@@ -25,6 +25,8 @@ def add_parser(sub) -> None:
                    help="review marks exported from a report page (id,mark,comment) to carry into this report")
     p.add_argument("--evidence-rows", type=int, default=2000, metavar="N",
                    help="rows whose nearest measured training compounds are embedded (default: 2000)")
+    p.add_argument("--n-jobs", type=int, default=1, metavar="N",
+                   help="processes for the per-row chemistry: parsing, scaffolds, alert atoms (default: 1)")
     p.add_argument("--meta", metavar="FILE", help="run metadata (default: RANKED.csv.meta.json, if present)")
     p.add_argument("--dataset", metavar="CSV",
                    help="training dataset (screenkit fetch/curate output) that supplies ChEMBL molecule and activity "
@@ -36,7 +38,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     summary = write_report(args.ranked, args.output, models_dir=args.models, top=args.top, meta=args.meta,
                            title=args.title, dataset=args.dataset, marks=args.marks,
-                           evidence_rows=args.evidence_rows)
+                           evidence_rows=args.evidence_rows, n_jobs=args.n_jobs)
     print(f"report: {summary.output} ({summary.n_rows} of {summary.n_rows_total} rows, {summary.n_models} models, "
           f"{summary.size_bytes / 1e6:.1f} MB, {summary.seconds:.1f} s)")
     for warning in summary.warnings:

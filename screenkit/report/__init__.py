@@ -46,7 +46,7 @@ class ReportSummary:
 def write_report(ranked: str | Path, output: str | Path, *, models_dir: str | Path | None = None,
                  top: int | None = None, meta: str | Path | None = None, title: str | None = None,
                  dataset: str | Path | None = None, marks: str | Path | None = None,
-                 evidence_rows: int = 2000) -> ReportSummary:
+                 evidence_rows: int = 2000, n_jobs: int = 1) -> ReportSummary:
     """Write the HTML review report of a ranked CSV.
 
     Parameters
@@ -74,6 +74,8 @@ def write_report(ranked: str | Path, output: str | Path, *, models_dir: str | Pa
         carried into this report (marks already stored in the browser for this run win).
     evidence_rows : int, default 2000
         Rows whose nearest training compounds are embedded (and mapped in chemical space).
+    n_jobs : int, default 1
+        Processes for the per-row chemistry (parsing, Murcko scaffolds, alert atoms).
 
     Returns
     -------
@@ -103,8 +105,10 @@ def write_report(ranked: str | Path, output: str | Path, *, models_dir: str | Pa
         raise UsageError(f"output {output} is a folder; give a file name such as {output / 'report.html'}")
     if evidence_rows < 0:
         raise UsageError(f"--evidence-rows must be 0 or more, not {evidence_rows}")
+    if n_jobs < 1:
+        raise UsageError(f"--n-jobs must be 1 or more, not {n_jobs}")
     data = assemble(ranked, models_dir=models_dir, top=top, meta_path=meta, title=title, dataset=dataset,
-                    marks=marks, evidence_rows=evidence_rows)
+                    marks=marks, evidence_rows=evidence_rows, n_jobs=n_jobs)
     text = render_html(data)
     partial = output.with_name(output.name + ".partial")
     partial.write_text(text, encoding="utf-8")

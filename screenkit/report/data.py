@@ -106,32 +106,58 @@ def _load_models(models_dir: Path, names: list[str], meta: dict | None, warnings
         return {}
 
 
-def _structures(table: RankedTable, fp_rows: int, fallback_rows: int):
-    """One pass over the rows' structures: canonical SMILES, scaffold, alert atoms, fingerprints, fallback SVGs."""
+def _chemistry_chunk(rows: list[tuple[int, str, str | None, bool, bool]], listed_alerts: bool) -> list[tuple]:
+    """Per-row chemistry of one chunk (runs in a worker): canonical SMILES, scaffold, alert atoms, fallback SVG.
+
+    ``rows`` holds ``(row, SMILES, alerts text or None, find alerts?, draw?)``; workers get text, not molecules.
+    """
     from rdkit import RDLogger
 
     from .draw import molecule_svg
 
-    listed_alerts = "alerts" in table.columns
-    catalog = alert_catalog(("ALL",)) if listed_alerts else alert_catalog(_DEFAULT_ALERT_CATALOGS)
-    canonical, scaffolds, alerts, svgs, head = [], [], {}, {}, []
+    catalog = None
+    out = []
     RDLogger.DisableLog("rdApp.*")  # unparsable SMILES in a hand-edited file are shown as such, not logged
     try:
-        for i, smiles in enumerate(table.text["smiles"]):
+        for i, smiles, alerts_text, find, draw in rows:
             mol = parse_smiles(smiles)
-            canonical.append(canonical_smiles(mol))
-            scaffolds.append(murcko_scaffold(mol))
-            if i < fp_rows:
-                head.append(mol)
-            if mol is None:
-                continue
-            listed = [a for a in table.text["alerts"][i].split(";") if a.strip()] if listed_alerts else None
-            if listed:
-                alerts[i] = find_alerts(mol, catalog, listed)
-            elif not listed_alerts and i < fp_rows:  # no alerts column: find them for the rows with evidence
-                alerts[i] = find_alerts(mol, catalog)
-            if i < fallback_rows:
-                svgs[i] = molecule_svg(mol, 180, 135, highlight=[a for x in alerts.get(i, []) for a in x.atoms])
+            found: list[Alert] = []
+            listed = [a for a in (alerts_text or "").split(";") if a.strip()]
+            if mol is not None and (listed or find):
+                if catalog is None:
+                    catalog = alert_catalog(("ALL",)) if listed_alerts else alert_catalog(_DEFAULT_ALERT_CATALOGS)
+                found = find_alerts(mol, catalog, listed) if listed_alerts else find_alerts(mol, catalog)
+            svg = molecule_svg(mol, 180, 135, highlight=[a for x in found for a in x.atoms]) \
+                if draw and mol is not None else None
+            out.append((i, canonical_smiles(mol), murcko_scaffold(mol), found, svg, listed_alerts and bool(listed) or find))
+    finally:
+        RDLogger.EnableLog("rdApp.*")
+    return out
+
+
+def _structures(table: RankedTable, fp_rows: int, fallback_rows: int, n_jobs: int = 1):
+    """One pass over the rows' structures (in parallel for ``n_jobs`` > 1), then the evidence rows' fingerprints."""
+    from rdkit import RDLogger
+
+    from ..parallel import map_chunks
+
+    listed_alerts = "alerts" in table.columns
+    texts = table.text["alerts"] if listed_alerts else [None] * len(table)
+    # with an alerts column only the rows that list alerts need the catalog; without one, the evidence rows
+    rows = ((i, smiles, texts[i], not listed_alerts and i < fp_rows, i < fallback_rows)
+            for i, smiles in enumerate(table.text["smiles"]))
+    canonical, scaffolds, alerts, svgs = [], [], {}, {}
+    for _, results in map_chunks(_chemistry_chunk, rows, chunk_size=5000, n_jobs=n_jobs, args=(listed_alerts,)):
+        for i, smiles, scaffold, found, svg, looked in results:
+            canonical.append(smiles)
+            scaffolds.append(scaffold)
+            if looked and smiles:
+                alerts[i] = found
+            if svg is not None:
+                svgs[i] = svg
+    RDLogger.DisableLog("rdApp.*")
+    try:
+        head = [parse_smiles(s) for s in table.text["smiles"][:fp_rows]]
     finally:
         RDLogger.EnableLog("rdApp.*")
     return canonical, scaffolds, alerts, svgs, fingerprints(head)
@@ -140,12 +166,13 @@ def _structures(table: RankedTable, fp_rows: int, fallback_rows: int):
 def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: int | None = None,
              meta_path: str | Path | None = None, title: str | None = None, dataset: str | Path | None = None,
              marks: str | Path | None = None, n_neighbours: int = 3, evidence_rows: int = 2000,
-             fallback_rows: int = 60) -> ReportData:
+             fallback_rows: int = 60, n_jobs: int = 1) -> ReportData:
     """Collect everything the report shows (see :func:`screenkit.report.write_report`).
 
     ``evidence_rows`` bounds the work for long files: the training neighbours of the first
     ``evidence_rows`` rows are embedded (and those rows are mapped in chemical space).
     ``fallback_rows`` structures are drawn here, for browsers that cannot run WebAssembly.
+    ``n_jobs`` processes share the per-row chemistry (parsing, scaffolds, alert atoms).
     """
     from ..config import bundled_path
 
@@ -186,7 +213,7 @@ def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: i
     extra_columns = [c for c in table.columns if c not in consumed]
 
     fp_rows = min(len(table), evidence_rows)
-    canonical, scaffolds, alerts, svgs, fps = _structures(table, fp_rows, fallback_rows)
+    canonical, scaffolds, alerts, svgs, fps = _structures(table, fp_rows, fallback_rows, n_jobs)
     sources = source_identifiers(bundle, dataset) if bundle else {}
     neighbours = evidence_neighbours(fps, bundle, sources, k=n_neighbours, warnings=warnings)
     measured = measured_matches(canonical, table.text.get("inchikey"), bundle)

@@ -190,6 +190,7 @@ def _models_table(data: ReportData) -> str:
             ("mixed ROC-AUC", "measured compounds plus putative inactives (easier, screening-like)"),
             ("conformal coverage", "share of held-out compounds whose true label is in the prediction set"),
             ("AD threshold", "in domain at or above this similarity to the nearest training compound"),
+            ("rows in domain", "share of this page's rows at or above the model's domain threshold"),
             ("measured", "measured training compounds")]
     body = []
     for m in data.models:
@@ -209,8 +210,11 @@ def _models_table(data: ReportData) -> str:
         split = m.split + ("" if math.isnan(m.split_similarity) else f", median similarity {m.split_similarity:.2f}")
         coverage = "" if math.isnan(m.coverage) else (
             f"{m.coverage:.0%}" + ("" if math.isnan(m.confidence) else f" at {m.confidence:.0%}"))
+        ad = data.table.numbers.get(f"{m.name}_ad")
+        in_domain = "" if ad is None or math.isnan(m.ad_threshold) or not np.isfinite(ad).any() else \
+            f"{np.mean(ad[np.isfinite(ad)] >= m.ad_threshold):.1%}"
         cells = [m.name, f"{m.gene} {m.target}".strip(), m.label, sar, base, yrand, split, _fig(m.mixed_roc_auc),
-                 coverage, _fig(m.ad_threshold), "" if m.n_measured is None else f"{m.n_measured:,}"]
+                 coverage, _fig(m.ad_threshold), in_domain, "" if m.n_measured is None else f"{m.n_measured:,}"]
         flag = " class='weak'" if (m.beats_baseline is False or m.yrand_passed is False) else ""
         body.append(f"<tr{flag}>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
     header = "".join(f"<th title='{escape(tip)}'>{escape(h)}</th>" for h, tip in head)
