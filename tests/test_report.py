@@ -725,27 +725,22 @@ def test_series_grid_plots_and_banner_in_browser(browser, report_with_properties
     view.close()
 
 
-def test_server_drawn_structures_when_webassembly_is_off(report, ranked):
+def test_server_drawn_structures_when_webassembly_is_off(browser, report, ranked):
     """Without WebAssembly the page still works: its first rows show the SVGs drawn when it was written."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).is_file():
-        pytest.skip(f"{CHROMIUM} is missing: run `bash .ci/chromium.sh`")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = b.new_page()
-        page.add_init_script("delete window.WebAssembly")  # a browser without WebAssembly
-        url = report.resolve().as_uri()
-        blocked = []
-        page.route("**/*", lambda r: r.continue_() if r.request.url == url else (blocked.append(r.request.url), r.abort()))
-        page.goto(url)
-        page.wait_for_selector("body[data-structures=fallback]", timeout=30_000)
-        assert page.locator(".warn", has_text="Structures could not be drawn").count() == 1
-        first = read_csv(ranked)[0]["id"]
-        assert page.locator(f"tr.row[data-id='{first}'] td.struct img").count() == 1  # pre-drawn
-        assert len(page.eval_on_selector_all("#grid tbody tr.row", "rs => rs.map(r => r.dataset.id)")) == len(read_csv(ranked))
-        assert blocked == []
-        b.close()
+    context = browser.new_context()
+    context.add_init_script("delete window.WebAssembly")  # a browser without WebAssembly
+    page = context.new_page()
+    url = report.resolve().as_uri()
+    blocked = []
+    page.route("**/*", lambda r: r.continue_() if r.request.url == url else (blocked.append(r.request.url), r.abort()))
+    page.goto(url)
+    page.wait_for_selector("body[data-structures=fallback]", timeout=30_000)
+    assert page.locator(".warn", has_text="Structures could not be drawn").count() == 1
+    first = read_csv(ranked)[0]["id"]
+    assert page.locator(f"tr.row[data-id='{first}'] td.struct img").count() == 1  # pre-drawn
+    assert len(page.eval_on_selector_all("#grid tbody tr.row", "rs => rs.map(r => r.dataset.id)")) == len(read_csv(ranked))
+    assert blocked == []
+    context.close()
 
 
 def test_per_row_chemistry_is_the_same_with_two_processes(ranked_with_properties, small_models, data):
