@@ -193,7 +193,7 @@ PAGE = """<!DOCTYPE html>
 <p class="small">Each point is a row that passes the filters: x = the best model's p(active), y = CNS MPO (or the CNS desirability when the ranking has no CNS MPO). The line is the Pareto front (no other row is better on both). Drag a box to select rows: the table then shows only those.</p>
 <canvas id="scatter" width="640" height="380" aria-label="p(active) against CNS score"></canvas>
 <h2>Per-target heat map of the top rows</h2>
-<p class="small">The first 40 rows in the current order and filter; cells are p(active) per model, outlined when outside the model's domain. Click a row to open it.</p>
+<p class="small">The first 40 rows in the current order and filter; cells are p(active) per model, faded when the compound is outside that model's domain. Click a row to open it.</p>
 <div id="heat"></div>
 </section>
 <section id="summary">

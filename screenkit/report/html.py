@@ -196,7 +196,7 @@ def _models_table(data: ReportData) -> str:
     for m in data.models:
         sar = _fig(m.sar_roc_auc, m.sar_roc_auc_sd)
         if m.sar_source == "metrics.roc_auc_measured_only":
-            sar += " (older card: measured-only)"
+            sar += " *"
         base = _fig(m.baseline_roc_auc)
         if m.beats_baseline is not None:
             base += " \u2013 model better" if m.beats_baseline else " \u2013 model NOT better"
@@ -220,7 +220,10 @@ def _models_table(data: ReportData) -> str:
     header = "".join(f"<th title='{escape(tip)}'>{escape(h)}</th>" for h, tip in head)
     return (f"<table class='kv models'><tr>{header}</tr>{''.join(body)}</table>"
             "<p class='small'>Figures from each model card (cross-validation on held-out groups). Rows in red: the model "
-            "does not beat the similarity baseline or fails y-randomisation; read its predictions as similarity search.</p>")
+            "does not beat the similarity baseline or fails y-randomisation; read its predictions as similarity search."
+            + (" * older card: the SAR figure is its measured-only ROC-AUC (measured actives against measured "
+               "inactives, same folds); no baseline in that card." if any(m.sar_source == "metrics.roc_auc_measured_only"
+                                                                        for m in data.models) else "") + "</p>")
 
 
 def _honesty(data: ReportData) -> str:

@@ -505,7 +505,7 @@ SCRIPT = r"""
     rows.slice(0, 40).forEach(function (i) {
       var tr = el("tr"), lab = el("td", "lab", "#" + fmt(C.rank[i]) + " " + C.id[i]); lab.setAttribute("data-open", i); tr.appendChild(lab);
       M.forEach(function (m) { var p = pOf(m, i), ad = adOf(m, i), c = el("td", "h", fmt(p, 2)); c.style.background = pColour(p); if (p > 0.6) c.style.color = "#fff";
-        if (num(ad) && num(m.ad_threshold) && ad < m.ad_threshold) c.style.outline = "1px dashed #a4401c";
+        if (num(ad) && num(m.ad_threshold) && ad < m.ad_threshold) { c.style.opacity = "0.4"; c.title = "outside the domain (AD " + ad.toFixed(2) + ")"; }
         tr.appendChild(c); });
       tab.appendChild(tr);
     });
