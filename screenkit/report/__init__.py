@@ -1,15 +1,18 @@
 """The review report: one self-contained HTML file that medicinal chemists open in a browser.
 
 ``screenkit report RANKED.csv -o report.html`` reads what ``screenkit score`` wrote (the
-ranked CSV and its ``.meta.json``) and the model folder, and writes a page with a sortable,
-filterable table of the top rows (structures with alert atoms highlighted, per-target
-predictions with their applicability domain, properties, alerts), the measured training
-compounds behind each prediction, run provenance, distributions and a chemical-space map.
+ranked CSV and its ``.meta.json``) and the model folder, and writes a page chemists work in:
+every ranked row (or the top N) in a sortable, filterable table or grid, structures drawn in
+the browser by RDKit MinimalLib, substructure and similarity search, Murcko-scaffold series,
+keep/maybe/reject marks with comments exported as CSV or SDF, the measured training compounds
+behind each prediction, linked plots, run provenance and the models' validation figures.
 The report only reads: it never changes the ranking.
 
-Modules: :mod:`.data` assembles the values, :mod:`.draw` makes the SVG pictures,
-:mod:`.html` renders the page (escaping and Content-Security-Policy), :mod:`.assets` holds
-the inline CSS and script.
+Modules: :mod:`.reading` (ranked CSV, metadata, marks), :mod:`.evidence` (neighbours, alerts,
+measured compounds), :mod:`.space` (series, chemical-space map), :mod:`.models` (card figures,
+panel coverage), :mod:`.data` (runs them in order), :mod:`.draw` (server-side SVGs),
+:mod:`.html` (the page, escaping, Content-Security-Policy), :mod:`.assets` and :mod:`.script`
+(inline CSS, template and script), :mod:`.minimallib` (the vendored RDKit WebAssembly).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 
-__all__ = ["write_report", "ReportSummary"]
+__all__ = ["ReportSummary", "write_report"]
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +43,10 @@ class ReportSummary:
     warnings: tuple[str, ...]
 
 
-def write_report(ranked: str | Path, output: str | Path, *, models_dir: str | Path | None = None, top: int = 300,
-                 meta: str | Path | None = None, title: str | None = None,
-                 dataset: str | Path | None = None) -> ReportSummary:
+def write_report(ranked: str | Path, output: str | Path, *, models_dir: str | Path | None = None,
+                 top: int | None = None, meta: str | Path | None = None, title: str | None = None,
+                 dataset: str | Path | None = None, marks: str | Path | None = None,
+                 evidence_rows: int = 2000, n_jobs: int = 1) -> ReportSummary:
     """Write the HTML review report of a ranked CSV.
 
     Parameters
@@ -54,9 +58,9 @@ def write_report(ranked: str | Path, output: str | Path, *, models_dir: str | Pa
     models_dir : path, optional
         Model folder whose training sets give the evidence neighbours; default the bundled
         models. Use the folder the ranked file was scored with.
-    top : int, default 300
-        Rows shown in the table (the first ``top`` rows of ``ranked``); the distributions
-        use every row.
+    top : int, optional
+        Rows on the page (the first ``top`` rows of ``ranked``); default every row. The
+        distributions use every row either way.
     meta : path, optional
         Run metadata; default ``RANKED.meta.json`` beside ``ranked`` (optional then).
     title : str, optional
@@ -65,6 +69,13 @@ def write_report(ranked: str | Path, output: str | Path, *, models_dir: str | Pa
         The training dataset (``screenkit fetch``/``curate`` CSV) whose ChEMBL molecule and activity
         IDs label the evidence neighbours; default the bundled dataset when a model card names it
         and its sha256 matches.
+    marks : path, optional
+        A marks CSV exported from a report page (``id,mark,comment``); its marks and comments are
+        carried into this report (marks already stored in the browser for this run win).
+    evidence_rows : int, default 2000
+        Rows whose nearest training compounds are embedded (and mapped in chemical space).
+    n_jobs : int, default 1
+        Processes for the per-row chemistry (parsing, Murcko scaffolds, alert atoms).
 
     Returns
     -------
@@ -79,9 +90,9 @@ def write_report(ranked: str | Path, output: str | Path, *, models_dir: str | Pa
 
     Examples
     --------
-    After ``screenkit score library.sdf -o ranked.csv`` (not run here: it draws 100 structures)::
+    After ``screenkit score library.sdf -o ranked.csv`` (not run here: it needs a ranked file)::
 
-        write_report("ranked.csv", "report.html", top=100)
+        write_report("ranked.csv", "report.html", marks="marks.csv")
     """
     from .data import assemble
     from .html import render_html
@@ -92,14 +103,19 @@ def write_report(ranked: str | Path, output: str | Path, *, models_dir: str | Pa
         raise UsageError(f"output folder {output.parent} does not exist; create it first")
     if output.is_dir():
         raise UsageError(f"output {output} is a folder; give a file name such as {output / 'report.html'}")
-    data = assemble(ranked, models_dir=models_dir, top=top, meta_path=meta, title=title, dataset=dataset)
+    if evidence_rows < 0:
+        raise UsageError(f"--evidence-rows must be 0 or more, not {evidence_rows}")
+    if n_jobs < 1:
+        raise UsageError(f"--n-jobs must be 1 or more, not {n_jobs}")
+    data = assemble(ranked, models_dir=models_dir, top=top, meta_path=meta, title=title, dataset=dataset,
+                    marks=marks, evidence_rows=evidence_rows, n_jobs=n_jobs)
     text = render_html(data)
     partial = output.with_name(output.name + ".partial")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, output)
     for warning in data.warnings:
         log.warning("%s", warning)
-    summary = ReportSummary(str(output), len(data.rows), data.n_rows_total, len(data.models),
+    summary = ReportSummary(str(output), len(data.table), data.n_rows_total, len(data.models),
                             output.stat().st_size, time.perf_counter() - started, tuple(data.warnings))
     log.info("report %s: %d rows, %.1f MB, %.1f s", output, summary.n_rows, summary.size_bytes / 1e6, summary.seconds)
     return summary

@@ -1,339 +1,234 @@
-"""The report's stylesheet and script, inlined into every HTML file (nothing is fetched).
+"""The report's page template, stylesheet and script, inlined into every HTML file (nothing is fetched).
 
-The script builds the compound table from the embedded JSON with ``textContent`` and DOM
-nodes only (never ``innerHTML`` with data), shows structures as ``<img>`` elements with
-``data:`` URIs (an SVG shown as an image cannot run scripts), and unpacks the gzipped
-structure pictures with the browser's ``DecompressionStream``.
+The script unpacks the gzipped column data with the browser's ``DecompressionStream``, builds
+every view with ``textContent`` and DOM nodes only (never ``innerHTML`` with data), draws
+structures with RDKit MinimalLib (WebAssembly, see :mod:`.minimallib`) as ``<img>`` elements with
+``data:`` URIs (an SVG shown as an image cannot run scripts), and keeps review marks in
+``localStorage`` under the run's input hash.
 """
 
 from __future__ import annotations
 
-__all__ = ["CSS", "SCRIPT"]
+from .script import SCRIPT
+
+__all__ = ["CSS", "PAGE", "SCRIPT"]
 
 CSS = r"""
 :root { --ink:#1d2330; --muted:#5f6b7a; --line:#dfe3e8; --head:#f3f5f8; --accent:#0b5cad;
-        --in:#1a7f37; --in-bg:#e6f4ea; --out:#a4401c; --out-bg:#fbeae5; --alert:#b3261e; --alert-bg:#fde7e6; }
+        --in:#1a7f37; --in-bg:#e6f4ea; --out:#a4401c; --out-bg:#fbeae5; --alert:#b3261e; --alert-bg:#fde7e6;
+        --keep:#1a7f37; --maybe:#9a6700; --reject:#a4401c; }
 * { box-sizing: border-box; }
+html { scroll-padding-top: 70px; }
 body { margin: 0; font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--ink); background:#fff; }
-header.top { padding: 14px 22px 8px; border-bottom: 1px solid var(--line); background: linear-gradient(#fbfcfd, #f5f7fa); }
-header.top h1 { font-size: 20px; margin: 0 0 4px; font-weight: 600; }
+header.top { padding: 10px 22px 6px; border-bottom: 1px solid var(--line); background: linear-gradient(#fbfcfd, #f5f7fa); }
+header.top h1 { font-size: 19px; margin: 0 0 2px; font-weight: 600; }
 header.top .sub { color: var(--muted); }
 nav a { margin-right: 14px; color: var(--accent); text-decoration: none; font-weight: 500; }
-main { padding: 10px 22px 40px; }
+main { padding: 6px 22px 40px; }
 h2 { font-size: 16px; margin: 22px 0 8px; font-weight: 600; }
-h3 { font-size: 13px; margin: 14px 0 6px; font-weight: 600; }
-.warn { background: #fff4d6; border: 1px solid #f0d48a; padding: 6px 10px; border-radius: 4px; margin: 6px 0; }
-.toolbar { display: flex; flex-wrap: wrap; gap: 10px 16px; align-items: center; margin: 6px 0 8px; }
-.toolbar input[type=search] { width: 440px; padding: 5px 8px; border: 1px solid #b9c0c9; border-radius: 4px; font: inherit; }
-.toolbar label { color: var(--muted); user-select: none; }
-.toolbar button, .toolbar select { font: inherit; padding: 3px 8px; border: 1px solid #b9c0c9; background: #fff; border-radius: 4px; cursor: pointer; }
+h3 { font-size: 13px; margin: 12px 0 6px; font-weight: 600; }
+.warn { background: #fff4d6; border: 1px solid #f0d48a; padding: 5px 10px; border-radius: 4px; margin: 5px 0; }
+.note { background: #eef5fc; border: 1px solid #c5dcf3; padding: 5px 10px; border-radius: 4px; margin: 5px 0; }
+.toolbar { display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: center; margin: 6px 0; }
+.toolbar input[type=search], .toolbar input[type=text] { padding: 4px 7px; border: 1px solid #b9c0c9; border-radius: 4px; font: inherit; }
+#filter { width: 300px; } #query { width: 220px; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+.toolbar label { color: var(--muted); user-select: none; white-space: nowrap; }
+.toolbar button, .toolbar select, button.b { font: inherit; padding: 3px 8px; border: 1px solid #b9c0c9; background: #fff; border-radius: 4px; cursor: pointer; }
 .toolbar button:disabled { opacity: .4; cursor: default; }
-#count { color: var(--muted); }
-.scroll { overflow: auto; max-height: calc(100vh - 150px); border: 1px solid var(--line); border-radius: 4px; }
-table.grid { border-collapse: separate; border-spacing: 0; min-width: 100%; }
-table.grid th { position: sticky; top: 0; z-index: 2; background: var(--head); border-bottom: 1px solid #c8ced6; padding: 6px 6px;
-               text-align: left; font-weight: 600; white-space: nowrap; cursor: pointer; user-select: none; vertical-align: bottom; }
-table.grid th .g { display: block; font-weight: 400; color: var(--muted); font-size: 11px; }
+.toolbar .sep { width: 1px; height: 20px; background: var(--line); }
+.toolbar button.on { background: var(--accent); color: #fff; border-color: var(--accent); }
+#count, #qstatus { color: var(--muted); }
+#qstatus.err { color: var(--alert); }
+.bar-sticky { position: sticky; top: 0; z-index: 5; background: #fff; border-bottom: 1px solid var(--line); padding-bottom: 2px; }
+table.grid { border-collapse: separate; border-spacing: 0; width: 100%; table-layout: auto; }
+table.grid thead th { position: sticky; top: var(--bar, 0px); z-index: 4; background: var(--head); border-bottom: 1px solid #c8ced6;
+               padding: 4px 4px; text-align: left; font-weight: 600; white-space: nowrap; cursor: pointer; user-select: none; vertical-align: bottom; font-size: 12px; }
+table.grid th .g { display: block; font-weight: 400; color: var(--muted); font-size: 10px; }
 table.grid th.sorted-asc::after { content: " \25B2"; color: var(--accent); }
 table.grid th.sorted-desc::after { content: " \25BC"; color: var(--accent); }
-table.grid td { border-bottom: 1px solid var(--line); padding: 4px 6px; vertical-align: middle; }
+table.grid td { border-bottom: 1px solid var(--line); padding: 3px 4px; vertical-align: middle; }
 table.grid tr.row:hover td { background: #f7fafd; }
+table.grid tr.row.open td { background: #f0f5fb; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.struct { padding: 2px; width: 194px; position: sticky; left: 0; z-index: 1; background: #fff; border-right: 1px solid var(--line); }
-table.grid th:first-child { left: 0; z-index: 3; }
-td.struct img { display: block; width: 190px; height: 150px; }
-.ph { width: 190px; height: 150px; display: flex; align-items: center; justify-content: center; color: var(--muted); background: #fafafa; font-size: 11px; text-align: center; }
-td.rank { font-size: 15px; font-weight: 600; text-align: right; }
-td.idc { min-width: 96px; max-width: 190px; }
+td.struct { padding: 1px; width: 154px; }
+.mol { display: block; background: #fff; }
+.ph { display: flex; align-items: center; justify-content: center; color: var(--muted); background: #fafafa; font-size: 11px; text-align: center; }
+td.idc { min-width: 110px; max-width: 160px; }
+.rk { font-size: 14px; font-weight: 600; }
 .cid { font-weight: 600; overflow-wrap: anywhere; }
 .small { font-size: 11px; color: var(--muted); }
-td.score { min-width: 150px; max-width: 240px; }
-.scorev { font-size: 15px; font-weight: 600; font-variant-numeric: tabular-nums; }
+td.score { min-width: 120px; max-width: 180px; }
+.scorev { font-size: 14px; font-weight: 600; font-variant-numeric: tabular-nums; }
 .bar { height: 4px; background: #e8ebef; border-radius: 2px; margin: 2px 0 3px; }
 .bar > i { display: block; height: 4px; border-radius: 2px; background: var(--accent); }
-.why { font-size: 11.5px; color: #364152; }
-td.pred { text-align: center; min-width: 64px; font-variant-numeric: tabular-nums; }
-.pv { display: inline-block; min-width: 40px; padding: 1px 4px; border-radius: 3px; font-weight: 600; }
-.ad { display: block; font-size: 10.5px; margin-top: 2px; border-radius: 3px; padding: 0 3px; white-space: nowrap; }
+.why { font-size: 11px; color: #364152; }
+td.pred { text-align: center; width: 50px; font-variant-numeric: tabular-nums; padding: 2px 1px; }
+.pv { display: inline-block; min-width: 34px; padding: 1px 3px; border-radius: 3px; font-weight: 600; font-size: 12px; }
+.ad { display: block; font-size: 10px; margin-top: 1px; border-radius: 3px; padding: 0 2px; white-space: nowrap; }
 .ad.in { color: var(--in); background: var(--in-bg); }
 .ad.out { color: var(--out); background: var(--out-bg); }
 .ad.na { color: var(--muted); }
-.iv { display: block; font-size: 10px; color: var(--muted); white-space: nowrap; }
-.chip { display: inline-block; margin: 1px 2px 1px 0; padding: 0 5px; border-radius: 9px; font-size: 11px; white-space: nowrap; }
+.chip { display: inline-block; margin: 1px 2px 1px 0; padding: 0 5px; border-radius: 9px; font-size: 11px; white-space: nowrap; max-width: 100%; overflow: hidden; text-overflow: ellipsis; vertical-align: middle; }
 .chip.alert { color: var(--alert); background: var(--alert-bg); border: 1px solid #f3b8b3; }
 .chip.none { color: var(--in); background: var(--in-bg); }
 .chip.st { color: #7a4b00; background: #fff1cc; }
+.chip.nomodel { color: #6b4e00; background: #fff1cc; border: 1px solid #e9cf7c; }
+.chip.measured { color: #fff; background: #5b3fa8; }
+.chip.ser { color: var(--accent); background: #e8f1fb; cursor: pointer; border: 0; font: inherit; font-size: 11px; }
+td.alerts { width: 150px; max-width: 150px; }
+td.alerts .chip { max-width: 146px; }
 .good { color: var(--in); } .bad { color: var(--out); }
-button.tog { border: 1px solid #b9c0c9; background: #fff; border-radius: 3px; cursor: pointer; font: inherit; font-size: 11px; padding: 1px 6px; margin-top: 4px; }
+.marks { display: inline-flex; gap: 2px; margin-top: 3px; }
+.marks button { font: inherit; font-size: 10.5px; padding: 0 5px; border: 1px solid #c3c9d1; background: #fff; border-radius: 3px; cursor: pointer; color: var(--muted); }
+.marks button.on.keep { background: var(--keep); color: #fff; border-color: var(--keep); }
+.marks button.on.maybe { background: var(--maybe); color: #fff; border-color: var(--maybe); }
+.marks button.on.reject { background: var(--reject); color: #fff; border-color: var(--reject); }
+.cm { font-size: 11px; color: #364152; font-style: italic; overflow-wrap: anywhere; }
+tr.row.m-keep td:first-child { box-shadow: inset 4px 0 0 var(--keep); }
+tr.row.m-maybe td:first-child { box-shadow: inset 4px 0 0 var(--maybe); }
+tr.row.m-reject td { opacity: .55; }
+button.tog { border: 1px solid #b9c0c9; background: #fff; border-radius: 3px; cursor: pointer; font: inherit; font-size: 11px; padding: 0 6px; margin-top: 3px; }
 tr.details > td { background: #fbfcfd; padding: 8px 12px 14px; border-bottom: 2px solid #c8ced6; }
-.smiles { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 11.5px; word-break: break-all; user-select: all; }
-.ev { display: flex; flex-wrap: wrap; gap: 10px 14px; margin-top: 6px; }
-.evm { border: 1px solid var(--line); border-radius: 4px; background: #fff; padding: 6px 8px; }
-.evh { margin-bottom: 5px; }
-.evh b { font-size: 13px; margin-right: 6px; }
-.cards { display: flex; flex-wrap: wrap; gap: 8px; }
-.card { border: 1px solid var(--line); border-radius: 4px; background: #fff; padding: 3px; width: 138px; font-size: 11px; }
-.card img { display: block; width: 130px; height: 100px; }
-.card .ik { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 9.5px; color: var(--muted); word-break: break-all; }
+.panel { max-width: calc(100vw - 70px); }
+.top2 { display: flex; gap: 14px; align-items: flex-start; }
+.top2 > .right { flex: 1 1 600px; min-width: 0; }
+tr.row, tr.details { scroll-margin-top: calc(var(--bar, 0px) + 50px); }
+.smiles { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 11px; word-break: break-all; user-select: all; }
+.ev { display: flex; flex-wrap: wrap; gap: 8px 10px; margin-top: 4px; }
+.evm { border: 1px solid var(--line); border-radius: 4px; background: #fff; padding: 5px 7px; }
+.evh { margin-bottom: 4px; } .evh b { font-size: 12.5px; margin-right: 6px; }
+.cards { display: flex; flex-wrap: wrap; gap: 6px; }
+.card { border: 1px solid var(--line); border-radius: 4px; background: #fff; padding: 3px; width: 138px; font-size: 11px; overflow-wrap: anywhere; }
+.card .ik { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 9px; color: var(--muted); word-break: break-all; }
+.breakdown { display: grid; grid-template-columns: 150px 160px 60px; gap: 2px 8px; align-items: center; font-size: 12px; }
+.hb { height: 9px; background: #e8ebef; border-radius: 2px; } .hb > i { display: block; height: 9px; border-radius: 2px; background: var(--accent); }
+.hb.low > i { background: #c98a00; }
+details.more summary { cursor: pointer; color: var(--accent); margin-top: 8px; }
+textarea.comment { width: 360px; height: 44px; font: inherit; border: 1px solid #b9c0c9; border-radius: 4px; padding: 3px 6px; }
+#gridview { display: grid; grid-template-columns: repeat(auto-fill, minmax(176px, 1fr)); gap: 8px; margin-top: 6px; }
+.gcard { border: 1px solid var(--line); border-radius: 5px; padding: 4px; background: #fff; cursor: pointer; overflow: hidden; }
+.gcard:hover { border-color: var(--accent); }
+.gcard.m-keep { border-left: 4px solid var(--keep); } .gcard.m-maybe { border-left: 4px solid var(--maybe); } .gcard.m-reject { opacity: .55; }
+.gcard .line { display: flex; justify-content: space-between; gap: 4px; font-size: 11.5px; }
+#drawer { position: fixed; top: 0; right: 0; bottom: 0; width: min(1100px, 92vw); background: #fff; box-shadow: -4px 0 18px rgba(0,0,0,.18); z-index: 20; overflow: auto; padding: 10px 16px 30px; display: none; }
+#drawer.open { display: block; }
+#drawer .close { position: sticky; top: 0; float: right; z-index: 2; }
 .kv { border-collapse: collapse; margin: 4px 0; }
 .kv td, .kv th { border-bottom: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; }
 .kv th { color: var(--muted); font-weight: 500; white-space: nowrap; }
-.kv td.mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 11.5px; word-break: break-all; }
+.kv td.mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 11px; word-break: break-all; }
+table.models tr.weak td { color: var(--out); }
+table.sar td, table.sar th { padding: 2px 5px; }
+table.sar td.pred { width: 56px; }
 .plots { display: flex; flex-wrap: wrap; gap: 10px 18px; }
+#scatter { border: 1px solid var(--line); cursor: crosshair; background: #fcfcfd; }
+table.heat { border-collapse: collapse; font-size: 11px; }
+table.heat td, table.heat th { padding: 1px 3px; border: 1px solid #fff; text-align: center; }
+table.heat th { font-weight: 500; color: var(--muted); }
+table.heat td.h { min-width: 44px; font-variant-numeric: tabular-nums; }
+table.heat td.lab { text-align: left; white-space: nowrap; max-width: 160px; overflow: hidden; text-overflow: ellipsis; cursor: pointer; color: var(--accent); }
 svg .t { font-size: 12px; font-weight: 600; fill: #1d2330; } svg .a { font-size: 10px; fill: #4a5563; } svg .m { font-size: 12px; fill: #888; }
 footer { color: var(--muted); padding: 12px 22px 30px; border-top: 1px solid var(--line); font-size: 12px; }
+.hidden { display: none !important; }
 """
 
-SCRIPT = r"""
-(function () {
-  "use strict";
-  var D = JSON.parse(document.getElementById("report-data").textContent);
-  var SVG = null;
-  var st = { key: "rank", dir: 1, q: "", page: 0, size: 50, inDomain: false, noAlerts: false, open: {} };
-  window.__screenkitReport = st;
-
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-  function fmt(v, d) {
-    if (v === null || v === undefined || (typeof v === "number" && !isFinite(v))) return "\u2013";
-    if (typeof v !== "number") return String(v);
-    return d === null || d === undefined ? String(v) : v.toFixed(d);
-  }
-  function img(key, w, h, alt) {
-    if (SVG && SVG[key] === undefined && key.charAt(0) !== "#") {
-      var q = el("div", "ph", "structure drawn for the top " + D.evidence_rows + " rows only");
-      q.style.width = w + "px"; q.style.height = h + "px"; return q;
-    }
-    if (SVG && SVG[key]) {
-      var i = el("img");
-      i.width = w; i.height = h; i.alt = alt; i.loading = "lazy";
-      i.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(SVG[key]);
-      return i;
-    }
-    var p = el("div", "ph", SVG ? "no structure" : "drawing\u2026");
-    p.style.width = w + "px"; p.style.height = h + "px";
-    return p;
-  }
-  function pColour(p) {
-    if (p === null || p === undefined) return "transparent";
-    var a = Math.max(0, Math.min(1, p));
-    return "rgba(11,92,173," + (0.06 + 0.5 * a).toFixed(3) + ")";
-  }
-  function adChip(m, ad) {
-    if (ad === null || ad === undefined) return el("span", "ad na", "AD \u2013");
-    if (m.ad_threshold === null) return el("span", "ad na", "AD " + ad.toFixed(2));
-    var inside = ad >= m.ad_threshold;
-    var c = el("span", "ad " + (inside ? "in" : "out"), "AD " + ad.toFixed(2) + (inside ? " in" : " out"));
-    c.title = "similarity to the nearest training compound " + ad.toFixed(2) + (inside ? " \u2265 " : " < ") +
-      "the model's domain threshold " + m.ad_threshold.toFixed(2) + (inside ? ": in domain" : ": outside the domain");
-    return c;
-  }
-
-  // ---- columns -----------------------------------------------------------------------------------
-  var cols = [];
-  cols.push({ key: "_s", label: "Structure", sortable: false, render: function (r) {
-    var td = el("td", "struct"); td.appendChild(img("#" + r.i, 190, 150, "structure of " + r.id)); return td; } });
-  cols.push({ key: "rank", label: "Rank", val: function (r) { return r.rank; }, render: function (r) {
-    var td = el("td", "rank", r.rank === null ? "\u2013" : r.rank);
-    var b = el("button", "tog", st.open[r.i] ? "evidence \u25BE" : "evidence \u25B8");
-    b.setAttribute("data-row", r.i); b.title = "show the training compounds behind each prediction";
-    td.appendChild(el("br")); td.appendChild(b); return td; } });
-  cols.push({ key: "id", label: "ID", val: function (r) { return r.id.toLowerCase(); }, render: function (r) {
-    var td = el("td", "idc"); td.appendChild(el("div", "cid", r.id));
-    if (r.pos !== null) td.appendChild(el("div", "small", "input #" + r.pos));
-    if (r.status && r.status !== "ok") { var s = el("span", "chip st", r.status); s.title = r.status_reason; td.appendChild(s); }
-    return td; } });
-  cols.push({ key: "score", label: "Score", group: "why it ranks here", val: function (r) { return r.score; }, render: function (r) {
-    var td = el("td", "score"); td.appendChild(el("div", "scorev", fmt(r.score, 2)));
-    var bar = el("div", "bar"), i = el("i"); i.style.width = (r.score === null ? 0 : Math.max(0, Math.min(1, r.score)) * 100) + "%";
-    bar.appendChild(i); td.appendChild(bar);
-    if (r.why) td.appendChild(el("div", "why", r.why));
-    else if (r.best) td.appendChild(el("div", "why", "best: " + r.best));
-    return td; } });
-  D.models.forEach(function (m) {
-    cols.push({ key: "p:" + m.name, label: m.gene || m.name, group: m.activity_type || "", numeric: true,
-      title: m.name + ": probability active (" + (m.label || "") + "); AD = similarity to the nearest training compound, in domain at \u2265 " + fmt(m.ad_threshold, 2),
-      val: function (r) { var x = r.p[m.name]; return x ? x.p : null; }, render: function (r) {
-        var td = el("td", "pred"), x = r.p[m.name];
-        if (!x || x.p === null) { td.textContent = "\u2013"; return td; }
-        var pv = el("span", "pv", x.p.toFixed(2)); pv.style.background = pColour(x.p);
-        if (x.p > 0.6) pv.style.color = "#fff";
-        td.appendChild(pv);
-        if (x.lo !== undefined && x.hi !== undefined && x.lo !== null && x.hi !== null)
-          td.appendChild(el("span", "iv", "[" + x.lo.toFixed(2) + "\u2013" + x.hi.toFixed(2) + "]"));
-        td.appendChild(adChip(m, x.ad));
-        if (r.best === m.name) td.style.boxShadow = "inset 0 0 0 2px rgba(11,92,173,.55)";
-        return td; } });
-  });
-  D.properties.forEach(function (p) {
-    cols.push({ key: "q:" + p[0], label: p[1], title: p[3], group: p[0].indexOf("d_") === 0 ? "desirability" : "property", numeric: true,
-      val: function (r) { var v = r.props[p[0]]; return typeof v === "number" ? v : (v === null || v === undefined ? null : String(v)); },
-      render: function (r) {
-        var v = r.props[p[0]];
-        var td = el("td", "num", p[2] === null ? (v === true ? "yes" : v === false ? "no" : fmt(v)) : fmt(v, p[2]));
-        if (p[0] === "cns_mpo" && typeof v === "number") td.className += v >= 4 ? " good" : " bad";
-        if (p[0] === "veber_ok") td.className += v === true ? " good" : v === false ? " bad" : "";
-        if (p[0] === "lipinski_violations" && typeof v === "number" && v > 1) td.className += " bad";
-        return td; } });
-  });
-  cols.push({ key: "alerts", label: "Alerts", group: "structural", val: function (r) { return r.alerts.length; }, render: function (r) {
-    var td = el("td");
-    if (!r.alerts.length) td.appendChild(el("span", "chip none", r.alerts_known ? "none" : "\u2013"));
-    r.alerts.forEach(function (a) { td.appendChild(el("span", "chip alert", a)); });
-    return td; } });
-
-  // ---- filtering and sorting -----------------------------------------------------------------------
-  var numKeys = { score: function (r) { return r.score; }, rank: function (r) { return r.rank; } };
-  D.models.forEach(function (m) {
-    numKeys[m.name.toLowerCase()] = function (r) { var x = r.p[m.name]; return x ? x.p : null; };
-    numKeys[(m.name + "_ad").toLowerCase()] = function (r) { var x = r.p[m.name]; return x ? x.ad : null; };
-  });
-  D.properties.forEach(function (p) { numKeys[p[0]] = function (r) { var v = r.props[p[0]]; return typeof v === "number" ? v : (v === true ? 1 : v === false ? 0 : null); }; });
-  var CMP = /^([a-z0-9_]+)(>=|<=|>|<|=)(-?[0-9.]+)$/i;
-  function matches(r) {
-    if (st.noAlerts && r.alerts.length) return false;
-    if (st.inDomain) {
-      var m = D.models.filter(function (x) { return x.name === r.best; })[0], x = r.p[r.best];
-      if (!m || !x || x.ad === null || m.ad_threshold === null || x.ad < m.ad_threshold) return false;
-    }
-    var terms = (st.q.toLowerCase().match(/"[^"]*"|\S+/g) || []).map(function (t) { return t.replace(/^"|"$/g, ""); }).filter(Boolean);
-    for (var t = 0; t < terms.length; t++) {
-      var c = CMP.exec(terms[t]);
-      if (c && numKeys[c[1]]) {
-        var v = numKeys[c[1]](r), lim = parseFloat(c[3]);
-        if (v === null || v === undefined || !isFinite(v)) return false;
-        if ((c[2] === ">" && !(v > lim)) || (c[2] === ">=" && !(v >= lim)) || (c[2] === "<" && !(v < lim)) ||
-            (c[2] === "<=" && !(v <= lim)) || (c[2] === "=" && !(v === lim))) return false;
-      } else if (r.hay.indexOf(terms[t]) < 0) return false;
-    }
-    return true;
-  }
-  function sortVal(r) { var c = cols.filter(function (x) { return x.key === st.key; })[0]; return c ? c.val(r) : r.rank; }
-  function compare(a, b) {
-    var x = sortVal(a), y = sortVal(b);
-    var xn = x === null || x === undefined || (typeof x === "number" && !isFinite(x));
-    var yn = y === null || y === undefined || (typeof y === "number" && !isFinite(y));
-    if (xn || yn) return xn && yn ? a.i - b.i : (xn ? 1 : -1);  // missing values last in both directions
-    if (x < y) return -st.dir; if (x > y) return st.dir; return a.i - b.i;
-  }
-  D.rows.forEach(function (r) {
-    r.hay = [r.id, r.smiles, r.best, r.why, r.status, r.status_reason].concat(r.alerts).join(" \u0001 ").toLowerCase();
-  });
-
-  // ---- rendering -----------------------------------------------------------------------------------
-  var thead = document.querySelector("#grid thead"), tbody = document.querySelector("#grid tbody");
-  function renderHead() {
-    thead.textContent = "";
-    var tr = el("tr");
-    cols.forEach(function (c) {
-      var th = el("th", null, c.label);
-      th.setAttribute("data-key", c.key);
-      if (c.group) th.appendChild(el("span", "g", c.group));
-      if (c.title) th.title = c.title;
-      if (c.sortable !== false) {
-        if (st.key === c.key) th.className = st.dir > 0 ? "sorted-asc" : "sorted-desc";
-        th.addEventListener("click", function () {
-          if (st.key === c.key) st.dir = -st.dir;
-          else { st.key = c.key; st.dir = (c.key === "rank" || c.key === "id") ? 1 : -1; }
-          st.page = 0; render();
-        });
-      } else th.style.cursor = "default";
-      tr.appendChild(th);
-    });
-    thead.appendChild(tr);
-  }
-  function details(r) {
-    var td = el("td"); td.colSpan = cols.length;
-    var kv = el("table", "kv"), add = function (k, v, cls) { var tr = el("tr"); tr.appendChild(el("th", null, k)); tr.appendChild(el("td", cls, v)); kv.appendChild(tr); };
-    add("SMILES", r.smiles, "mono");
-    if (r.why) add("why this rank", r.why);
-    if (r.best) add("best model", r.best);
-    if (r.status) add("status", r.status + (r.status_reason ? ": " + r.status_reason : ""));
-    Object.keys(r.extra).forEach(function (k) { add(k, r.extra[k]); });
-    D.models.forEach(function (m) { var x = r.p[m.name]; if (x && x.more) Object.keys(x.more).forEach(function (k) { add(m.name + " " + k, fmt(x.more[k], 3)); }); });
-    td.appendChild(kv);
-    td.appendChild(el("h3", null, "Evidence: the most similar measured training compounds of each model"));
-    var ev = el("div", "ev"), order = D.models.slice().sort(function (a, b) {
-      var pa = r.p[a.name] ? r.p[a.name].p : -1, pb = r.p[b.name] ? r.p[b.name].p : -1; return (pb || 0) - (pa || 0); });
-    order.forEach(function (m) {
-      var x = r.p[m.name] || {}, box = el("div", "evm"), h = el("div", "evh");
-      h.appendChild(el("b", null, m.name));
-      var pv = el("span", "pv", "p " + fmt(x.p, 2)); pv.style.background = pColour(x.p); if (x.p > 0.6) pv.style.color = "#fff";
-      h.appendChild(pv); h.appendChild(el("span", null, " ")); var a = adChip(m, x.ad); a.style.display = "inline-block"; h.appendChild(a);
-      h.appendChild(el("div", "small", (m.gene || "") + " " + (m.target || "") + (m.label ? " \u00B7 " + m.label : "")));
-      box.appendChild(h);
-      var cards = el("div", "cards"), nb = r.nb[m.name];
-      if (!nb) cards.appendChild(el("span", "small", m.has_evidence ? "no structure to compare" : "training set not available (model folder not given or different)"));
-      (nb || []).forEach(function (pair) {
-        // pair = [similarity, key]; D.train[key] = [pActivity, SMILES, InChIKey, {label: ID}]
-        var t = D.train[pair[1]], n = [pair[0], t[0], t[1], t[2], t[3], pair[1]];
-        var c = el("div", "card"); c.appendChild(img(n[5], 130, 100, "training compound"));
-        var act = m.threshold !== null && n[1] >= m.threshold;
-        var line = el("div"); line.appendChild(el("b", null, "Tc " + n[0].toFixed(2)));
-        line.appendChild(el("span", null, " \u00B7 "));
-        var pa = el("span", m.threshold === null ? null : (act ? "good" : "bad"), "p" + (m.activity_type || "Act") + " " + n[1].toFixed(2));
-        if (m.threshold !== null) pa.title = act ? "active (\u2265 " + m.threshold + ")" : "inactive (< " + m.threshold + ")";
-        line.appendChild(pa); c.appendChild(line);
-        Object.keys(n[4]).forEach(function (k) { c.appendChild(el("div", "small", k + ": " + n[4][k])); });
-        var ik = el("div", "ik", n[3]); ik.title = n[2]; c.appendChild(ik);
-        cards.appendChild(c);
-      });
-      box.appendChild(cards); ev.appendChild(box);
-    });
-    td.appendChild(ev);
-    var tr = el("tr", "details"); tr.appendChild(td); return tr;
-  }
-  function render() {
-    var rows = D.rows.filter(matches).sort(compare);
-    var pages = Math.max(1, Math.ceil(rows.length / st.size));
-    if (st.page >= pages) st.page = pages - 1;
-    var start = st.page * st.size, shown = rows.slice(start, start + st.size);
-    renderHead();
-    tbody.textContent = "";
-    shown.forEach(function (r) {
-      var tr = el("tr", "row"); tr.setAttribute("data-id", r.id); tr.setAttribute("data-i", r.i);
-      cols.forEach(function (c) { tr.appendChild(c.render(r)); });
-      tbody.appendChild(tr);
-      if (st.open[r.i]) tbody.appendChild(details(r));
-    });
-    document.getElementById("count").textContent = rows.length ?
-      "rows " + (start + 1) + "\u2013" + (start + shown.length) + " of " + rows.length +
-      (rows.length < D.rows.length ? " (filtered from " + D.rows.length + ")" : "") : "no rows match";
-    document.getElementById("page").textContent = "page " + (st.page + 1) + " / " + pages;
-    document.getElementById("prev").disabled = st.page === 0;
-    document.getElementById("next").disabled = st.page >= pages - 1;
-  }
-  tbody.addEventListener("click", function (e) {
-    var b = e.target.closest("button.tog"); if (!b) return;
-    var i = +b.getAttribute("data-row"); st.open[i] = !st.open[i]; render();
-  });
-  var q = document.getElementById("filter"), timer = null;
-  q.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(function () { st.q = q.value; st.page = 0; render(); }, 120); });
-  document.getElementById("indomain").addEventListener("change", function (e) { st.inDomain = e.target.checked; st.page = 0; render(); });
-  document.getElementById("noalerts").addEventListener("change", function (e) { st.noAlerts = e.target.checked; st.page = 0; render(); });
-  document.getElementById("size").addEventListener("change", function (e) { st.size = +e.target.value; st.page = 0; render(); });
-  document.getElementById("prev").addEventListener("click", function () { st.page--; render(); });
-  document.getElementById("next").addEventListener("click", function () { st.page++; render(); });
-  render();
-
-  // ---- structures: gzipped JSON {key: svg} in a base64 block, unpacked without any request ----------
-  var packed = document.getElementById("report-svgs");
-  function done(obj) { SVG = obj; document.body.setAttribute("data-structures", "ready"); render(); }
-  if (!packed || !packed.textContent.trim()) { done({}); return; }
-  if (typeof DecompressionStream === "undefined") {
-    document.body.setAttribute("data-structures", "unsupported");
-    var w = el("div", "warn", "This browser cannot unpack the structure drawings (it lacks DecompressionStream); use a current Chrome, Edge, Firefox or Safari.");
-    document.querySelector("main").insertBefore(w, document.querySelector("main").firstChild);
-    return;
-  }
-  var bin = atob(packed.textContent.trim()), bytes = new Uint8Array(bin.length);
-  for (var k = 0; k < bin.length; k++) bytes[k] = bin.charCodeAt(k);
-  new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text()
-    .then(function (t) { done(JSON.parse(t)); })
-    .catch(function (e) { document.body.setAttribute("data-structures", "error"); console.error(e); });
-})();
+# str.format template: every value is escaped (or base64) before it is put in.
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{css}</style>
+</head>
+<body>
+<header class="top">
+<h1>{title}</h1>
+<div class="sub">{subtitle}</div>
+<nav><a href="#compounds">Compounds</a><a href="#series">Series</a><a href="#plots">Plots</a><a href="#summary">Run and models</a><a href="#distributions">Distributions</a><a href="#space">Chemical space</a><a href="#help">How to read this</a></nav>
+</header>
+<main>
+{warnings}
+{honesty}
+<section id="compounds">
+<div class="bar-sticky" id="bar">
+<div class="toolbar">
+<input type="search" id="filter" placeholder="filter: ID, SMILES text, alert, reason; or cns_mpo>=4, score>0.5, jak1_ki>0.7" aria-label="filter rows">
+<input type="text" id="query" placeholder="structure: SMILES or SMARTS" aria-label="structure query" spellcheck="false">
+<select id="qmode" aria-label="structure search kind"><option value="sub">substructure</option><option value="sim">similarity &#8805;</option></select>
+<input type="text" id="qsim" value="0.5" size="3" aria-label="similarity threshold" title="Tanimoto threshold (Morgan radius 2, 2048 bits)">
+<button id="qgo" type="button">search</button><button id="qclear" type="button">clear</button>
+<span id="qstatus"></span>
+<span class="sep"></span>
+<span class="small">export marked:</span><button id="xcsv" type="button">CSV</button><button id="xsdf" type="button">SDF</button>
+</div>
+<div class="toolbar">
+<label><input type="checkbox" id="indomain"> best model in domain</label>
+<label><input type="checkbox" id="support"> model support</label>
+<label><input type="checkbox" id="noalerts"> no alerts</label>
+<select id="markf" aria-label="marks"><option value="">all marks</option><option value="any">marked</option><option value="keep">keep</option><option value="maybe">maybe</option><option value="reject">reject</option><option value="none">unmarked</option><option value="notreject">not rejected</option></select>
+<span class="sep"></span>
+<button id="vtable" type="button" class="on">table</button><button id="vgrid" type="button">grid</button>
+<span class="small">columns:</span><span id="groups"></span>
+<span class="sep"></span>
+<select id="size" aria-label="rows per page"><option value="25">25 / page</option><option value="50" selected>50 / page</option><option value="100">100 / page</option><option value="250">250 / page</option></select>
+<button id="prev" type="button">&#8249;</button><span id="page"></span><button id="next" type="button">&#8250;</button>
+<span id="count"></span>
+<span id="brushnote" class="hidden"><button id="unbrush" type="button">clear plot selection</button></span>
+</div>
+</div>
+<table class="grid" id="grid"><thead></thead><tbody></tbody></table>
+<div id="gridview" class="hidden"></div>
+</section>
+<section id="series">
+<h2>Series (Murcko scaffolds)</h2>
+<p class="small">Ranked compounds grouped by Bemis-Murcko scaffold (ring systems and linkers; computed when the report was written). Series of two or more members, best-ranked first. Open one to compare its members target by target.</p>
+<div class="toolbar"><button id="sprev" type="button">&#8249;</button><span id="spage"></span><button id="snext" type="button">&#8250;</button><span id="scount" class="small"></span></div>
+<table class="grid" id="serieslist"><thead><tr><th>Scaffold</th><th>Members</th><th>Best member</th><th>Score range</th><th></th></tr></thead><tbody></tbody></table>
+</section>
+<section id="plots">
+<h2>Activity against CNS suitability</h2>
+<p class="small">Each point is a row that passes the filters: x = the best model's p(active), y = CNS MPO (or the CNS desirability when the ranking has no CNS MPO). The line is the Pareto front (no other row is better on both). Drag a box to select rows: the table then shows only those.</p>
+<canvas id="scatter" width="640" height="380" aria-label="p(active) against CNS score"></canvas>
+<h2>Per-target heat map of the top rows</h2>
+<p class="small">The first 40 rows in the current order and filter; cells are p(active) per model, faded when the compound is outside that model's domain. Click a row to open it.</p>
+<div id="heat"></div>
+</section>
+<section id="summary">
+<h2>Run provenance</h2>
+{provenance}
+<h2>Models</h2>
+{models}
+</section>
+<section id="distributions">
+<h2>Distributions</h2>
+<p class="small">Grey bars: every row of the ranked file; blue: the rows on this page when it holds only the top of the file. Fractions of each set.</p>
+{distributions}
+</section>
+<section id="space">
+<h2>Chemical space: ranked compounds against the training sets</h2>
+{space}
+</section>
+<section id="help">
+<h2>How to read this</h2>
+<ul class="small">
+<li><b>Score</b>: {score_note}; the sentence under it says why the compound ranks there.</li>
+<li><b>Per-target columns</b>: probability that the compound is active at that target, shaded by value; the outlined cell is the model behind the score. <b>AD</b> is the Tanimoto similarity (Morgan radius 2, 2048 bits) to the nearest measured training compound: green when at or above the model card's domain threshold, red below (the prediction is an extrapolation).</li>
+<li><b>no model</b>: the row's activity desirability is below {no_support}, so no model supports it; it ranks on properties alone. <b>measured</b>: the compound itself is in a model's training set; the badge gives the measured value.</li>
+<li><b>Structure search</b>: a SMILES or SMARTS; substructure search matches every row that contains it (SMARTS such as <code>[NX3;R]</code> work), similarity search keeps rows at or above the Tanimoto threshold. Both combine with the filter box and the check boxes.</li>
+<li><b>Marks</b>: keep / maybe / reject and a comment (open a row) are saved in this browser for this run (by the input library's sha256) and survive a reload; export them as CSV or SDF. <code>screenkit report --marks marks.csv</code> carries them into a new report.</li>
+<li>Click a column header to sort (again to reverse); the filter box takes words (all must match; quote a phrase: "ID 12") and comparisons such as <code>cns_mpo&gt;=4</code>, <code>score&gt;0.5</code> or <code>&lt;model&gt;&gt;0.7</code>; <code>series:3</code> keeps one series.</li>
+</ul>
+</section>
+</main>
+<div id="drawer" role="dialog" aria-label="details"><button class="b close" id="dclose" type="button">close &#10005;</button><div id="dbody"></div></div>
+<footer>Made by screenkit from {ranked}. This page is one file: it makes no network requests and can be mailed or archived as is. Structures are drawn by RDKit MinimalLib (BSD licence) in the browser.</footer>
+<script type="application/octet-stream" id="report-data">{data}</script>
+<script type="application/octet-stream" id="rdkit-wasm">{wasm}</script>
+<script>{rdkit}</script>
+<script>{script}</script>
+</body>
+</html>
 """

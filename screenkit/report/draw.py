@@ -12,7 +12,7 @@ from html import escape
 
 import numpy as np
 
-__all__ = ["molecule_svg", "histogram_svg", "scatter_svg", "PALETTE"]
+__all__ = ["PALETTE", "histogram_svg", "molecule_svg", "scatter_svg"]
 
 #: Colour-blind-friendly qualitative palette (Okabe-Ito, then Tableau extras).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#8C6D31",
