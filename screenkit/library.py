@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 import operator
+import os
 import zlib
 from pathlib import Path
 from typing import IO, Iterable, Iterator, NamedTuple
@@ -326,13 +327,23 @@ class RankedRowFormat:
 
 
 def write_ranked(parts: Iterable[tuple[str, str]], path: str | Path, row_format: RankedRowFormat) -> int:
-    """Write rows given as :meth:`RankedRowFormat.parts`, numbering ranks from 1; return the count."""
+    """Write rows given as :meth:`RankedRowFormat.parts`, numbering ranks from 1; return the count.
+
+    The file is flushed to disk (fsync) before returning, so a caller that renames it into
+    place afterwards never publishes a file the operating system has not stored.
+    """
     count = 0
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "wt", newline="", encoding="utf-8") as fh:
+    with open(path, "wb") as raw:
+        zipped = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if str(path).endswith(".gz") else None
+        fh = io.TextIOWrapper(zipped or raw, encoding="utf-8", newline="")
         fh.write(row_format.header())
         for count, (before, after) in enumerate(parts, start=1):
             fh.write(f"{before}{count}{after}")
+        fh.detach()  # flushes, and leaves the binary file open
+        if zipped is not None:
+            zipped.close()  # writes the gzip trailer; raw stays open
+        raw.flush()
+        os.fsync(raw.fileno())
     return count
 
 
