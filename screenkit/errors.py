@@ -13,6 +13,7 @@ __all__ = [
     "UsageError",
     "InputFileError",
     "ModelBundleError",
+    "OutputFileError",
     "FetchError",
 ]
 
@@ -35,6 +36,12 @@ class UsageError(ScreenkitError):
 
 class InputFileError(ScreenkitError):
     """An input file that is missing, empty, binary or not the format it claims."""
+
+    exit_code = 3
+
+
+class OutputFileError(ScreenkitError):
+    """An output that cannot be written (full disk, file system turned read-only, ...)."""
 
     exit_code = 3
 

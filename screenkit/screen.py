@@ -27,7 +27,7 @@ from pathlib import Path
 from . import __version__
 from .bundle import bundle_digest, load_bundle
 from .config import Profile, bundled_path, load_profile
-from .errors import InputFileError, UsageError
+from .errors import InputFileError, OutputFileError, UsageError
 from .library import RankedRowFormat, detect_format, iter_records, write_ranked
 from .parallel import map_chunks
 from .properties import PROPERTY_COLUMNS
@@ -126,8 +126,8 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         check_count("--top", top)
     if backend not in ("loky", "dask"):
         raise UsageError(f"unknown backend {backend!r}; use loky (this machine) or dask (a cluster)")
-    fmt = detect_format(library, fmt)  # a bad format fails before any work starts
     check_output(library, output)
+    fmt = detect_format(library, fmt)  # a bad format fails before any work starts
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
     spooled = _spool_if_not_a_file(library, output)
     try:
@@ -252,9 +252,11 @@ def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fm
                                          args=(options, models, profile, columns, out_suffix, objectives)):
             store.add(entries)
             bar.update(len(chunk))
-    except BaseException:
+    except BaseException as exc:
         if store.records_done == 0:
             store.remove()  # nothing to resume (empty or unreadable file, bad column, early interrupt)
+        elif isinstance(exc, OSError) and exc.filename and Path(exc.filename).parent == store.workdir:
+            raise _write_failed(exc, store.workdir) from None
         raise
     finally:
         bar.close()
@@ -288,9 +290,11 @@ def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fm
         os.replace(status_partial, summary.status_file)
         os.replace(meta_partial, summary.metadata)
         os.replace(partial, output)
-    except BaseException:
+    except BaseException as exc:
         for path in (partial, status_partial, meta_partial):
             path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _write_failed(exc, store.workdir) from None
         raise
     store.remove()
     log.info("scored %d records (%d ok, %d warning, %d error) in %.1f s", summary.n_records, summary.n_ok,
@@ -354,6 +358,11 @@ def _dask_client(scheduler: str | None):
         return Client(scheduler, timeout="15s")
     except (OSError, TimeoutError) as exc:
         raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+
+
+def _write_failed(exc: OSError, workdir: Path) -> OutputFileError:
+    return OutputFileError(f"could not write {exc.filename or 'an output file'}: {exc.strerror or exc}; every record "
+                           f"scored so far is kept in {workdir}: fix that, then rerun with --resume")
 
 
 def _copy_synced(source: Path, target: Path) -> None:

@@ -52,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         sys.stderr.close()
         return 0
+    except OSError as exc:  # the system refused a file (full disk, permissions, ...): one line, not a traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"screenkit {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":
