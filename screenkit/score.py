@@ -64,6 +64,9 @@ def prediction_columns(models: list[TargetModel]) -> list[str]:
 
 def _parse(record: RawRecord, options: ScoreOptions) -> tuple[dict, Chem.Mol | None]:
     row = {"input_position": record.position, "id": record.name, "smiles": "", "status": OK, "reason": ""}
+    if record.kind == "damaged":  # the reader could not read this part of the file
+        row.update(status=ERROR, reason=record.text)
+        return row, None
     notes = []
     props = list(record.props)
     if record.kind == "molblock" and (options.id_field or options.keep_molblock):
