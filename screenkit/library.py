@@ -26,6 +26,7 @@ __all__ = [
     "iter_records",
     "sd_properties",
     "RankedRowFormat",
+    "sd_title",
     "write_ranked",
 ]
 
@@ -422,11 +423,18 @@ class RankedRowFormat:
             return "", "," + ("\n" if line == '""\n' and len(rest) == 1 else line)
         block = row.get(self.molblock_key) or "\n  screenkit\n\n  0  0  0  0  0  0  0  0  0  0999 V2000\nM  END\n"
         head = [block if block.endswith("\n") else block + "\n"]
-        head += [f">  <{name}>\n{value}\n\n" for name, value in row.get(self.props_key) or ()
-                 if name not in self._column_set]
+        # An input data item named like an output column (smiles, id, mw, ...) is kept as input_<name>.
+        head += [f">  <{self._input_name(name)}>\n{_sd_value(value)}\n\n"
+                 for name, value in row.get(self.props_key) or ()]
         head.append(">  <rank>\n")
-        tail = ["\n\n"] + [f">  <{name}>\n{_text(row.get(name))}\n\n" for name in rest] + ["$$$$\n"]
+        tail = ["\n\n"] + [f">  <{name}>\n{_sd_value(_text(row.get(name)))}\n\n" for name in rest] + ["$$$$\n"]
         return "".join(head), "".join(tail)
+
+    def _input_name(self, name: str) -> str:
+        name = _one_line(name)
+        while name in self._column_set:
+            name = "input_" + name
+        return name
 
 
 def write_ranked(parts: Iterable[tuple[str, str]], path: str | Path, row_format: RankedRowFormat) -> int:
@@ -448,6 +456,25 @@ def write_ranked(parts: Iterable[tuple[str, str]], path: str | Path, row_format:
         raw.flush()
         os.fsync(raw.fileno())
     return count
+
+
+def sd_title(text: str) -> str:
+    """``text`` as one line, for an SDF title line or data item name."""
+    return _one_line(text)
+
+
+def _one_line(text: str) -> str:
+    """Text for an SDF title or data item name: line breaks would start a new line of the record."""
+    return text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ") if ("\n" in text or "\r" in text) else text
+
+
+def _sd_value(text: str) -> str:
+    """An SD data item value as RDKit reads it back: a blank line would end the value, and a
+    line starting with $$$$ would end the record, so those lines are changed."""
+    if "\n" not in text and "\r" not in text:
+        return text if not text.startswith("$$$$") else " " + text
+    lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line.strip()]
+    return "\n".join(" " + line if line.startswith("$$$$") else line for line in lines)
 
 
 def _text(value) -> str:

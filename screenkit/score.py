@@ -16,7 +16,7 @@ from rdkit import Chem
 
 from .bundle import TargetModel, bundle_digest, load_bundle
 from .featurize import MorganFingerprint, SimilarityIndex
-from .library import RawRecord, sd_properties
+from .library import RawRecord, sd_properties, sd_title
 from .properties import compute_properties
 from .standardize import ERROR, OK, mol_from_text, muted_rdkit_log, one_line_message, standardize_mol
 
@@ -108,7 +108,7 @@ def _spec_key(spec: dict) -> str:
 
 def _retitle(molblock: str, title: str) -> str:
     _, sep, rest = molblock.partition("\n")
-    return title + sep + rest
+    return sd_title(title) + sep + rest
 
 
 class StepFailed(Exception):
