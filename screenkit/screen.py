@@ -27,7 +27,7 @@ from pathlib import Path
 from . import __version__
 from .bundle import bundle_digest, load_bundle
 from .config import Profile, bundled_path, load_profile
-from .errors import InputFileError, OutputFileError, UsageError
+from .errors import InputFileError, OutputFileError, ScreenkitError, UsageError
 from .library import RankedRowFormat, detect_format, iter_records, write_ranked
 from .parallel import map_chunks
 from .properties import PROPERTY_COLUMNS
@@ -319,6 +319,8 @@ def _score_and_rank(records, options: ScoreOptions, models, profile: Profile, co
 
     try:
         rows = score_records(records, options)
+    except ScreenkitError:
+        raise  # a caller's mistake (a damaged model folder): stop the run with its one-line message
     except Exception:  # a failure outside every per-record guard: isolate it record by record
         rows = [_score_alone(record, options) for record in records]
     try:
@@ -342,6 +344,8 @@ def _score_and_rank(records, options: ScoreOptions, models, profile: Profile, co
 def _score_alone(record, options: ScoreOptions) -> dict:
     try:
         return score_records([record], options)[0]
+    except ScreenkitError:
+        raise
     except Exception as exc:
         return error_row(record, StepFailed("scoring", exc).reason)
 
@@ -365,6 +369,12 @@ def _write_failed(exc: OSError, workdir: Path) -> OutputFileError:
                            f"scored so far is kept in {workdir}: fix that, then rerun with --resume")
 
 
+def _cv_roc_auc(card: dict):
+    """The cross-validated ROC-AUC of a classifier's card (None for regression models)."""
+    metric = ((card.get("validation") or {}).get("metrics") or {}).get("roc_auc") or {}
+    return metric.get("mean") if isinstance(metric, dict) else None
+
+
 def _copy_synced(source: Path, target: Path) -> None:
     shutil.copyfile(source, target)
     with open(target, "rb+") as fh:
@@ -386,7 +396,7 @@ def _write_metadata(summary: ScreenSummary, path: Path, library: Path, signature
                    "cards": [{"name": m.name, "target": m.card["target"]["chembl_id"],
                               "gene": m.card["target"]["gene"], "activity_type": m.card["activity_type"],
                               "label": m.card["label"]["rule"], "ad_threshold": m.ad_threshold,
-                              "roc_auc_scaffold_cv": m.card["validation"]["metrics"]["roc_auc"]["mean"]}
+                              "roc_auc_scaffold_cv": _cv_roc_auc(m.card)}
                              for m in models]},
         "profile": {"name": profile.name, "description": profile.description, "source": profile.source,
                     "sha256": signature["profile_sha256"], "objectives": objective_columns(profile, models),
