@@ -27,7 +27,7 @@ from pathlib import Path
 from . import __version__
 from .bundle import bundle_digest, load_bundle
 from .config import Profile, bundled_path, load_profile
-from .errors import InputFileError, OutputFileError, ScreenkitError, UsageError
+from .errors import InputFileError, OutputFileError, ScreenkitError, UsageError, check_count
 from .library import RankedRowFormat, detect_format, iter_records, write_ranked
 from .parallel import map_chunks
 from .properties import PROPERTY_COLUMNS
@@ -139,13 +139,6 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     finally:
         if spooled is not None:
             spooled.unlink(missing_ok=True)
-
-
-def check_count(option: str, value, *, allow_negative: bool = False) -> None:
-    """Refuse a count option that is not a positive whole number (``-1`` etc. for ``n_jobs``)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value == 0 or (value < 0 and not allow_negative):
-        what = "a whole number other than 0 (-1 = every core)" if allow_negative else "a whole number of at least 1"
-        raise UsageError(f"{option} must be {what}, not {value!r}")
 
 
 def companion_paths(output: Path) -> list[Path]:
