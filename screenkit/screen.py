@@ -116,6 +116,7 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     started = time.perf_counter()
     library, output = Path(library), Path(output)
     models_dir = Path(models_dir) if models_dir else bundled_path("models")
+    check_output(library, output)
     out_suffix = output.name.lower().removesuffix(".gz").rsplit(".", 1)[-1]
     if out_suffix not in ("csv", "sdf"):
         raise UsageError(f"output {output} must end in .csv or .sdf (optionally .gz)")
@@ -126,7 +127,6 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         check_count("--top", top)
     if backend not in ("loky", "dask"):
         raise UsageError(f"unknown backend {backend!r}; use loky (this machine) or dask (a cluster)")
-    check_output(library, output)
     fmt = detect_format(library, fmt)  # a bad format fails before any work starts
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
     spooled = _spool_if_not_a_file(library, output)
