@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 from pathlib import Path
 
-from ..bundle import MANIFEST
+from ..bundle import load_bundle
 from ..config import bundled_path, load_panel
 
 
@@ -24,11 +23,10 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     panel = load_panel(args.panel)
     models_dir = bundled_path("models") if args.models is None else Path(args.models)
-    manifest = models_dir / MANIFEST
     trained: dict[str, list[str]] = {}
-    if manifest.is_file():
-        for entry in json.loads(manifest.read_text())["models"]:
-            trained.setdefault(entry["target_chembl_id"], []).append(entry["activity_type"])
+    # Through the bundle API: every file's sha256 and the cards are checked, as scoring would.
+    for model in load_bundle(models_dir, with_estimators=False):
+        trained.setdefault(model.card["target"]["chembl_id"], []).append(model.card["activity_type"])
     header = ("gene", "ChEMBL ID", "category", "modality", "family", "active if", "default", "data", "models")
     rows = []
     for t in panel.targets:
