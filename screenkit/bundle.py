@@ -3,7 +3,9 @@
 A bundle is a folder with one set of files per model::
 
     manifest.json             file names and sha256 of every file below
-    <model>.skops             the fitted estimator (skops, never pickle)
+    <model>.model.npz         the fitted estimator as a screenkit array file (JSON graph
+                              plus numpy arrays, read without pickle; see screenkit.arrayfile),
+    or <model>.skops          skops, for an estimator the array format cannot hold
     <model>.train.npz         measured training compounds: packed fingerprints,
                               pActivity, SMILES, InChIKey (numpy, allow_pickle=False)
     <model>.card.json / .md   the model card
@@ -121,14 +123,11 @@ def save_bundle(models: list[TargetModel], directory: str | Path, card_markdown)
     entries = []
     for model in models:
         files = {
-            "estimator": f"{model.name}.skops",
+            "estimator": _save_estimator(model.estimator, directory, model.name),
             "training_set": f"{model.name}.train.npz",
             "card_json": f"{model.name}.card.json",
             "card_markdown": f"{model.name}.card.md",
         }
-        import skops.io as sio  # imported here: it costs seconds, and most commands never need it
-
-        sio.dump(model.estimator, directory / files["estimator"], compression=8)
         np.savez_compressed(
             directory / files["training_set"],
             fingerprints=np.packbits(model.train_fingerprints.astype(bool), axis=1),
@@ -155,6 +154,23 @@ def save_bundle(models: list[TargetModel], directory: str | Path, card_markdown)
     return directory
 
 
+def _save_estimator(estimator, directory: Path, name: str) -> str:
+    """Write an estimator in the array format (fast to load), or skops where that cannot hold it."""
+    from . import arrayfile
+
+    array_name = f"{name}.model.npz"
+    try:
+        arrayfile.dump(estimator, directory / array_name, TRUSTED_TYPES)
+    except arrayfile.UnsupportedObject:
+        import skops.io as sio  # imported here: it costs seconds, and most estimators never need it
+
+        (directory / array_name).unlink(missing_ok=True)
+        sio.dump(estimator, directory / f"{name}.skops", compression=8)
+        return f"{name}.skops"
+    (directory / f"{name}.skops").unlink(missing_ok=True)  # a retrained model leaves no stale file
+    return array_name
+
+
 def bundle_digest(directory: str | Path) -> str:
     """sha256 of the manifest: one value that changes whenever any model file does."""
     path = Path(directory) / MANIFEST
@@ -164,17 +180,31 @@ def bundle_digest(directory: str | Path) -> str:
     return file_sha256(path)
 
 
-def _load_estimator(path: Path):
-    """A skops estimator restricted to :data:`TRUSTED_TYPES`, single-threaded."""
+def _read_estimator(path: Path):
+    """The estimator in an array file or a skops file, restricted to :data:`TRUSTED_TYPES`."""
+    if path.suffix == ".npz":
+        from . import arrayfile
+
+        try:
+            return arrayfile.load(path, TRUSTED_TYPES)
+        except arrayfile.UntrustedType as exc:
+            raise ModelBundleError(f"{path} holds types screenkit does not trust ({exc}); refusing to load it") from None
+        except Exception as exc:  # a damaged file whose hash was recomputed to match
+            raise _damaged(path.parent, f"{path.name} cannot be read ({type(exc).__name__}: {exc})") from None
     import skops.io as sio
     from skops.io.exceptions import UntrustedTypesFoundException
 
     try:
-        estimator = sio.load(path, trusted=TRUSTED_TYPES)
+        return sio.load(path, trusted=TRUSTED_TYPES)
     except UntrustedTypesFoundException as exc:
         raise ModelBundleError(f"{path} holds types screenkit does not trust ({exc}); refusing to load it") from None
     except Exception as exc:  # BadZipFile, KeyError, JSONDecodeError, ... from a damaged file
         raise _damaged(path.parent, f"{path.name} cannot be read ({type(exc).__name__}: {exc})") from None
+
+
+def _load_estimator(path: Path):
+    """A verified estimator file loaded single-threaded."""
+    estimator = _read_estimator(path)
     if not (hasattr(estimator, "predict_outputs") or hasattr(estimator, "predict_proba")):
         raise _damaged(path.parent, f"{path.name} holds a {type(estimator).__name__}, not a screenkit model")
     inner = getattr(estimator, "estimator", None)

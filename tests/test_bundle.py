@@ -30,11 +30,11 @@ def test_bundle_round_trip(small_models):
 
 def test_tampered_model_file_is_refused(small_models, tmp_path):
     bundle = copy_bundle(small_models, tmp_path)
-    target = bundle / "JAK1_Ki.skops"
+    target = bundle / "JAK1_Ki.model.npz"
     data = bytearray(target.read_bytes())
     data[-10] ^= 0xFF
     target.write_bytes(bytes(data))
-    with pytest.raises(ModelBundleError, match="JAK1_Ki.skops does not match the sha256"):
+    with pytest.raises(ModelBundleError, match="JAK1_Ki.model.npz does not match the sha256"):
         load_bundle(bundle)
 
 
@@ -45,15 +45,44 @@ def test_tampered_training_set_is_refused(small_models, tmp_path):
         load_bundle(bundle)
 
 
-def test_untrusted_type_is_refused_even_with_a_matching_hash(small_models, tmp_path):
-    bundle = copy_bundle(small_models, tmp_path)
-    evil = bundle / "JAK1_Ki.skops"
-    sio.dump(FunctionTransformer(func=print), evil)
+def _swap_estimator(bundle, file_name):
+    """Point JAK1_Ki at another estimator file, as an attacker who also edits the manifest would."""
     manifest = json.loads((bundle / MANIFEST).read_text())
-    manifest["sha256"]["JAK1_Ki.skops"] = file_sha256(evil)  # an attacker who also edits the manifest
+    entry = next(e for e in manifest["models"] if e["name"] == "JAK1_Ki")
+    entry["files"]["estimator"] = file_name
+    manifest["sha256"][file_name] = file_sha256(bundle / file_name)
     (bundle / MANIFEST).write_text(json.dumps(manifest))
+
+
+def test_untrusted_type_in_skops_is_refused_even_with_a_matching_hash(small_models, tmp_path):
+    bundle = copy_bundle(small_models, tmp_path)
+    sio.dump(FunctionTransformer(func=print), bundle / "JAK1_Ki.skops")
+    _swap_estimator(bundle, "JAK1_Ki.skops")
     with pytest.raises(ModelBundleError, match="types screenkit does not trust"):
         load_bundle(bundle)
+
+
+def test_untrusted_type_in_array_file_is_refused_even_with_a_matching_hash(small_models, tmp_path):
+    from screenkit import arrayfile
+
+    bundle = copy_bundle(small_models, tmp_path)
+    trusting_more = ["sklearn.preprocessing._function_transformer.FunctionTransformer", "builtins.print"]
+    try:
+        arrayfile.dump(FunctionTransformer(func=print), bundle / "JAK1_Ki.model.npz", trusting_more)
+    except arrayfile.UnsupportedObject:  # the function itself cannot be stored: forge the graph instead
+        graph = {"format": arrayfile.ARRAYFILE_FORMAT, "layout": [],
+                 "root": {"object": "sklearn.preprocessing._function_transformer.FunctionTransformer",
+                          "state": {"dict": {}}}}
+        np.savez(bundle / "JAK1_Ki.model.npz", graph=np.frombuffer(json.dumps(graph).encode(), dtype=np.uint8),
+                 arrays=np.zeros(0, dtype=np.uint8))
+    _swap_estimator(bundle, "JAK1_Ki.model.npz")
+    with pytest.raises(ModelBundleError, match="types screenkit does not trust"):
+        load_bundle(bundle)
+
+
+def test_bundle_writes_estimators_as_array_files(small_models):
+    manifest = json.loads((small_models / MANIFEST).read_text())
+    assert all(e["files"]["estimator"].endswith(".model.npz") for e in manifest["models"])
 
 
 def test_missing_manifest_says_how_to_fix(tmp_path):
@@ -68,7 +97,7 @@ def test_training_sets_only_skips_the_forests_but_checks_hashes(small_models, tm
     for a, b in zip(light, full):
         assert a.name == b.name and (a.train_fingerprints == b.train_fingerprints).all()
     bundle = copy_bundle(small_models, tmp_path)
-    (bundle / "JAK1_Ki.skops").write_bytes(b"tampered")
+    (bundle / "JAK1_Ki.model.npz").write_bytes(b"tampered")
     with pytest.raises(ModelBundleError, match="does not match the sha256"):
         load_bundle(bundle, training_sets_only=True)
 
@@ -127,10 +156,10 @@ def _damage(case, d):
             np.savez(fh, **kept)
         _rehash(d)
     elif case == "file outside the folder":
-        outside = d.parent / "x.skops"
+        outside = d.parent / "x.model.npz"
         shutil.copy(_first(d, "estimator"), outside)
         _edit_manifest(d, lambda m: {**m, "models": [{**m["models"][0], "files": {**m["models"][0]["files"],
-                                                                                  "estimator": "../x.skops"}}]})
+                                                                                  "estimator": "../x.model.npz"}}]})
         _rehash(d)
 
 
