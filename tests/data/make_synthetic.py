@@ -32,7 +32,7 @@ CCN(CC)CCOC(=O)c1ccccc1.c1ccc2ccccc2c1 VS-0009 mixture with naphthalene
 C[n+]1ccccc1.[I-] VS-0013 pyridinium iodide
 [O-][N+](=O)c1ccc(cc1)C1CC1 VS-0014 nitro charge-separated
 C[C@H](O)CC |&1:1| VS-0015 CXSMILES enhanced stereo
-CCO |$;;_R1$| VS-0016 CXSMILES atom label
+CC* |$;;_R1$| VS-0016 CXSMILES R-group label
 *c1ccccc1 VS-0017 pseudo-atom
 [1*]C1CC1[2*] VS-0018 attachment points
 O=C=[Fe](=C=O)(=C=O)(=C=O)=C=O VS-0019 iron pentacarbonyl
