@@ -80,8 +80,8 @@ class _DamageStop(io.RawIOBase):
     same records again.
     """
 
-    def __init__(self, stream):
-        self._stream, self.damage = stream, ""
+    def __init__(self, stream, owns: bool = True):
+        self._stream, self.damage, self._owns = stream, "", owns
 
     def readable(self):
         return True
@@ -98,7 +98,8 @@ class _DamageStop(io.RawIOBase):
         return len(data)
 
     def close(self):
-        self._stream.close()
+        if self._owns:
+            self._stream.close()
         super().close()
 
 
@@ -119,11 +120,13 @@ def _open_text(path: Path) -> tuple[IO[str], _DamageStop]:
         raise InputFileError(f"{path} is a folder; give a library file (SDF, SMILES or CSV)")
     with open(path, "rb") as fh:
         gzipped = fh.read(2) == b"\x1f\x8b"
-    try:
-        binary = gzip.open(path, "rb") if gzipped else open(path, "rb")
-        head = binary.read(8192)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputFileError(f"{path} is not a readable gzip file: {exc}") from None
+    binary = gzip.open(path, "rb") if gzipped else open(path, "rb")
+    probe = io.BufferedReader(_DamageStop(binary, owns=False), 8192)
+    head = probe.read(8192)  # a file damaged within its first 8 KB still gives what comes before
+    if not head and probe.raw.damage:
+        binary.close()
+        raise InputFileError(f"{path} is not a readable gzip file: {probe.raw.damage}")
+    probe.close()
     if b"\x00" in head:
         binary.close()
         raise InputFileError(f"{path} is binary, not a chemistry text file; expected SDF, SMILES or CSV")
