@@ -35,6 +35,12 @@ class ScoreOptions:
     alert_families: tuple[str, ...] = ("PAINS_A", "PAINS_B", "Brenk")
     qed: bool = True
 
+    @classmethod
+    def for_profile(cls, models_dir: str | Path, digest: str, profile, **options) -> "ScoreOptions":
+        """The options a ranking profile needs: its property columns, alert families and QED."""
+        return cls(str(Path(models_dir).resolve()), digest, properties=profile.properties,
+                   alert_families=tuple(profile.alert_factors), qed=profile.qed is not None, **options)
+
 
 # One loaded bundle per worker process, keyed by the manifest's sha256 so that a
 # retrained bundle is reloaded. Loading 9 forests takes ~1 s; doing it per chunk would

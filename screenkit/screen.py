@@ -213,9 +213,8 @@ def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fm
     records = iter_records(library, fmt, smiles_col=smiles_col, id_col=id_col)
     digest = bundle_digest(models_dir)
     models = load_bundle(models_dir, with_estimators=False)  # workers load the forests
-    options = ScoreOptions(str(models_dir.resolve()), digest, id_field=id_field, keep_molblock=out_suffix == "sdf",
-                           properties=profile.properties, alert_families=tuple(profile.alert_factors),
-                           qed=profile.qed is not None)
+    options = ScoreOptions.for_profile(models_dir, digest, profile, id_field=id_field,
+                                       keep_molblock=out_suffix == "sdf")
     objectives = objective_columns(profile, models)
     columns = (BASE_COLUMNS + RANK_COLUMNS + objectives + prediction_columns(models)
                + (PROPERTY_COLUMNS if profile.properties else []) + STATUS_COLUMNS)

@@ -25,6 +25,7 @@ __all__ = ["main", "COMMANDS"]
 # module (screenkit.cli.<command>) gives the same help with its full options.
 COMMANDS = {
     "score": "score and rank a compound library (SDF, SMILES, CSV; .gz too)",
+    "predict": "predict a few molecules given as SMILES, with the evidence behind each",
     "report": "write a self-contained HTML review report of a ranked file",
     "train": "train one model per target and activity type, or one model on your own measurements",
     "evaluate": "report model metrics on an external test set",
