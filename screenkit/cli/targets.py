@@ -17,10 +17,21 @@ def add_parser(sub) -> None:
     p.add_argument("--models", metavar="DIR", help="model folder to report on (default: the bundled models)")
     p.add_argument("--default-only", action="store_true", help="only the 12-target default panel")
     p.add_argument("--details", action="store_true", help="also print each target's rationale and reference")
+    p.add_argument("--where", action="store_true",
+                   help="print where the bundled panel, profiles, models and example library are, and stop")
     p.set_defaults(run=run)
 
 
+_WHERE = (("panel", "data/panel.toml"), ("ranking profiles", "data/profiles"), ("models", "models"),
+          ("example library", "data/examples/example_library.sdf"), ("bundled ChEMBL data", "data/chembl_bundled.csv"))
+
+
 def run(args) -> int:
+    if args.where:
+        for label, name in _WHERE:
+            path = bundled_path(name)
+            print(f"{label + ':':<21} {path}{'' if path.exists() else '  (missing: reinstall screenkit)'}")
+        return 0
     panel = load_panel(args.panel)
     models_dir = bundled_path("models") if args.models is None else Path(args.models)
     trained: dict[str, list[str]] = {}
