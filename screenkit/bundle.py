@@ -3,7 +3,9 @@
 A bundle is a folder with one set of files per model::
 
     manifest.json             file names and sha256 of every file below
-    <model>.skops             the fitted estimator (skops, never pickle)
+    <model>.model.npz         the fitted estimator as a screenkit array file (JSON graph
+                              plus numpy arrays, read without pickle; see screenkit.arrayfile),
+    or <model>.skops          skops, for an estimator the array format cannot hold
     <model>.train.npz         measured training compounds: packed fingerprints,
                               pActivity, SMILES, InChIKey (numpy, allow_pickle=False)
     <model>.card.json / .md   the model card
@@ -121,14 +123,11 @@ def save_bundle(models: list[TargetModel], directory: str | Path, card_markdown)
     entries = []
     for model in models:
         files = {
-            "estimator": f"{model.name}.skops",
+            "estimator": _save_estimator(model.estimator, directory, model.name),
             "training_set": f"{model.name}.train.npz",
             "card_json": f"{model.name}.card.json",
             "card_markdown": f"{model.name}.card.md",
         }
-        import skops.io as sio  # imported here: it costs seconds, and most commands never need it
-
-        sio.dump(model.estimator, directory / files["estimator"], compression=8)
         np.savez_compressed(
             directory / files["training_set"],
             fingerprints=np.packbits(model.train_fingerprints.astype(bool), axis=1),
@@ -155,6 +154,23 @@ def save_bundle(models: list[TargetModel], directory: str | Path, card_markdown)
     return directory
 
 
+def _save_estimator(estimator, directory: Path, name: str) -> str:
+    """Write an estimator in the array format (fast to load), or skops where that cannot hold it."""
+    from . import arrayfile
+
+    array_name = f"{name}.model.npz"
+    try:
+        arrayfile.dump(estimator, directory / array_name, TRUSTED_TYPES)
+    except arrayfile.UnsupportedObject:
+        import skops.io as sio  # imported here: it costs seconds, and most estimators never need it
+
+        (directory / array_name).unlink(missing_ok=True)
+        sio.dump(estimator, directory / f"{name}.skops", compression=8)
+        return f"{name}.skops"
+    (directory / f"{name}.skops").unlink(missing_ok=True)  # a retrained model leaves no stale file
+    return array_name
+
+
 def bundle_digest(directory: str | Path) -> str:
     """sha256 of the manifest: one value that changes whenever any model file does."""
     path = Path(directory) / MANIFEST
@@ -164,15 +180,33 @@ def bundle_digest(directory: str | Path) -> str:
     return file_sha256(path)
 
 
-def _load_estimator(path: Path):
-    """A skops estimator restricted to :data:`TRUSTED_TYPES`, single-threaded."""
+def _read_estimator(path: Path):
+    """The estimator in an array file or a skops file, restricted to :data:`TRUSTED_TYPES`."""
+    if path.suffix == ".npz":
+        from . import arrayfile
+
+        try:
+            return arrayfile.load(path, TRUSTED_TYPES)
+        except arrayfile.UntrustedType as exc:
+            raise ModelBundleError(f"{path} holds types screenkit does not trust ({exc}); refusing to load it") from None
+        except Exception as exc:  # a damaged file whose hash was recomputed to match
+            raise _damaged(path.parent, f"{path.name} cannot be read ({type(exc).__name__}: {exc})") from None
     import skops.io as sio
     from skops.io.exceptions import UntrustedTypesFoundException
 
     try:
-        estimator = sio.load(path, trusted=TRUSTED_TYPES)
+        return sio.load(path, trusted=TRUSTED_TYPES)
     except UntrustedTypesFoundException as exc:
         raise ModelBundleError(f"{path} holds types screenkit does not trust ({exc}); refusing to load it") from None
+    except Exception as exc:  # BadZipFile, KeyError, JSONDecodeError, ... from a damaged file
+        raise _damaged(path.parent, f"{path.name} cannot be read ({type(exc).__name__}: {exc})") from None
+
+
+def _load_estimator(path: Path):
+    """A verified estimator file loaded single-threaded."""
+    estimator = _read_estimator(path)
+    if not (hasattr(estimator, "predict_outputs") or hasattr(estimator, "predict_proba")):
+        raise _damaged(path.parent, f"{path.name} holds a {type(estimator).__name__}, not a screenkit model")
     inner = getattr(estimator, "estimator", None)
     if hasattr(inner, "n_jobs"):
         inner.n_jobs = 1
@@ -222,13 +256,7 @@ def load_bundle(directory: str | Path, names: list[str] | None = None, *,
     """
     directory = Path(directory)
     bundle_digest(directory)  # raises with a helpful message when there is no manifest
-    try:
-        manifest = json.loads((directory / MANIFEST).read_text())
-    except json.JSONDecodeError as exc:
-        raise ModelBundleError(f"{directory / MANIFEST} is not valid JSON: {exc}") from None
-    if manifest.get("format") != BUNDLE_FORMAT:
-        raise ModelBundleError(f"{directory / MANIFEST} has format {manifest.get('format')!r}; "
-                               f"this screenkit reads {BUNDLE_FORMAT!r}")
+    manifest = _read_manifest(directory)
     entries = manifest["models"]
     if names is not None:
         unknown = set(names) - {e["name"] for e in entries}
@@ -248,14 +276,107 @@ def load_bundle(directory: str | Path, names: list[str] | None = None, *,
                     f"model file {path} does not match the sha256 in {MANIFEST}: it was changed after "
                     "training; refusing to load it. Retrain, or restore the file from the repository"
                 )
-        card = json.loads((directory / entry["files"]["card_json"]).read_text())
+        card_path = directory / entry["files"]["card_json"]
+        card = _read_card(card_path)
         if not with_estimators:
             models.append(ModelInfo(entry["name"], card))
             continue
         estimator = None if training_sets_only else _load_estimator(directory / entry["files"]["estimator"])
-        with np.load(directory / entry["files"]["training_set"], allow_pickle=False) as arrays:
+        fps, pactivity, smiles, inchikey = _read_training_set(directory / entry["files"]["training_set"])
+        models.append(TargetModel(entry["name"], card, estimator, fps, pactivity, smiles, inchikey))
+    return models
+
+
+_FILE_ROLES = ("estimator", "training_set", "card_json", "card_markdown")
+
+
+def _damaged(path: Path, what: str) -> ModelBundleError:
+    return ModelBundleError(f"{path} is not a valid screenkit model folder: {what}; retrain it with "
+                            "`screenkit train`, or restore the folder")
+
+
+def _read_manifest(directory: Path) -> dict:
+    """The manifest, checked for shape: every later lookup may then index it without guarding."""
+    path = directory / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelBundleError(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(manifest, dict):
+        raise _damaged(directory, f"{MANIFEST} is not a JSON object")
+    if manifest.get("format") != BUNDLE_FORMAT:
+        raise ModelBundleError(f"{path} has format {manifest.get('format')!r}; this screenkit reads {BUNDLE_FORMAT!r}")
+    entries, hashes = manifest.get("models"), manifest.get("sha256")
+    if not isinstance(entries, list) or not entries:
+        raise _damaged(directory, f"{MANIFEST} lists no models")
+    if not isinstance(hashes, dict):
+        raise _damaged(directory, f"{MANIFEST} has no sha256 table")
+    root = directory.resolve()
+    seen = set()
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
+            raise _damaged(directory, f"model entry {i + 1} in {MANIFEST} has no name")
+        files = entry.get("files")
+        if not isinstance(files, dict) or any(not isinstance(files.get(role), str) for role in _FILE_ROLES):
+            raise _damaged(directory, f"model {entry['name']!r} in {MANIFEST} does not name its "
+                                      f"{', '.join(_FILE_ROLES)} files")
+        if entry["name"] in seen:
+            raise _damaged(directory, f"model {entry['name']!r} appears twice in {MANIFEST}")
+        seen.add(entry["name"])
+        for name in files.values():
+            target = (directory / name).resolve()
+            if Path(name).is_absolute() or target.parent != root:
+                raise ModelBundleError(f"{path} names the file {name!r}, which is outside the model folder; "
+                                       "refusing to read it")
+    return manifest
+
+
+def _read_card(path: Path) -> dict:
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _damaged(path.parent, f"{path.name} is not valid JSON ({exc})") from None
+    problems = []
+    if not isinstance(card, dict):
+        raise _damaged(path.parent, f"{path.name} is not a JSON object")
+    featurizer = card.get("featurizer")
+    if not (isinstance(featurizer, dict) and isinstance(featurizer.get("name"), str)
+            and isinstance(featurizer.get("params"), dict)):
+        problems.append("featurizer name and params")
+    else:
+        try:
+            make_featurizer(featurizer["name"], **featurizer["params"])
+        except Exception as exc:
+            problems.append(f"a featurizer screenkit can build ({exc})")
+    threshold = (card.get("applicability_domain") or {}).get("threshold") \
+        if isinstance(card.get("applicability_domain"), dict) else None
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold != threshold:
+        problems.append("applicability_domain.threshold (a number)")
+    target = card.get("target")
+    if not (isinstance(target, dict) and all(isinstance(target.get(k), str) for k in ("chembl_id", "gene"))):
+        problems.append("target chembl_id and gene")
+    if not isinstance(card.get("activity_type"), str):
+        problems.append("activity_type")
+    if not (isinstance(card.get("label"), dict) and "rule" in card["label"]):
+        problems.append("label rule")
+    outputs = card.get("outputs", ["p_active"])
+    if not (isinstance(outputs, list) and outputs and all(isinstance(o, str) and o for o in outputs)):
+        problems.append("outputs (a list of names)")
+    if problems:
+        raise _damaged(path.parent, f"{path.name} lacks {'; '.join(problems)}")
+    return card
+
+
+def _read_training_set(path: Path):
+    """Fingerprints (unpacked), pActivity, SMILES and InChIKey of a model's measured compounds."""
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
             n_bits = int(arrays["n_bits"][0])
             fps = np.unpackbits(arrays["fingerprints"], axis=1)[:, :n_bits]
             pactivity, smiles, inchikey = arrays["pactivity"], arrays["smiles"], arrays["inchikey"]
-        models.append(TargetModel(entry["name"], card, estimator, fps, pactivity, smiles, inchikey))
-    return models
+    except Exception as exc:  # BadZipFile, KeyError, ValueError (pickled objects), ...
+        raise _damaged(path.parent, f"{path.name} cannot be read ({type(exc).__name__}: {exc})") from None
+    if fps.ndim != 2 or fps.shape[1] != 2048 or not len(fps) == len(pactivity) == len(smiles) == len(inchikey):
+        raise _damaged(path.parent, f"{path.name} does not hold row-aligned 2048-bit Morgan fingerprints "
+                                    "(the applicability-domain space)")
+    return fps, pactivity, smiles, inchikey

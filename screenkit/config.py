@@ -30,8 +30,11 @@ def bundled_path(name: str) -> Path:
     """Path of a file or folder shipped with screenkit (``data/...`` or ``models``).
 
     A source checkout (editable install, or running from the repository) uses the
-    checkout's own ``data/`` and ``models/``; a regular ``pip install .`` copies them
-    to ``<prefix>/share/screenkit/`` (see ``setup.cfg``'s ``data_files``).
+    checkout's own ``data/`` and ``models/``; an installed copy has them under
+    ``<prefix>/share/screenkit/`` (see ``setup.cfg``'s ``data_files``), where the prefix
+    is the environment's (``pip install .``), the user base (``--user``) or any prefix
+    the package was installed into (``--prefix``, ``--target``, system installs): the
+    folders above the package are searched for ``share/screenkit``.
 
     Parameters
     ----------
@@ -43,10 +46,32 @@ def bundled_path(name: str) -> Path:
     >>> bundled_path("data/panel.toml").name
     'panel.toml'
     """
-    checkout = Path(__file__).resolve().parent.parent
-    if (checkout / "setup.cfg").is_file() and (checkout / name).exists():
-        return checkout / name
-    return Path(sys.prefix) / "share" / "screenkit" / name
+    for candidate in _bundled_candidates(name):
+        if candidate.exists():
+            return candidate
+    return Path(sys.prefix) / "share" / "screenkit" / name  # what a regular install would have
+
+
+def _bundled_candidates(name: str) -> list[Path]:
+    package = Path(__file__).resolve().parent
+    checkout = package.parent
+    out = [checkout / name] if (checkout / "setup.cfg").is_file() else []
+    # The prefix the package itself was installed into comes first (for
+    # <prefix>/lib/pythonX.Y/site-packages/screenkit it is 3 folders up), so a --prefix or
+    # --user install never reads an older copy's data from the environment's prefix.
+    prefixes = list(package.parents)[:5] + [Path(sys.prefix), Path(sys.base_prefix)]
+    try:
+        import site
+
+        prefixes.append(Path(site.getuserbase()))
+    except Exception:  # site can be absent in embedded interpreters; the other places remain
+        pass
+    seen = set()
+    for prefix in prefixes:
+        if prefix not in seen:
+            seen.add(prefix)
+            out.append(prefix / "share" / "screenkit" / name)
+    return out
 
 
 @dataclass(frozen=True)

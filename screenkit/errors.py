@@ -13,7 +13,9 @@ __all__ = [
     "UsageError",
     "InputFileError",
     "ModelBundleError",
+    "OutputFileError",
     "FetchError",
+    "check_count",
 ]
 
 
@@ -39,6 +41,12 @@ class InputFileError(ScreenkitError):
     exit_code = 3
 
 
+class OutputFileError(ScreenkitError):
+    """An output that cannot be written (full disk, file system turned read-only, ...)."""
+
+    exit_code = 3
+
+
 class ModelBundleError(ScreenkitError):
     """A model directory that is missing, incomplete, tampered with or of unknown types."""
 
@@ -49,3 +57,25 @@ class FetchError(ScreenkitError):
     """A data source (ChEMBL web API or database) that cannot be reached or answers wrongly."""
 
     exit_code = 3
+
+
+def check_count(option: str, value, *, allow_negative: bool = False, minimum: int = 1) -> None:
+    """Refuse a count option that is not a whole number of at least ``minimum``.
+
+    With ``allow_negative`` (``n_jobs``), negative numbers count back from every core and
+    only 0 is refused.
+
+    Examples
+    --------
+    >>> check_count("--n-jobs", -1, allow_negative=True)
+    >>> check_count("--chunk-size", 0)
+    Traceback (most recent call last):
+    ...
+    screenkit.errors.UsageError: --chunk-size must be a whole number of at least 1, not 0
+    """
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if allow_negative:
+        if not whole or value == 0:
+            raise UsageError(f"{option} must be a whole number other than 0 (-1 = every core), not {value!r}")
+    elif not whole or value < minimum:
+        raise UsageError(f"{option} must be a whole number of at least {minimum}, not {value!r}")

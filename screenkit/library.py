@@ -7,10 +7,13 @@ process stays light. Nothing here holds a whole library in memory.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
 import operator
+import os
+import re
 import zlib
 from pathlib import Path
 from typing import IO, Iterable, Iterator, NamedTuple
@@ -23,6 +26,7 @@ __all__ = [
     "iter_records",
     "sd_properties",
     "RankedRowFormat",
+    "sd_title",
     "write_ranked",
 ]
 
@@ -38,7 +42,7 @@ class RawRecord(NamedTuple):
     """One input record as text, numbered from 1 in input order."""
 
     position: int
-    kind: str  # "molblock" or "smiles"
+    kind: str  # "molblock", "smiles", or "damaged" (unreadable input; ``text`` says why)
     text: str  # the SDF record (molblock + data items) or the SMILES string
     name: str  # SDF title, SMILES-file name, or ID column ("" when absent)
     props: tuple[tuple[str, str], ...] = ()  # extra CSV columns, in file order
@@ -68,30 +72,69 @@ def detect_format(path: str | Path, fmt: str | None = None) -> str:
     )
 
 
-def _open_text(path: Path) -> IO[str]:
-    """Open a text file, gunzipping by content, after checking it is text at all."""
+class _DamageStop(io.RawIOBase):
+    """A binary stream that ends, instead of raising, where a gzip file is damaged.
+
+    ``damage`` then holds the one-line reason; the reader turns it into an ``error``
+    row, so the records before the damage are scored and a resumed run reads the
+    same records again.
+    """
+
+    def __init__(self, stream, owns: bool = True):
+        self._stream, self.damage, self._owns = stream, "", owns
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self.damage:
+            return 0
+        try:
+            data = self._stream.read1(len(buffer))  # read1: nothing decoded before the damage is lost
+        except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+            self.damage = f"the file is damaged here ({type(exc).__name__}: {exc or 'truncated'})"
+            return 0
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self):
+        if self._owns:
+            self._stream.close()
+        super().close()
+
+
+def _latin1_fallback(error: UnicodeDecodeError):
+    """Bytes that are not UTF-8 are read as Latin-1 (vendor files from Windows tools), wherever they are."""
+    return error.object[error.start:error.end].decode("latin-1"), error.end
+
+
+def _open_text(path: Path) -> tuple[IO[str], _DamageStop]:
+    """Open a text file, gunzipping by content, after checking it is text at all.
+
+    UTF-8 with or without a byte-order mark; bytes that are not UTF-8 are read as Latin-1
+    the same way at any place in the file.
+    """
     if not path.exists():
         raise InputFileError(f"library file {path} does not exist; check the path")
     if path.is_dir():
         raise InputFileError(f"{path} is a folder; give a library file (SDF, SMILES or CSV)")
     with open(path, "rb") as fh:
         gzipped = fh.read(2) == b"\x1f\x8b"
-    try:
-        binary = gzip.open(path, "rb") if gzipped else open(path, "rb")
-        head = binary.read(8192)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputFileError(f"{path} is not a readable gzip file: {exc}") from None
+    binary = gzip.open(path, "rb") if gzipped else open(path, "rb")
+    probe = io.BufferedReader(_DamageStop(binary, owns=False), 8192)
+    head = probe.read(8192)  # a file damaged within its first 8 KB still gives what comes before
+    if not head and probe.raw.damage:
+        binary.close()
+        raise InputFileError(f"{path} is not a readable gzip file: {probe.raw.damage}")
+    probe.close()
     if b"\x00" in head:
         binary.close()
         raise InputFileError(f"{path} is binary, not a chemistry text file; expected SDF, SMILES or CSV")
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # a cut multi-byte character at the end is fine
-            binary.close()
-            raise InputFileError(f"{path} is not UTF-8 text (byte {exc.start}); expected SDF, SMILES or CSV") from None
     binary.seek(0)
-    return io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="")
+    codecs.register_error("screenkit-latin1", _latin1_fallback)
+    stream = _DamageStop(binary)
+    return io.TextIOWrapper(io.BufferedReader(stream, 1 << 16), encoding="utf-8-sig", errors="screenkit-latin1",
+                            newline=""), stream
 
 
 def iter_records(path: str | Path, fmt: str | None = None, *, smiles_col: str | None = None,
@@ -124,7 +167,7 @@ def iter_records(path: str | Path, fmt: str | None = None, *, smiles_col: str | 
     """
     path = Path(path)
     fmt = detect_format(path, fmt)
-    handle = _open_text(path)
+    handle, stream = _open_text(path)
     with handle:
         if fmt == "sdf":
             records = _sdf_records(handle, path)
@@ -132,18 +175,28 @@ def iter_records(path: str | Path, fmt: str | None = None, *, smiles_col: str | 
             records = _smiles_records(handle)
         else:
             records = _table_records(handle, path, "\t" if fmt == "tsv" else ",", smiles_col, id_col)
-        empty = True
+        # One record of look-ahead: when the file turns out damaged, the record that ran
+        # into the damage may be cut short, so it is reported instead of scored.
+        last = None
         for record in records:
-            empty = False
-            yield record
-    if empty:
-        raise InputFileError(f"{path} contains no records; is it the right file?")
+            if last is not None:
+                yield last
+            last = record
+        if stream.damage:
+            position = last.position if last is not None else 1
+            cut = f"; record {position} ran into it and was not read" if last is not None else ""
+            yield RawRecord(position, "damaged", f"{stream.damage}{cut}; nothing after it can be read",
+                            last.name if last is not None else "")
+        elif last is not None:
+            yield last
+        else:
+            raise InputFileError(f"{path} contains no records; is it the right file?")
 
 
 def _sdf_records(handle: IO[str], path: Path, block_chars: int = 1 << 20) -> Iterator[RawRecord]:
     # Reads big blocks and cuts them at lines starting with "$$$$": twice as fast as a
     # Python loop over every line, and the main process has little CPU to spare.
-    position, buffer, reading = 0, "", True
+    position, buffer, reading, skipping = 0, "", True, False
     while reading:
         block = handle.read(block_chars)
         reading = bool(block)
@@ -162,18 +215,51 @@ def _sdf_records(handle: IO[str], path: Path, block_chars: int = 1 << 20) -> Ite
             line_end = buffer.find("\n", end)
             if line_end < 0 and reading:
                 break  # the $$$$ line goes on in the next block
-            position += 1
-            text = buffer[start:end]
-            yield RawRecord(position, "molblock", text, _first_line(text))
+            if skipping:  # the end of a record too large to keep
+                skipping = False
+                position += 1
+                yield RawRecord(position, "damaged", f"SD record over {_MAX_RECORD_CHARS // 1_000_000} MB; not read",
+                                "")
+            else:
+                for text in _split_molblocks(buffer[start:end]):
+                    position += 1
+                    yield RawRecord(position, "molblock", text, _first_line(text))
             start = len(buffer) if line_end < 0 else line_end + 1
         buffer = buffer[start:]
         if len(buffer) > _MAX_RECORD_CHARS:
-            raise InputFileError(
-                f"{path}: record {position + 1} runs past 10 MB without a '$$$$' line; "
-                "is this really an SDF file?"
-            )
-    if buffer.strip():  # a last record without its $$$$ terminator
-        yield RawRecord(position + 1, "molblock", buffer, _first_line(buffer))
+            skipping = True
+            buffer = buffer[-8:]  # enough to find a "\n$$$$" that straddles two blocks
+    if skipping:
+        if position == 0:
+            raise InputFileError(f"{path}: record 1 runs past 10 MB without a '$$$$' line; "
+                                 "is this really an SDF file?")
+        yield RawRecord(position + 1, "damaged", f"the last SD record runs past {_MAX_RECORD_CHARS // 1_000_000} MB "
+                        "to the end of the file without a $$$$ line; not read", "")
+    elif buffer.strip():  # a last record without its $$$$ terminator
+        for text in _split_molblocks(buffer):
+            position += 1
+            yield RawRecord(position, "molblock", text, _first_line(text))
+
+
+_COUNTS_LINE = re.compile(r"^.*V[23]000[ \t]*\r?$", re.M)
+
+
+def _split_molblocks(text: str) -> list[str]:
+    """Molblocks concatenated without ``$$$$`` between them (``cat *.mol``), one per record.
+
+    Each molblock starts three lines (title, program, comment) before its counts line.
+    """
+    if text.count("M  END") < 2:
+        return [text]
+    starts = []
+    for match in _COUNTS_LINE.finditer(text):
+        line_start = match.start()
+        for _ in range(3):
+            line_start = text.rfind("\n", 0, max(line_start - 1, 0)) + 1 if line_start > 0 else 0
+        starts.append(line_start)
+    if len(starts) < 2 or starts[0] != 0:
+        return [text]
+    return [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
 
 
 def _first_line(text: str) -> str:
@@ -190,8 +276,13 @@ def _smiles_records(handle: IO[str]) -> Iterator[RawRecord]:
         parts = line.split(None, 1)
         if number == 1 and parts[0].lower() in _SMILES_COLUMNS:
             continue  # a header line
+        smiles, name = parts[0], parts[1].strip() if len(parts) > 1 else ""
+        if name.startswith("|"):  # a CXSMILES extension (|$...$|, |r|, coordinates) belongs to the SMILES
+            close = name.find("|", 1)
+            if close > 0:
+                smiles, name = f"{smiles} {name[:close + 1]}", name[close + 1:].strip()
         position += 1
-        yield RawRecord(position, "smiles", parts[0], parts[1].strip() if len(parts) > 1 else "")
+        yield RawRecord(position, "smiles", smiles, name)
 
 
 def _pick_column(columns: list[str], wanted: str | None, candidates: tuple[str, ...],
@@ -210,7 +301,16 @@ def _pick_column(columns: list[str], wanted: str | None, candidates: tuple[str, 
 
 def _table_records(handle: IO[str], path: Path, delimiter: str, smiles_col: str | None,
                    id_col: str | None) -> Iterator[RawRecord]:
-    reader = csv.reader(handle, delimiter=delimiter)
+    # csv refuses fields over 131,072 characters (a long peptide, a polymer); allow what an
+    # SD record may hold, and put the process-wide limit back when the file is done.
+    limit = csv.field_size_limit(max(csv.field_size_limit(), _MAX_RECORD_CHARS))
+    try:
+        yield from _table_rows(csv.reader(handle, delimiter=delimiter), path, smiles_col, id_col)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _table_rows(reader, path: Path, smiles_col: str | None, id_col: str | None) -> Iterator[RawRecord]:
     header = next(reader, None)
     if header is None:
         return
@@ -223,7 +323,15 @@ def _table_records(handle: IO[str], path: Path, delimiter: str, smiles_col: str 
     id_at = header.index(id_col) if id_col is not None else None
     others = [i for i in range(len(header)) if i not in (smiles_at, id_at)]
     position = 0
-    for row in reader:
+    while True:
+        try:
+            row = next(reader, None)
+        except csv.Error as exc:  # e.g. a NUL byte deep in the file: report it, keep what came before
+            yield RawRecord(position + 1, "damaged", f"the table cannot be read past line {reader.line_num} "
+                            f"({exc}); nothing after it can be read", "")
+            return
+        if row is None:
+            return
         if not row or not any(cell.strip() for cell in row):
             continue
         position += 1
@@ -318,22 +426,58 @@ class RankedRowFormat:
             return "", "," + ("\n" if line == '""\n' and len(rest) == 1 else line)
         block = row.get(self.molblock_key) or "\n  screenkit\n\n  0  0  0  0  0  0  0  0  0  0999 V2000\nM  END\n"
         head = [block if block.endswith("\n") else block + "\n"]
-        head += [f">  <{name}>\n{value}\n\n" for name, value in row.get(self.props_key) or ()
-                 if name not in self._column_set]
+        # An input data item named like an output column (smiles, id, mw, ...) is kept as input_<name>.
+        head += [f">  <{self._input_name(name)}>\n{_sd_value(value)}\n\n"
+                 for name, value in row.get(self.props_key) or ()]
         head.append(">  <rank>\n")
-        tail = ["\n\n"] + [f">  <{name}>\n{_text(row.get(name))}\n\n" for name in rest] + ["$$$$\n"]
+        tail = ["\n\n"] + [f">  <{name}>\n{_sd_value(_text(row.get(name)))}\n\n" for name in rest] + ["$$$$\n"]
         return "".join(head), "".join(tail)
+
+    def _input_name(self, name: str) -> str:
+        name = _one_line(name)
+        while name in self._column_set:
+            name = "input_" + name
+        return name
 
 
 def write_ranked(parts: Iterable[tuple[str, str]], path: str | Path, row_format: RankedRowFormat) -> int:
-    """Write rows given as :meth:`RankedRowFormat.parts`, numbering ranks from 1; return the count."""
+    """Write rows given as :meth:`RankedRowFormat.parts`, numbering ranks from 1; return the count.
+
+    The file is flushed to disk (fsync) before returning, so a caller that renames it into
+    place afterwards never publishes a file the operating system has not stored.
+    """
     count = 0
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "wt", newline="", encoding="utf-8") as fh:
+    with open(path, "wb") as raw:
+        zipped = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if str(path).endswith(".gz") else None
+        fh = io.TextIOWrapper(zipped or raw, encoding="utf-8", newline="")
         fh.write(row_format.header())
         for count, (before, after) in enumerate(parts, start=1):
             fh.write(f"{before}{count}{after}")
+        fh.detach()  # flushes, and leaves the binary file open
+        if zipped is not None:
+            zipped.close()  # writes the gzip trailer; raw stays open
+        raw.flush()
+        os.fsync(raw.fileno())
     return count
+
+
+def sd_title(text: str) -> str:
+    """``text`` as one line, for an SDF title line or data item name."""
+    return _one_line(text)
+
+
+def _one_line(text: str) -> str:
+    """Text for an SDF title or data item name: line breaks would start a new line of the record."""
+    return text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ") if ("\n" in text or "\r" in text) else text
+
+
+def _sd_value(text: str) -> str:
+    """An SD data item value as RDKit reads it back: a blank line would end the value, and a
+    line starting with $$$$ would end the record, so those lines are changed."""
+    if "\n" not in text and "\r" not in text:
+        return text if not text.startswith("$$$$") else " " + text
+    lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line.strip()]
+    return "\n".join(" " + line if line.startswith("$$$$") else line for line in lines)
 
 
 def _text(value) -> str:

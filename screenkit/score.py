@@ -16,11 +16,11 @@ from rdkit import Chem
 
 from .bundle import TargetModel, bundle_digest, load_bundle
 from .featurize import MorganFingerprint, SimilarityIndex
-from .library import RawRecord, sd_properties
+from .library import RawRecord, sd_properties, sd_title
 from .properties import compute_properties
-from .standardize import ERROR, OK, mol_from_text, muted_rdkit_log, standardize_mol
+from .standardize import ERROR, OK, mol_from_text, muted_rdkit_log, one_line_message, standardize_mol
 
-__all__ = ["ScoreOptions", "score_records", "prediction_columns", "cached_models"]
+__all__ = ["ScoreOptions", "score_records", "prediction_columns", "cached_models", "error_row"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,12 @@ class ScoreOptions:
     properties: bool = True  # CNS, drug-likeness and alert columns (see screenkit.properties)
     alert_families: tuple[str, ...] = ("PAINS_A", "PAINS_B", "Brenk")
     qed: bool = True
+
+    @classmethod
+    def for_profile(cls, models_dir: str | Path, digest: str, profile, **options) -> "ScoreOptions":
+        """The options a ranking profile needs: its property columns, alert families and QED."""
+        return cls(str(Path(models_dir).resolve()), digest, properties=profile.properties,
+                   alert_families=tuple(profile.alert_factors), qed=profile.qed is not None, **options)
 
 
 # One loaded bundle per worker process, keyed by the manifest's sha256 so that a
@@ -64,6 +70,9 @@ def prediction_columns(models: list[TargetModel]) -> list[str]:
 
 def _parse(record: RawRecord, options: ScoreOptions) -> tuple[dict, Chem.Mol | None]:
     row = {"input_position": record.position, "id": record.name, "smiles": "", "status": OK, "reason": ""}
+    if record.kind == "damaged":  # the reader could not read this part of the file
+        row.update(status=ERROR, reason=record.text)
+        return row, None
     notes = []
     props = list(record.props)
     if record.kind == "molblock" and (options.id_field or options.keep_molblock):
@@ -105,14 +114,88 @@ def _spec_key(spec: dict) -> str:
 
 def _retitle(molblock: str, title: str) -> str:
     _, sep, rest = molblock.partition("\n")
-    return title + sep + rest
+    return sd_title(title) + sep + rest
+
+
+class StepFailed(Exception):
+    """A per-molecule step failed; ``reason`` is the one-line text for the record's row."""
+
+    def __init__(self, step: str, exc: BaseException):
+        self.reason = f"{step} failed: {type(exc).__name__}: {one_line_message(exc)}"
+        super().__init__(self.reason)
+
+
+def error_row(record: RawRecord, reason: str, base: dict | None = None) -> dict:
+    """An unscored row: only the record's identity, status ``error`` and the reason."""
+    row = {"input_position": record.position, "id": record.name, "smiles": "", "status": ERROR, "reason": reason}
+    if base is not None:
+        for key in ("id", "smiles", "molblock", "input_properties"):
+            if key in base:
+                row[key] = base[key]
+        if base.get("reason"):
+            row["reason"] = f"{reason}; {base['reason']}"
+    return row
+
+
+def _property_step(exc: BaseException) -> str:
+    """Which property failed, from the innermost screenkit.properties frame (e.g. ``CalcTPSA``)."""
+    import re
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith("properties.py")]
+    if frames:
+        calls = re.findall(r"([A-Za-z_]\w*)\(", frames[-1].line or "")
+        return f"properties ({calls[-1] if calls else frames[-1].name})"
+    return "properties"
+
+
+def _predict(mols: list, models: list[TargetModel], index: SimilarityIndex) -> list[tuple[str, np.ndarray]]:
+    """The per-chunk steps (fingerprint matrices, each model, the applicability domain).
+
+    Returns ``(column, values)`` pairs with one value per molecule; raises
+    :class:`StepFailed` naming the step when any of them fails.
+    """
+    # The applicability domain always lives in one space (Morgan radius 2, 2048 bits: the
+    # training_set fingerprints of every bundle), whatever features a model uses.
+    ad_space = MorganFingerprint(radius=2, fp_size=2048)
+    ad_key = _spec_key(ad_space.get_params() | {"name": "morgan"})
+    try:
+        features: dict[str, np.ndarray] = {ad_key: ad_space.transform(mols)}
+    except Exception as exc:
+        raise StepFailed("featurize (morgan, applicability domain)", exc) from None
+    try:
+        ad = index.max_similarity(features[ad_key])
+    except Exception as exc:
+        raise StepFailed("applicability domain", exc) from None
+    columns = []
+    for m, model in enumerate(models):
+        spec = model.card["featurizer"]
+        key = _spec_key(spec["params"] | {"name": spec["name"]})
+        if key not in features:
+            try:
+                features[key] = model.featurizer.transform(mols)
+            except Exception as exc:
+                raise StepFailed(f"featurize ({spec['name']})", exc) from None
+        try:
+            predictions = model.predict(features[key])
+            values = [(f"{model.name}_{output}", np.asarray(predictions[output], dtype=float))
+                      for output in model.outputs]
+        except Exception as exc:
+            raise StepFailed(f"model {model.name}", exc) from None
+        if any(len(v) != len(mols) or not np.isfinite(v).all() for _, v in values):
+            raise StepFailed(f"model {model.name}", ValueError("prediction is not a finite number"))
+        columns += values + [(f"{model.name}_ad", ad[:, m])]
+    return columns
 
 
 def score_records(records: list[RawRecord], options: ScoreOptions) -> list[dict]:
     """Score one chunk of records with every model of ``options.models_dir``.
 
     Returns one dict per record, in the same order, with ``status`` ``ok``/``warning``
-    when scored and ``error`` (plus a ``reason``) when not.
+    when scored and ``error`` (plus a ``reason``) when not. A failure in any step for
+    one molecule (parsing, standardisation, properties, featurizing, a model, the
+    applicability domain) makes only that record an ``error`` row whose reason names
+    the step; the other records get exactly the values they get without it.
 
     Examples
     --------
@@ -127,35 +210,40 @@ def score_records(records: list[RawRecord], options: ScoreOptions) -> list[dict]
     """
     models, index = cached_models(options.models_dir, options.models_digest)
     rows, mols = [], []
-    for record in records:
+    with muted_rdkit_log():  # RDKit's C++ messages become reasons, never terminal noise
+        # Per-record steps: a try block costs nothing on Python 3.11 until it catches.
+        for record in records:
+            try:
+                row, mol = _parse(record, options)
+            except Exception as exc:  # one strange record must never stop a million-molecule run
+                row, mol = error_row(record, StepFailed("parse/standardise", exc).reason), None
+            if mol is not None and options.properties:
+                try:
+                    row.update(compute_properties(mol, options.alert_families, options.qed))
+                except Exception as exc:
+                    row, mol = error_row(record, StepFailed(_property_step(exc), exc).reason, row), None
+            rows.append(row)
+            mols.append(mol)
+        scored = [i for i, mol in enumerate(mols) if mol is not None]
+        if not scored:
+            return rows
+        # Per-chunk steps: on a failure, find the molecules that fail alone, make them
+        # error rows, and redo the chunk without them (so the others are unchanged).
         try:
-            row, mol = _parse(record, options)
-        except Exception as exc:  # one strange record must never stop a million-molecule run
-            row, mol = {"input_position": record.position, "id": record.name, "smiles": "",
-                        "status": ERROR, "reason": f"unexpected error: {type(exc).__name__}: {exc}"}, None
-        rows.append(row)
-        mols.append(mol)
-    scored = [i for i, mol in enumerate(mols) if mol is not None]
-    if not scored:
-        return rows
-    scored_mols = [mols[i] for i in scored]
-    if options.properties:
-        for i in scored:
-            rows[i].update(compute_properties(mols[i], options.alert_families, options.qed))
-    # The applicability domain always lives in one space (Morgan radius 2, 2048 bits: the
-    # training_set fingerprints of every bundle), whatever features a model uses.
-    ad_space = MorganFingerprint(radius=2, fp_size=2048)
-    features: dict[str, np.ndarray] = {_spec_key(ad_space.get_params() | {"name": "morgan"}):
-                                       ad_space.transform(scored_mols)}
-    ad = index.max_similarity(next(iter(features.values())))
-    for m, model in enumerate(models):
-        key = _spec_key(model.card["featurizer"]["params"] | {"name": model.card["featurizer"]["name"]})
-        if key not in features:
-            features[key] = model.featurizer.transform(scored_mols)
-        predictions = model.predict(features[key])
-        predictions["ad"] = ad[:, m]
-        for output, values in predictions.items():
-            column = f"{model.name}_{output}"
-            for j, i in enumerate(scored):
-                rows[i][column] = float(values[j])
+            columns = _predict([mols[i] for i in scored], models, index)
+        except Exception:
+            kept = []
+            for i in scored:
+                try:
+                    _predict([mols[i]], models, index)
+                    kept.append(i)
+                except StepFailed as exc:
+                    rows[i] = error_row(records[i], exc.reason, rows[i])
+                except Exception as exc:
+                    rows[i] = error_row(records[i], StepFailed("scoring", exc).reason, rows[i])
+            scored = kept
+            columns = _predict([mols[i] for i in scored], models, index) if scored else []
+    for column, values in columns:
+        for j, i in enumerate(scored):
+            rows[i][column] = float(values[j])
     return rows

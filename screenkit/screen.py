@@ -16,7 +16,9 @@ import math
 import os
 import platform
 import shutil
+import stat
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -25,13 +27,13 @@ from pathlib import Path
 from . import __version__
 from .bundle import bundle_digest, load_bundle
 from .config import Profile, bundled_path, load_profile
-from .errors import UsageError
+from .errors import InputFileError, OutputFileError, ScreenkitError, UsageError, check_count
 from .library import RankedRowFormat, detect_format, iter_records, write_ranked
 from .parallel import map_chunks
 from .properties import PROPERTY_COLUMNS
 from .rank import RANK_COLUMNS, ParetoFront, objective_columns, rank_key, score_rows
 from .runstore import RunStore, encode_rows
-from .score import ScoreOptions, prediction_columns, score_records
+from .score import ScoreOptions, StepFailed, error_row, prediction_columns, score_records
 from .hashing import file_sha256
 
 __all__ = ["ScreenSummary", "screen_library"]
@@ -114,27 +116,109 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     started = time.perf_counter()
     library, output = Path(library), Path(output)
     models_dir = Path(models_dir) if models_dir else bundled_path("models")
+    check_output(library, output)
     out_suffix = output.name.lower().removesuffix(".gz").rsplit(".", 1)[-1]
     if out_suffix not in ("csv", "sdf"):
         raise UsageError(f"output {output} must end in .csv or .sdf (optionally .gz)")
-    if not output.parent.exists():
-        raise UsageError(f"output folder {output.parent} does not exist; create it first")
-    if top is not None and top < 1:
-        raise UsageError(f"--top must be a positive number of rows, not {top}")
+    check_count("--n-jobs", n_jobs, allow_negative=True)
+    check_count("--chunk-size", chunk_size)
+    check_count("--run-size", run_size)
+    if top is not None:
+        check_count("--top", top)
     if backend not in ("loky", "dask"):
         raise UsageError(f"unknown backend {backend!r}; use loky (this machine) or dask (a cluster)")
-    profile = profile if isinstance(profile, Profile) else load_profile(profile)
     fmt = detect_format(library, fmt)  # a bad format fails before any work starts
+    profile = profile if isinstance(profile, Profile) else load_profile(profile)
+    spooled = _spool_if_not_a_file(library, output)
+    try:
+        return _screen(library if spooled is None else spooled, output, started, models_dir=models_dir,
+                       fmt=fmt, smiles_col=smiles_col, id_col=id_col, id_field=id_field, n_jobs=n_jobs,
+                       chunk_size=chunk_size, run_size=run_size, backend=backend, scheduler=scheduler, top=top,
+                       resume=resume, profile=profile, pareto=pareto, progress=progress, command=command,
+                       shown_library=library, out_suffix=out_suffix)
+    finally:
+        if spooled is not None:
+            spooled.unlink(missing_ok=True)
+
+
+def companion_paths(output: Path) -> list[Path]:
+    """The files a run writes beside ``output`` (and the output itself)."""
+    return [output] + [output.with_name(output.name + suffix)
+                       for suffix in (".status.csv", ".meta.json", ".work", ".partial")]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_output(library: Path, output: Path) -> None:
+    """Refuse outputs that would overwrite the input or cannot be written, before any scoring.
+
+    Raises
+    ------
+    UsageError
+        ``output`` (or one of its companion files) is the library, a folder, or in a
+        folder that is missing or not writable.
+    """
+    resolved = library.resolve()
+    for path in companion_paths(output):
+        if path.resolve() == resolved or _same_file(path, library) or resolved.is_relative_to(path.resolve()):
+            raise UsageError(f"output {output} would overwrite the input library {library} "
+                             f"(as {path.name}); choose another -o")
+    if output.is_dir():
+        raise UsageError(f"output {output} is a folder; give a file name such as {output / 'ranked.csv'}")
+    parent = output.parent
+    if not parent.exists():
+        raise UsageError(f"output folder {parent} does not exist; create it first")
+    if not parent.is_dir():
+        raise UsageError(f"output folder {parent} is not a folder")
+    try:
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=f".{output.name}.", suffix=".probe"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot write in the output folder {parent} ({exc.strerror}); "
+                         "choose a writable -o") from None
+
+
+def _spool_if_not_a_file(library: Path, output: Path) -> Path | None:
+    """Copy a pipe or terminal input (``/dev/stdin``, ``<(zcat x.gz)``) to a temporary file.
+
+    Reading a library needs a file it can open twice (format sniffing, hashing for
+    ``--resume``), which a pipe is not. The copy lives beside the output and is removed
+    when the run ends.
+    """
+    try:
+        mode = library.stat().st_mode
+    except OSError:
+        return None  # missing: the reader says so
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    handle, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".input")
+    try:
+        with open(library, "rb") as source, os.fdopen(handle, "wb") as target:
+            shutil.copyfileobj(source, target, 1 << 20)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
+def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fmt: str, smiles_col, id_col,
+            id_field, n_jobs: int, chunk_size: int, run_size: int, backend: str, scheduler, top, resume: bool,
+            profile: Profile, pareto: bool, progress, command: str, shown_library: Path,
+            out_suffix: str) -> ScreenSummary:
     records = iter_records(library, fmt, smiles_col=smiles_col, id_col=id_col)
     digest = bundle_digest(models_dir)
     models = load_bundle(models_dir, with_estimators=False)  # workers load the forests
-    options = ScoreOptions(str(models_dir.resolve()), digest, id_field=id_field, keep_molblock=out_suffix == "sdf",
-                           properties=profile.properties, alert_families=tuple(profile.alert_factors),
-                           qed=profile.qed is not None)
+    options = ScoreOptions.for_profile(models_dir, digest, profile, id_field=id_field,
+                                       keep_molblock=out_suffix == "sdf")
     objectives = objective_columns(profile, models)
     columns = (BASE_COLUMNS + RANK_COLUMNS + objectives + prediction_columns(models)
                + (PROPERTY_COLUMNS if profile.properties else []) + STATUS_COLUMNS)
-    summary = ScreenSummary(str(library), str(output), str(output) + ".meta.json", str(output) + ".status.csv",
+    summary = ScreenSummary(str(shown_library), str(output), str(output) + ".meta.json", str(output) + ".status.csv",
                             [m.name for m in models], columns=columns)
     library_sha256 = file_sha256(library) if library.exists() else ""
     signature = {"store_format": STORE_FORMAT, "library_sha256": library_sha256, "models": digest, "format": fmt,
@@ -160,9 +244,11 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
                                          args=(options, models, profile, columns, out_suffix, objectives)):
             store.add(entries)
             bar.update(len(chunk))
-    except BaseException:
+    except BaseException as exc:
         if store.records_done == 0:
             store.remove()  # nothing to resume (empty or unreadable file, bad column, early interrupt)
+        elif isinstance(exc, OSError) and exc.filename and Path(exc.filename).parent == store.workdir:
+            raise _write_failed(exc, store.workdir) from None
         raise
     finally:
         bar.close()
@@ -170,25 +256,39 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
             client.close()
     if store.records_done == 0:
         store.remove()
-        raise UsageError(f"{library} contains no records; is it the right file?")
+        raise InputFileError(f"{shown_library} contains no records; is it the right file?")
+    # Every output is written under a temporary name and renamed into place only when
+    # complete, the ranked file last: a crash or a full disk never leaves a truncated
+    # file under a final name, and the work folder stays for --resume until then.
     partial = output.with_name(output.name + ".partial")
-    ranked = store.ranked()  # (key, (text before the rank, text after)) in rank order
-    if pareto:
-        front = ParetoFront(objectives)
-        for (unscored, negative_score, position, values), _ in ranked:
-            front.add_point(math.nan if unscored else -negative_score, values, position)
-        keep = front.positions()
-        ranked = (pair for pair in store.ranked() if pair[0][2] in keep)
-    parts = (text for _, text in itertools.islice(ranked, top))
-    summary.n_written = write_ranked(parts, partial, RankedRowFormat(columns, out_suffix))
-    os.replace(partial, output)  # never leave a half-written output under the final name
-    shutil.copyfile(store.status_file(), summary.status_file)
-    summary.n_records = store.records_done
-    for status, count in store.counts.items():
-        setattr(summary, f"n_{status}", count)
+    status_partial = Path(summary.status_file + ".partial")
+    meta_partial = Path(summary.metadata + ".partial")
+    try:
+        ranked = store.ranked()  # (key, (text before the rank, text after)) in rank order
+        if pareto:
+            front = ParetoFront(objectives)
+            for (unscored, negative_score, position, values), _ in ranked:
+                front.add_point(math.nan if unscored else -negative_score, values, position)
+            keep = front.positions()
+            ranked = (pair for pair in store.ranked() if pair[0][2] in keep)
+        parts = (text for _, text in itertools.islice(ranked, top))
+        summary.n_written = write_ranked(parts, partial, RankedRowFormat(columns, out_suffix))
+        _copy_synced(store.status_file(), status_partial)
+        summary.n_records = store.records_done
+        for status, count in store.counts.items():
+            setattr(summary, f"n_{status}", count)
+        summary.seconds = time.perf_counter() - started
+        _write_metadata(summary, meta_partial, library, signature, models, profile, pareto, command)
+        os.replace(status_partial, summary.status_file)
+        os.replace(meta_partial, summary.metadata)
+        os.replace(partial, output)
+    except BaseException as exc:
+        for path in (partial, status_partial, meta_partial):
+            path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _write_failed(exc, store.workdir) from None
+        raise
     store.remove()
-    summary.seconds = time.perf_counter() - started
-    _write_metadata(summary, library, signature, models, profile, pareto, command)
     log.info("scored %d records (%d ok, %d warning, %d error) in %.1f s", summary.n_records, summary.n_ok,
              summary.n_warning, summary.n_error, summary.seconds)
     return summary
@@ -201,11 +301,45 @@ def _score_and_rank(records, options: ScoreOptions, models, profile: Profile, co
     Each row is stored under its rank key plus its objective values (for ``--pareto``;
     the position before them makes the key unique, so they never change the order), with
     its output text already formatted: the main process only inserts the rank number.
+    Ranking and output formatting run per chunk; if either fails, the chunk is redone
+    row by row and only the failing rows become ``error`` rows naming the step.
     """
     row_format = RankedRowFormat(columns, out_format)
-    return encode_rows(score_rows(score_records(records, options), models, profile),
-                       key=lambda row: [*rank_key(row), [row.get(o) for o in objectives]],
-                       value=row_format.parts)
+
+    def key(row):
+        return [*rank_key(row), [row.get(o) for o in objectives]]
+
+    try:
+        rows = score_records(records, options)
+    except ScreenkitError:
+        raise  # a caller's mistake (a damaged model folder): stop the run with its one-line message
+    except Exception:  # a failure outside every per-record guard: isolate it record by record
+        rows = [_score_alone(record, options) for record in records]
+    try:
+        return encode_rows(score_rows(rows, models, profile), key=key, value=row_format.parts)
+    except Exception:
+        pass
+    entries = []
+    for record, row in zip(records, rows):
+        try:
+            row = score_rows([row], models, profile)[0]
+        except Exception as exc:
+            row = score_rows([error_row(record, StepFailed("ranking", exc).reason, row)], models, profile)[0]
+        try:
+            entries += encode_rows([row], key=key, value=row_format.parts)
+        except Exception as exc:  # keep only what surely formats: the position and the reason
+            bare = error_row(record._replace(name=""), StepFailed("output formatting", exc).reason)
+            entries += encode_rows(score_rows([bare], models, profile), key=key, value=row_format.parts)
+    return entries
+
+
+def _score_alone(record, options: ScoreOptions) -> dict:
+    try:
+        return score_records([record], options)[0]
+    except ScreenkitError:
+        raise
+    except Exception as exc:
+        return error_row(record, StepFailed("scoring", exc).reason)
 
 
 def _dask_client(scheduler: str | None):
@@ -222,7 +356,24 @@ def _dask_client(scheduler: str | None):
         raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
 
 
-def _write_metadata(summary: ScreenSummary, library: Path, signature: dict, models,
+def _write_failed(exc: OSError, workdir: Path) -> OutputFileError:
+    return OutputFileError(f"could not write {exc.filename or 'an output file'}: {exc.strerror or exc}; every record "
+                           f"scored so far is kept in {workdir}: fix that, then rerun with --resume")
+
+
+def _cv_roc_auc(card: dict):
+    """The cross-validated ROC-AUC of a classifier's card (None for regression models)."""
+    metric = ((card.get("validation") or {}).get("metrics") or {}).get("roc_auc") or {}
+    return metric.get("mean") if isinstance(metric, dict) else None
+
+
+def _copy_synced(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
+    with open(target, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def _write_metadata(summary: ScreenSummary, path: Path, library: Path, signature: dict, models,
                     profile: Profile, pareto: bool, command: str) -> None:
     import rdkit
     import sklearn
@@ -231,13 +382,13 @@ def _write_metadata(summary: ScreenSummary, library: Path, signature: dict, mode
         "screenkit_version": __version__,
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": command,
-        "library": {"path": str(library), "sha256": signature["library_sha256"],
+        "library": {"path": summary.library, "sha256": signature["library_sha256"],
                     "size_bytes": library.stat().st_size},
         "models": {"manifest_sha256": signature["models"],
                    "cards": [{"name": m.name, "target": m.card["target"]["chembl_id"],
                               "gene": m.card["target"]["gene"], "activity_type": m.card["activity_type"],
                               "label": m.card["label"]["rule"], "ad_threshold": m.ad_threshold,
-                              "roc_auc_scaffold_cv": m.card["validation"]["metrics"]["roc_auc"]["mean"]}
+                              "roc_auc_scaffold_cv": _cv_roc_auc(m.card)}
                              for m in models]},
         "profile": {"name": profile.name, "description": profile.description, "source": profile.source,
                     "sha256": signature["profile_sha256"], "objectives": objective_columns(profile, models),
@@ -248,4 +399,7 @@ def _write_metadata(summary: ScreenSummary, library: Path, signature: dict, mode
         "versions": {"python": platform.python_version(), "rdkit": rdkit.__version__,
                      "scikit-learn": sklearn.__version__},
     }
-    Path(summary.metadata).write_text(json.dumps(meta, indent=2) + "\n")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(meta, indent=2) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())

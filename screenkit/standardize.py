@@ -16,7 +16,8 @@ from functools import cache
 from rdkit import Chem, rdBase
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
-__all__ = ["Standardized", "standardize_mol", "standardize_smiles", "mol_from_text", "muted_rdkit_log"]
+__all__ = ["Standardized", "standardize_mol", "standardize_smiles", "mol_from_text", "muted_rdkit_log",
+           "one_line_message"]
 
 OK, WARNING, ERROR = "ok", "warning", "error"
 
@@ -70,7 +71,7 @@ def mol_from_text(text: str, kind: str) -> tuple[Chem.Mol | None, str]:
             Chem.SanitizeMol(raw)
             return Chem.RemoveHs(raw), ""
         except Exception as exc:  # RDKit raises several unrelated types here
-            return None, f"sanitisation failed: {exc}"
+            return None, f"sanitisation failed: {one_line_message(exc)}"
 
 
 @cache
@@ -93,6 +94,15 @@ def _tools():
 _NON_ORGANIC = Chem.MolFromSmarts("[!#1;!#5;!#6;!#7;!#8;!#9;!#14;!#15;!#16;!#17;!#34;!#35;!#53]")
 _CHARGED = Chem.MolFromSmarts("[!+0]")
 _CARBON = Chem.MolFromSmarts("[#6]")
+_PSEUDO_ATOM = Chem.MolFromSmarts("[#0]")
+_DATIVE = Chem.MolFromSmarts("[*]->[*]")  # a coordination bond: a complex, not one organic compound  # *, R, R#, [1*], A, Q: placeholders, not atoms
+# A bond from carbon to a metal: the metal disconnector breaks it and leaves a carbon
+# radical or carbanion (Fe(CO)5 would become formaldehyde), so such a record is not scored.
+_METALS = ("[Li,Be,Na,Mg,Al,K,Ca,Sc,Ti,V,Cr,Mn,Fe,Co,Ni,Cu,Zn,Ga,Ge,Rb,Sr,Y,Zr,Nb,Mo,Tc,Ru,Rh,Pd,Ag,Cd,In,Sn,"
+           "Sb,Cs,Ba,La,Ce,Pr,Nd,Pm,Sm,Eu,Gd,Tb,Dy,Ho,Er,Tm,Yb,Lu,Hf,Ta,W,Re,Os,Ir,Pt,Au,Hg,Tl,Pb,Bi,Po,Fr,Ra,"
+           "Ac,Th,Pa,U,Np,Pu,Am]")
+_CARBON_METAL = Chem.MolFromSmarts(f"[#6]~{_METALS}")
+_METAL = Chem.MolFromSmarts(_METALS)
 # RDKit's default Normalizer changes a neutral molecule only through transforms (nitro,
 # N-oxide, azide, diazo, sulfoxide) that all need a double or triple bond between two
 # heteroatoms; every other transform needs a charged atom. Nine in ten library molecules
@@ -103,6 +113,34 @@ _MAYBE_NORMALIZED = Chem.MolFromSmarts("[#7,#15,#33,#51,#16]=,#[#7,#8,#16,#34,#5
 
 def _has_charge(mol: Chem.Mol) -> bool:
     return mol.HasSubstructMatch(_CHARGED)
+
+
+def _not_a_compound(mol: Chem.Mol) -> str:
+    """Why ``mol`` is not one real compound (query, placeholder, organometallic), or ``""``.
+
+    Only called for molecules with an atom outside the organic set or with query
+    features, so ordinary library molecules pay for two C++ checks and nothing else.
+    """
+    if mol.HasSubstructMatch(_PSEUDO_ATOM):
+        return "not a compound: pseudo-atom, R-group or attachment point (*, R#, [n*], A, Q); not scored"
+    if mol.HasQuery():
+        return "not a compound: query atoms or bonds (atom list, any bond, ...); not scored"
+    if mol.HasSubstructMatch(_DATIVE):
+        return "dative (coordination) bond: a complex, not one organic compound; not scored"
+    bond = mol.GetSubstructMatch(_CARBON_METAL)
+    if bond:
+        metal = mol.GetAtomWithIdx(bond[1]).GetSymbol()
+        return (f"organometallic (carbon-{metal} bond): the standardiser cannot represent it as an organic "
+                "parent; not scored")
+    return ""
+
+
+def one_line_message(exc: BaseException) -> str:
+    """RDKit's multi-line C++ messages (invariant violations) as one readable line."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    kept = [line for line in lines if line and not line.startswith(
+        ("Violation occurred", "Failed Expression", "RDKIT:", "BOOST:", "****", "Stacktrace", "----"))]
+    return ": ".join(kept) or type(exc).__name__
 
 
 def _fragments_text(frags) -> str:
@@ -116,14 +154,17 @@ def standardize_mol(mol: Chem.Mol | None) -> Standardized:
     is the input object itself (copying every molecule would cost a tenth of scoring);
     copy it before modifying it.
 
-    Salts and solvents (RDKit's standard fragment list) are removed with a note;
-    a mixture of several organic components keeps the largest with a warning.
+    Salts and solvents (RDKit's standard fragment list) are removed, and a mixture of
+    several organic components keeps the largest, both with a warning: the structure
+    scored is not the one in the file. Records that are not one real compound (pseudo-
+    atoms and R-groups, query atoms or bonds, carbon-metal bonds) are errors. Every
+    molecule returned is sanitised, with ring information.
 
     Examples
     --------
     >>> r = standardize_smiles("C[NH+](C)CCc1ccccc1.[Cl-]")
     >>> r.smiles, r.status
-    ('CN(C)CCc1ccccc1', 'ok')
+    ('CN(C)CCc1ccccc1', 'warning')
     >>> r.reason
     'salt/solvent removed: [Cl-]'
     """
@@ -131,13 +172,17 @@ def standardize_mol(mol: Chem.Mol | None) -> Standardized:
         return Standardized(None, "", ERROR, "no molecule")
     if mol.GetNumAtoms() == 0:
         return Standardized(None, "", ERROR, "empty molecule (no atoms)")
-    notes, status = [], OK
+    notes, status, given = [], OK, mol
     with muted_rdkit_log():
         try:
             tools = _tools()
             # The steps of rdMolStandardize.Cleanup with reusable objects; steps that cannot
             # change this molecule (no metal, no charge) are skipped: same result, 3x faster.
-            if mol.HasSubstructMatch(_NON_ORGANIC):
+            unusual_atoms = mol.HasSubstructMatch(_NON_ORGANIC) or mol.HasQuery() or mol.HasSubstructMatch(_DATIVE)
+            if unusual_atoms:
+                problem = _not_a_compound(mol)
+                if problem:
+                    return Standardized(None, "", ERROR, problem)
                 mol = tools["metals"].Disconnect(mol)
             charged = _has_charge(mol)
             if charged or mol.HasSubstructMatch(_MAYBE_NORMALIZED):
@@ -153,6 +198,7 @@ def standardize_mol(mol: Chem.Mol | None) -> Standardized:
                 removed = [f for f in frags if Chem.MolToSmiles(f) not in {Chem.MolToSmiles(k) for k in kept}]
                 if removed:
                     notes.append(f"salt/solvent removed: {_fragments_text(removed)}")
+                    status = WARNING  # the scored structure is not the one in the file
                 if len(kept) > 1:
                     parent = tools["largest"].choose(stripped)
                     others = [k for k in kept if Chem.MolToSmiles(k) != Chem.MolToSmiles(parent)]
@@ -166,14 +212,20 @@ def standardize_mol(mol: Chem.Mol | None) -> Standardized:
                     mol = tools["largest"].choose(mol)
             if charged and _has_charge(mol):
                 mol = tools["uncharger"].uncharge(mol)
+            if mol is not given:
+                # Fragment removal and the uncharger return molecules without ring information
+                # (TPSA and fingerprints then fail); every changed molecule is sanitised again.
                 Chem.SanitizeMol(mol)
             smiles = Chem.MolToSmiles(mol)
         except Exception as exc:  # a failed standardisation is data, not a crash
-            return Standardized(None, "", ERROR, f"standardisation failed: {exc}")
+            return Standardized(None, "", ERROR, f"standardisation failed: {one_line_message(exc)}")
     if mol.GetNumAtoms() == 0 or not smiles:
         return Standardized(None, "", ERROR, "empty molecule after standardisation")
     if not mol.HasSubstructMatch(_CARBON):
         return Standardized(None, smiles, ERROR, "; ".join(notes + ["no carbon atom: inorganic, not scored"]))
+    if unusual_atoms and mol.HasSubstructMatch(_METAL):
+        notes.append("contains a metal the standardiser kept; the models were trained on organic compounds")
+        status = WARNING
     return Standardized(mol, smiles, status, "; ".join(notes))
 
 

@@ -66,7 +66,7 @@ def broken_sdf_records() -> list[tuple[str, str]]:
     return [
         ("ok", GOOD_MOLBLOCK + "> <vendor_id>\nV-001\n\n"),
         ("error", garbage),
-        ("ok", molblock_from_smiles("CC(C)Cc1ccc(C(C)C(=O)[O-])cc1.[Na+]", "ibuprofen sodium")
+        ("warning", molblock_from_smiles("CC(C)Cc1ccc(C(C)C(=O)[O-])cc1.[Na+]", "ibuprofen sodium")
          + "> <vendor_id>\nV-003\n\n"),
         ("error", empty),
         ("ok", molblock_from_smiles("Cc1ncc(CO)c(CO)c1O", "")),  # no title

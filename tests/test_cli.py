@@ -60,3 +60,76 @@ def test_text_file_that_is_not_chemistry_gives_one_error_row_per_line(tmp_path, 
     rows = list(csv.DictReader(open(out)))
     assert len(rows) == 3
     assert all(r["status"] == "error" and "could not parse SMILES" in r["reason"] for r in rows)
+
+
+# -- the README tour with the caller mistakes of issue 10: one line, exit 2 or 3, never a traceback ----
+@pytest.fixture()
+def tour_files(tmp_path):
+    (tmp_path / "lib.smi").write_text("CCO e1\nc1ccccc1O p1\n")
+    (tmp_path / "lib.sdf").write_text("")
+    (tmp_path / "assay.parquet").write_bytes(b"PAR1 not really")
+    (tmp_path / "ranked.csv").write_text("rank,id\n1,x\n")
+    return tmp_path
+
+
+BAD_TOUR = [
+    (["score", "{t}/lib.smi", "-o", "{t}/o.csv", "--n-jobs", "0"], 2, "--n-jobs"),
+    (["score", "{t}/lib.smi", "-o", "{t}/o.csv", "--chunk-size", "0"], 2, "--chunk-size"),
+    (["score", "{t}/lib.smi", "-o", "{t}/o.csv", "--run-size", "0"], 2, "--run-size"),
+    (["score", "{t}/lib.smi", "-o", "{t}/o.csv", "--top", "0"], 2, "--top"),
+    (["score", "{t}/lib.smi", "-o", "{t}/o.csv", "--top", "-5"], 2, "--top"),
+    (["score", "{t}/lib.smi", "-o", "{t}/lib.smi"], 2, "overwrite the input"),
+    (["score", "{t}/lib.smi", "-o", "{t}/o.txt"], 2, ".csv or .sdf"),
+    (["score", "{t}/lib.sdf", "-o", "{t}/o.csv"], 3, "no records"),
+    (["score", "{t}/lib.smi", "-o", "{t}/o.csv", "--profile", "nonexistent"], 2, "nonexistent"),
+    (["score", "{t}/lib.smi", "-o", "{t}/o.csv", "--models", "{t}"], 3, "not a screenkit model folder"),
+    (["score", "{t}/lib.smi", "-o", "{t}/o.csv", "--backend", "dask"], 2, "--scheduler"),
+    (["train", "-o", "{t}/m", "--fp-size", "0"], 2, "--fp-size"),
+    (["train", "-o", "{t}/m", "--n-folds", "1"], 2, "--n-folds"),
+    (["train", "-o", "{t}/m", "--n-jobs", "0"], 2, "--n-jobs"),
+    (["train", "-o", "{t}/m", "--n-estimators", "0"], 2, "--n-estimators"),
+    (["train", "-o", "{t}/m", "--radius", "-1"], 2, "--radius"),
+    (["train", "-o", "{t}/m", "--time-budget", "-1"], 2, "--time-budget"),
+    (["train", "--data", "{t}/assay.parquet", "--value-col", "v", "-o", "{t}/m"], 2, "parquet"),
+    (["targets", "--models", "{t}/nowhere"], 3, "not a screenkit model folder"),
+    (["report", "{t}/ranked.csv", "-o", "{t}/r.html", "--top", "0"], 2, "--top"),
+    (["evaluate", "--models", "{t}/nowhere", "--data", "{t}/lib.smi", "--value-col", "v"], 3, "model folder"),
+    (["curate", "{t}/missing.csv", "-o", "{t}/c.csv"], 3, "does not exist"),
+]
+
+
+@pytest.mark.parametrize("argv, code, message", BAD_TOUR, ids=[f"{a[0]}: {m}" for a, _, m in BAD_TOUR])
+def test_readme_tour_with_bad_values_is_one_line(tour_files, capsys, argv, code, message):
+    argv = [a.format(t=tour_files) for a in argv]
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1 and err.startswith(f"screenkit {argv[0]}: error")
+
+
+@pytest.mark.parametrize("argv", [["score", "x.smi", "-o", "o.csv", "--n-jobs", "two"], ["train", "--fp-size", "1.5"],
+                                  ["score"], ["nosuchcommand"]])
+def test_argparse_mistakes_exit_2(argv):
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+
+
+def test_top_level_help_imports_no_chemistry_or_learning_library():
+    code = ("import sys, contextlib, io\nfrom screenkit.cli import main\n"
+            "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n    main(['--help'])\n"
+            "print(sorted(m for m in ('rdkit', 'sklearn', 'pandas', 'numpy') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_every_command_listed_in_the_top_level_help_matches_its_module():
+    import importlib
+    import argparse
+
+    from screenkit.cli import COMMANDS
+
+    for name, help_text in COMMANDS.items():
+        parser = argparse.ArgumentParser()
+        sub = parser.add_subparsers()
+        importlib.import_module(f"screenkit.cli.{name}").add_parser(sub)
+        assert sub._choices_actions[0].help == help_text, name

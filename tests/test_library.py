@@ -1,3 +1,4 @@
+import csv
 import gzip
 
 import pytest
@@ -134,3 +135,91 @@ def test_sdf_with_old_mac_line_endings_is_refused_with_the_fix(tmp_path):
     path.write_bytes((GOOD_MOLBLOCK + "$$$$\n").replace("\n", "\r").encode() * 3)
     with pytest.raises(InputFileError, match="CR only"):
         list(iter_records(path))
+
+
+# -- files that used to stop a whole run -------------------------------------------------------
+def _smiles_gz(path, n):
+    data = gzip.compress("".join(f"{'C' * (1 + i % 7)}O mol{i}\n" for i in range(n)).encode())
+    path.write_bytes(data)
+    return data
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.9, -4])
+def test_truncated_gzip_gives_the_records_before_the_damage_and_one_error(tmp_path, cut):
+    path = tmp_path / "lib.smi.gz"
+    data = _smiles_gz(path, 20000)
+    path.write_bytes(data[:int(len(data) * cut)] if cut > 0 else data[:cut])
+    records = list(iter_records(path))
+    assert [r.position for r in records] == list(range(1, len(records) + 1))
+    assert all(r.kind == "smiles" for r in records[:-1])
+    assert records[-1].kind == "damaged" and "damaged" in records[-1].text
+    assert list(iter_records(path)) == records  # a resumed run reads exactly the same records
+
+
+def test_corrupt_gzip_middle_is_reported_not_raised(tmp_path):
+    path = tmp_path / "lib.smi.gz"
+    data = bytearray(_smiles_gz(path, 20000))
+    data[len(data) // 2: len(data) // 2 + 64] = bytes(64)
+    path.write_bytes(bytes(data))
+    records = list(iter_records(path))
+    assert records[-1].kind == "damaged" and len(records) > 1
+
+
+def test_csv_field_longer_than_the_csv_module_default(tmp_path):
+    peptide = "N" + "CC(=O)N" * 30000 + "CC(=O)O"
+    path = tmp_path / "big.csv"
+    path.write_text(f"id,smiles\nbig,{peptide}\nsmall,CCO\n")
+    records = list(iter_records(path))
+    assert [(r.name, len(r.text)) for r in records] == [("big", len(peptide)), ("small", 3)]
+    assert csv.field_size_limit() == 131072  # the process-wide limit is put back
+
+
+def test_csv_with_a_nul_byte_deep_inside_is_one_unparsable_record(tmp_path):
+    from screenkit.standardize import mol_from_text
+
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"id,smiles\n" + b"".join(b"m%d,CCO\n" % i for i in range(2000)) + b"x,C\x00CCl\n")
+    records = list(iter_records(path))
+    assert len(records) == 2001 and records[-1].text == "C\x00CCl"
+    assert mol_from_text(records[-1].text, "smiles")[0] is None  # never silently read as "C"
+
+
+def test_sd_record_over_10_mb_ending_in_dollars_is_one_error_row(tmp_path):
+    path = tmp_path / "huge.sdf"
+    huge = "huge\n\n\n" + "x" * 11_000_000 + "\nM  END\n$$$$\n"
+    path.write_text(GOOD_MOLBLOCK + "$$$$\n" + huge + GOOD_MOLBLOCK.replace("aspirin", "after") + "$$$$\n")
+    records = list(iter_records(path))
+    assert [(r.position, r.kind, r.name) for r in records] == [(1, "molblock", "aspirin"), (2, "damaged", ""),
+                                                                (3, "molblock", "after")]
+    assert "10 MB" in records[1].text
+
+
+def test_utf8_bom_before_a_csv_header(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffSMILES,ID\nCCO,e1\n".encode("utf-8"))
+    assert [(r.text, r.name) for r in iter_records(path)] == [("CCO", "e1")]
+
+
+@pytest.mark.parametrize("filler", [0, 20000])
+def test_latin1_bytes_read_the_same_wherever_they_are(tmp_path, filler):
+    path = tmp_path / "vendor.smi"
+    path.write_bytes(b"".join(b"CCO f%d\n" % i for i in range(filler)) + "CCN Ma\u00efs-caf\u00e9\n".encode("latin-1"))
+    records = list(iter_records(path))
+    assert len(records) == filler + 1 and records[-1].name == "Ma\u00efs-caf\u00e9"
+
+
+def test_molblocks_without_dollars_between_them_are_all_read(tmp_path):
+    second = GOOD_MOLBLOCK.replace("aspirin", "second")
+    path = tmp_path / "cat.sdf"
+    path.write_text(GOOD_MOLBLOCK + "> <id>\nA\n\n" + second + GOOD_MOLBLOCK.replace("aspirin", "third") + "$$$$\n"
+                    + GOOD_MOLBLOCK.replace("aspirin", "fourth"))
+    records = list(iter_records(path))
+    assert [(r.position, r.name) for r in records] == [(1, "aspirin"), (2, "second"), (3, "third"), (4, "fourth")]
+    assert sd_properties(records[0].text) == [("id", "A")]
+
+
+def test_cxsmiles_extension_stays_with_the_smiles(tmp_path):
+    path = tmp_path / "cx.smi"
+    path.write_text("C[C@H](O)CC |&1:1| racemic one\nCCO\n")
+    records = list(iter_records(path))
+    assert [(r.text, r.name) for r in records] == [("C[C@H](O)CC |&1:1|", "racemic one"), ("CCO", "")]

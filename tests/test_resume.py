@@ -137,3 +137,23 @@ def test_resume_refuses_a_work_folder_written_in_another_format(smiles_library, 
     state_path.write_text(json.dumps(state))
     with pytest.raises(UsageError, match="store_format changed"):
         screen_library(smiles_library, out, models_dir=small_models, chunk_size=40, resume=True)
+
+
+def test_resume_after_an_interruption_in_a_library_of_bad_records_finishes(small_models, tmp_path, monkeypatch):
+    """Salts, pseudo-atoms, organometallics and a damaged gzip tail: interrupted, then resumed to the same bytes."""
+    import gzip
+
+    lines = [f"{s} R{i}" for i, s in enumerate(
+        ["Cl.CN(C)CCc1ccccc1", "*c1ccccc1", "O=C=[Fe](=C=O)(=C=O)(=C=O)=C=O", "CCO", "C1CC", "[Na+].[Cl-]",
+         "CN1CCC[C@H]1c1cccnc1.OC(C(O)C(=O)O)C(=O)O", "c1ccccc1O"] * 15)]
+    data = gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0)
+    library = tmp_path / "bad.smi.gz"
+    library.write_bytes(data[:-6])  # the gzip trailer is cut off
+    reference, out = tmp_path / "reference.csv", tmp_path / "out.csv"
+    screen_library(library, reference, models_dir=small_models, chunk_size=40)
+    _interrupt_after_first_chunk(library, out, small_models, monkeypatch)
+    summary = screen_library(library, out, models_dir=small_models, chunk_size=40, resume=True)
+    assert summary.n_resumed == 40 and summary.n_records == 120
+    assert out.read_bytes() == reference.read_bytes()
+    status = list(csv.DictReader(open(tmp_path / "out.csv.status.csv")))
+    assert status[-1]["status"] == "error" and "damaged" in status[-1]["reason"]

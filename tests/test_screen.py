@@ -83,6 +83,26 @@ def test_sdf_output_keeps_input_properties_and_adds_scores(broken_sdf, small_mod
     assert float(by_position[1].GetProp("JAK1_Ki_p_active")) >= 0
 
 
+def test_sdf_output_never_drops_an_item_and_reads_back_whole(small_models, tmp_path):
+    library = tmp_path / "lib.csv"
+    library.write_text('id,smiles,mw,status,note\n"two\nlines",CCO,46,bought,"a\n\n$$$$ b"\n'
+                       'plain,c1ccccc1CN,107,ok,x\n')
+    out = tmp_path / "ranked.sdf"
+    screen_library(library, out, models_dir=small_models)
+    mols = list(Chem.SDMolSupplier(str(out), sanitize=False))
+    assert len(mols) == 2 and all(m is not None for m in mols)
+    by_position = {int(m.GetProp("input_position")): m for m in mols}
+    first = by_position[1]
+    assert first.GetProp("_Name") == "two lines"
+    assert first.GetProp("input_mw") == "46" and first.GetProp("input_status") == "bought"
+    assert first.GetProp("status") in ("ok", "warning") and float(first.GetProp("mw")) == pytest.approx(46.07)
+    assert first.GetProp("note") == "a\n $$$$ b"
+    sdf_library = tmp_path / "lib.sdf"
+    sdf_library.write_text(out.read_text())  # the ranked SDF is itself a library: every record comes back
+    again = tmp_path / "again.csv"
+    assert screen_library(sdf_library, again, models_dir=small_models).n_records == 2
+
+
 def test_csv_input_and_id_column(small_models, tmp_path):
     library = tmp_path / "lib.csv"
     library.write_text("catalog,SMILES\nC-1,CCOc1ccc(CN2CCCC2)cc1\nC-2,\nC-3,c1ccccc1\n")

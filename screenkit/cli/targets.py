@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 from pathlib import Path
 
-from ..bundle import MANIFEST
+from ..bundle import load_bundle
 from ..config import bundled_path, load_panel
 
 
@@ -18,17 +17,27 @@ def add_parser(sub) -> None:
     p.add_argument("--models", metavar="DIR", help="model folder to report on (default: the bundled models)")
     p.add_argument("--default-only", action="store_true", help="only the 12-target default panel")
     p.add_argument("--details", action="store_true", help="also print each target's rationale and reference")
+    p.add_argument("--where", action="store_true",
+                   help="print where the bundled panel, profiles, models and example library are, and stop")
     p.set_defaults(run=run)
 
 
+_WHERE = (("panel", "data/panel.toml"), ("ranking profiles", "data/profiles"), ("models", "models"),
+          ("example library", "data/examples/example_library.sdf"), ("bundled ChEMBL data", "data/chembl_bundled.csv"))
+
+
 def run(args) -> int:
+    if args.where:
+        for label, name in _WHERE:
+            path = bundled_path(name)
+            print(f"{label + ':':<21} {path}{'' if path.exists() else '  (missing: reinstall screenkit)'}")
+        return 0
     panel = load_panel(args.panel)
     models_dir = bundled_path("models") if args.models is None else Path(args.models)
-    manifest = models_dir / MANIFEST
     trained: dict[str, list[str]] = {}
-    if manifest.is_file():
-        for entry in json.loads(manifest.read_text())["models"]:
-            trained.setdefault(entry["target_chembl_id"], []).append(entry["activity_type"])
+    # Through the bundle API: every file's sha256 and the cards are checked, as scoring would.
+    for model in load_bundle(models_dir, with_estimators=False):
+        trained.setdefault(model.card["target"]["chembl_id"], []).append(model.card["activity_type"])
     header = ("gene", "ChEMBL ID", "category", "modality", "family", "active if", "default", "data", "models")
     rows = []
     for t in panel.targets:

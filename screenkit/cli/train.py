@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..config import bundled_path, load_panel
-from ..errors import UsageError
+from ..errors import UsageError, check_count
 from ..estimators import ESTIMATORS
 from ..featurize import FEATURIZERS
 from ..measurements import UNITS
@@ -109,7 +109,24 @@ def _report(model) -> None:
           f"{m[key]['mean']:.3f} ± {sd:.3f}{extra}; {model.card['training_seconds']:.0f} s", flush=True)
 
 
+def check_options(args) -> None:
+    """Numeric options, checked before any data is read: each bad value is one line, exit 2."""
+    check_count("--fp-size", args.fp_size)
+    check_count("--radius", args.radius, minimum=0)
+    check_count("--n-estimators", args.n_estimators)
+    check_count("--n-folds", args.n_folds, minimum=2)
+    check_count("--min-compounds", args.min_compounds)
+    check_count("--n-jobs", args.n_jobs, allow_negative=True)
+    for option, value in (("--time-budget", args.time_budget), ("--putative-inactive-ratio",
+                                                                  args.putative_inactive_ratio)):
+        if value is not None and not (value >= 0 and value != float("inf")):
+            raise UsageError(f"{option} must be a finite number of at least 0, not {value!r}")
+    if args.threshold is not None and args.threshold != args.threshold:
+        raise UsageError("--threshold must be a number, not nan")
+
+
 def run(args) -> int:
+    check_options(args)
     if args.data and args.dataset:
         raise UsageError("give either DATASET (a curated ChEMBL-style table) or --data FILE (your measurements), "
                          "not both")
