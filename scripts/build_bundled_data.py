@@ -262,13 +262,14 @@ def write_readme(table, log, controls, pool, library, mace_wheel, molsets_wheel)
 
 README_TEMPLATE = """# screenkit bundled data
 
-Everything here except `panel.toml` is written by `python scripts/build_bundled_data.py`
+Everything here except `panel.toml`, `tyk2/` and `bbb/` is written by `python scripts/build_bundled_data.py`
 (last run {date}, seed {seed}); rerunning it reproduces the files byte for byte from two
 PyPI wheels. Nothing here was fetched from ChEMBL directly.
 
 | file | what it is |
 |---|---|
-| `panel.toml` | the leukodystrophy target panel (30 targets, 12 in the default panel): ChEMBL ID, gene, UniProt, family, category, desired modality, activity types, active threshold, rationale, literature. Hand-curated from `shared/docs/target_panel.yaml`. |
+| `panel.toml` | the leukodystrophy target panel (31 targets, 12 in the default panel): ChEMBL ID, gene, UniProt, family, category, desired modality, activity types, active threshold and the literature reason for it (`threshold_reason`), rationale, literature. Hand-curated from `shared/docs/target_panel.yaml`; TYK2 added and thresholds revisited 2026-12-03. |
+| `tyk2/` | TYK2 (CHEMBL3553): 3,123 curated rows from a 5,593-record ChEMBL website export, with ChEMBL molecule, assay and document IDs, document years and modality; written by `python scripts/build_tyk2_data.py`, provenance and licence (CC BY-SA 3.0) in `tyk2/README.md` |
 | `chembl_bundled.csv` | {n_rows} curated measurements (one row per standardised compound, target and activity type) |
 | `putative_inactive_pool.csv.gz` | {n_pool} ZINC lead-like compounds from which training draws putative inactives |
 | `examples/example_library.sdf` | {n_library}-compound example screening library ({n_zinc} ZINC lead-like + {n_controls} positive controls) |
