@@ -375,8 +375,7 @@ def train_on_data(data: str | Path, output: str | Path, *, smiles_col: str | Non
                   "n_rows_held_out": 0, "holdout_rule": "none", "n_input_rows": measurements.n_input_rows,
                   "n_rows_excluded": int(len(measurements.excluded)),
                   # counted by code, not by wording (the reason text names the record)
-                  "excluded_reasons": measurements.excluded[
-                      "code" if "code" in measurements.excluded else "reason"].value_counts().head(10).to_dict(),
+                  "excluded_reasons": measurements.excluded["code"].value_counts().head(10).to_dict(),
                   "units": units, "columns": {"smiles": smiles_col, "value": value_col, "relation": relation_col,
                                               "year": year_col}}
     target = {"chembl_id": None, "gene": name, "name": f"user assay {Path(data).name}", "uniprot": None,
