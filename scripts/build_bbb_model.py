@@ -246,6 +246,14 @@ def main(argv=None) -> int:
     estimator = estimators[chosen["estimator"]]
     oof, per_fold = cross_validate(X, y, estimator, featurizer.nonnegative, folds, args.n_jobs)
     metrics = summarise(per_fold)
+    fold_of = np.empty(len(y), dtype=int)
+    for k, (_, test) in enumerate(folds):
+        fold_of[test] = k
+    with gzip.open(out / "cluster_split_oof.csv.gz", "wt", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)  # for scripts/cns_signals.py: every signal on the same folds
+        writer.writerow(["inchikey", "smiles", "bbb", "fold", "oof_p"])
+        for r, k, p in zip(records, fold_of, oof):
+            writer.writerow([r.inchikey, r.smiles, r.label, k, f"{p:.6f}"])
     print(f"validation (seed 0, 5 folds): ROC-AUC {metrics['roc_auc']}", flush=True)
     brier_raw = float(np.mean((oof - y) ** 2))
     a, b = fit_platt(oof, y)
