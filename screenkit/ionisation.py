@@ -100,7 +100,7 @@ _AMINE_BASE = {2: 10.6, 1: 10.9, 0: 10.0}  # by H count: primary, secondary, ter
 # piperazine 9.8, 1-acetylpiperazine 7.9, 1-phenylpiperazine 8.7, benzylamine 9.3,
 # 2-fluoroethylamine 9.0, 2,2,2-trifluoroethylamine 5.7, aminoacetonitrile 5.3,
 # glycinamide 8.0, allylamine 9.5, propargylamine 8.2.
-_DECREMENTS = [
+_DECREMENTS = [  # (group, SMARTS of its first atom as documentation and for the test, d=1, d=2)
     ("nitrile", "[CX2]#N", 5.3, 2.7),
     ("carbonyl (amide, ketone, ester, acid)", "[CX3]=[O,S]", 2.6, 1.0),
     ("sulfonyl", "[SX4](=O)=O", 3.5, 1.5),
@@ -117,6 +117,7 @@ _DECREMENTS = [
     ("ether / hydroxyl / ester O", "[OX2]", 3.0, 1.3),
     ("sulfur", "[SX2,SX3]", 2.0, 0.8),
 ]
+_DECREMENT_VALUES = {name: (d1, d2) for name, _, d1, d2 in _DECREMENTS}
 
 _ACIDS = [
     ("sulfonic / sulfuric acid", "[OX2H1]-[SX4](=O)=O", -1.0),
@@ -158,6 +159,8 @@ _GATES = {"[NX2": "[NX2]", "[nX2;r6": "[nX2;r6]", "[nX2;r5": "[nX2;r5]", "[nX2;"
 
 
 def _gate(smarts: str) -> str:
+    if smarts.startswith("[OX2H1]-C(=O)"):  # the carboxylic-acid classes
+        return "[OX2H1]-C=O"
     for prefix, gate in _GATES.items():
         if smarts.startswith(prefix):
             return gate
@@ -221,14 +224,67 @@ class Ionisation:
         return "zwitterion" if basic and acidic else "base" if basic else "acid" if acidic else "neutral"
 
 
-def _amine_pka(mol: Chem.Mol, n_index: int, group_atoms: list[tuple[set[int], float, float]]) -> float:
+def _group_decrement(atom: Chem.Atom) -> tuple[float, float]:
+    """(d=1, d=2) decrement of the group whose first atom is ``atom``: the classes of
+    :data:`_DECREMENTS`, decided from the atom's own bonds (cheaper than matching the 15
+    SMARTS on every molecule; tests/test_properties.py checks both agree)."""
+    element = atom.GetAtomicNum()
+    if atom.GetIsAromatic():
+        # heteroaryl: an aromatic n, o or s one or two aromatic bonds away
+        index, hetero = atom.GetIdx(), (7, 8, 16)
+        near = any(n.GetIsAromatic() and (n.GetAtomicNum() in hetero or any(
+            m.GetIsAromatic() and m.GetAtomicNum() in hetero and m.GetIdx() != index for m in n.GetNeighbors()))
+            for n in atom.GetNeighbors())
+        return _DECREMENT_VALUES["heteroaryl" if near and element in (6, 7) else "aryl"]
+    if element == 9:
+        return _DECREMENT_VALUES["fluorine"]
+    if element in (17, 35):
+        return _DECREMENT_VALUES["chlorine / bromine"]
+    connections = atom.GetDegree() + atom.GetTotalNumHs()
+    if element == 8:
+        return _DECREMENT_VALUES["ether / hydroxyl / ester O"] if connections == 2 else (0.0, 0.0)
+    bonds = [(b.GetBondType(), b.GetOtherAtom(atom)) for b in atom.GetBonds()]
+    if element == 6:
+        for order, other in bonds:
+            if order == Chem.BondType.TRIPLE:
+                return _DECREMENT_VALUES["nitrile" if other.GetAtomicNum() == 7 else "alkyne"]
+        for order, other in bonds:
+            if order == Chem.BondType.DOUBLE and other.GetAtomicNum() in (8, 16):
+                return _DECREMENT_VALUES["carbonyl (amide, ketone, ester, acid)"]
+        for order, other in bonds:
+            if order == Chem.BondType.DOUBLE and other.GetAtomicNum() in (6, 7):
+                return _DECREMENT_VALUES["alkene / imine carbon"]
+        return 0.0, 0.0
+    if element == 16:
+        oxo = sum(order == Chem.BondType.DOUBLE and other.GetAtomicNum() == 8 for order, other in bonds)
+        if oxo >= 2 and atom.GetDegree() == 4:
+            return _DECREMENT_VALUES["sulfonyl"]
+        return _DECREMENT_VALUES["sulfur"] if connections in (2, 3) else (0.0, 0.0)
+    if element == 7 and connections == 3:
+        for _, other in bonds:
+            if other.GetIsAromatic():
+                aryl = True
+                break
+        else:
+            aryl = False
+        for _, other in bonds:
+            if other.GetAtomicNum() in (6, 16) and any(
+                    b.GetBondType() == Chem.BondType.DOUBLE and b.GetOtherAtom(other).GetAtomicNum() in (8, 16)
+                    for b in other.GetBonds()):
+                if other.GetAtomicNum() == 6 or sum(b.GetBondType() == Chem.BondType.DOUBLE for b in other.GetBonds()) >= 2:
+                    return _DECREMENT_VALUES["amide / sulfonamide / carbamate N"]
+        return _DECREMENT_VALUES["aryl / heteroaryl amine N" if aryl else "amine N"]
+    return 0.0, 0.0
+
+
+def _amine_pka(mol: Chem.Mol, n_index: int) -> float:
     """Aliphatic amine pKa: parent value by substitution minus decrements for groups on
     the alpha (d=1), beta (d=2) and gamma (d=3, 0.4 of d=2: Perrin's attenuation per
     saturated carbon) carbons; every path from the N counts, as in Perrin's scheme."""
     atom = mol.GetAtomWithIdx(n_index)
     pka = _AMINE_BASE[min(atom.GetTotalNumHs(), 2)]
     sp3 = Chem.HybridizationType.SP3
-    # (atom, previous atom, distance of the atom's substituents): walk sp3 carbons outwards
+    # (carbon, previous atom) pairs at this distance: walk sp3 carbons outwards from the N
     frontier = [(alpha, n_index) for alpha in atom.GetNeighbors()]
     for distance in (1, 2, 3):
         following = []
@@ -237,18 +293,12 @@ def _amine_pka(mol: Chem.Mol, n_index: int, group_atoms: list[tuple[set[int], fl
                 index = group.GetIdx()
                 if index in (previous, n_index):
                     continue
-                pka -= _first_decrement(index, group_atoms, distance)
+                d1, d2 = _group_decrement(group)
+                pka -= d1 if distance == 1 else d2 if distance == 2 else 0.4 * d2
                 if distance < 3 and group.GetAtomicNum() == 6 and group.GetHybridization() == sp3:
                     following.append((group, carbon.GetIdx()))
         frontier = following
     return pka
-
-
-def _first_decrement(index: int, group_atoms, distance: int) -> float:
-    for atoms, d1, d2 in group_atoms:
-        if index in atoms:
-            return d1 if distance == 1 else d2 if distance == 2 else 0.4 * d2
-    return 0.0
 
 
 def ionisation(mol: Chem.Mol) -> Ionisation:
@@ -273,12 +323,10 @@ def ionisation(mol: Chem.Mol) -> Ionisation:
         if pka is not None and not pka <= best_base:
             best_base, base_class = pka, name
     amines = [m[0] for m in mol.GetSubstructMatches(amine) if m[0] not in seen]
-    if amines:
-        group_atoms = [({m[0] for m in mol.GetSubstructMatches(pattern)}, d1, d2) for _, pattern, d1, d2 in decrements]
-        for index in amines:
-            pka = round(_amine_pka(mol, index, group_atoms), 2)
-            if not pka <= best_base:
-                best_base, base_class = pka, "aliphatic amine"
+    for index in amines:
+        pka = round(_amine_pka(mol, index), 2)
+        if not pka <= best_base:
+            best_base, base_class = pka, "aliphatic amine"
     best_acid, acid_class, seen = math.nan, "", set()
     for name, pka, atom in _matching_classes(mol, acids):
         if atom in seen:
