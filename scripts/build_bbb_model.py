@@ -168,6 +168,8 @@ def main(argv=None) -> int:
     parser.add_argument("--data-out", default=str(ROOT / "data" / "bbb"))
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="one cut-off, two candidates (for a smoke run)")
+    parser.add_argument("--estimators", default="rf,extra_trees,hist_gb",
+                        help="comma-separated candidate estimators (hist_gb costs 5-10x a forest)")
     args = parser.parse_args(argv)
     started = time.time()
     out = Path(args.data_out)
@@ -217,7 +219,11 @@ def main(argv=None) -> int:
     candidates = []
     specs = featurizer_specs()
     estimators = estimator_specs()
-    grid = [(f, e) for f in specs for e in estimators]
+    wanted = args.estimators.split(",")
+    unknown = set(wanted) - set(estimators)
+    if unknown:
+        parser.error(f"unknown estimator(s) {', '.join(sorted(unknown))}; choose from {', '.join(estimators)}")
+    grid = [(f, e) for f in specs for e in estimators if e in wanted]
     if args.quick:
         grid = [("descriptors", "rf"), ("descriptors+morgan_counts", "rf")]
     for feat_name, est_name in grid:
