@@ -63,7 +63,7 @@ def b3db_path(name: str = B3DB_CLASSIFICATION) -> Path:
 def read_b3db(path: str | Path | None = None) -> list[dict]:
     """The rows of a B3DB classification TSV as dicts (columns as in the file)."""
     path = Path(path) if path is not None else b3db_path()
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:  # the external table starts with a BOM
         rows = list(csv.DictReader(handle, delimiter="\t"))
     missing = {"NO.", "SMILES", "BBB+/BBB-"} - set(rows[0] if rows else {})
     if missing:

@@ -191,6 +191,8 @@ class CnsObjective:
     tpsa_max: float = float("inf")
     hbd_max: float = float("inf")
     cap_permanent_cation: bool = False
+    tpsa_soft: float = float("inf")  # above it the credit shrinks linearly, reaching the floor at tpsa_max
+    hbd_soft: float = float("inf")
 
     @property
     def full(self) -> float:
@@ -262,7 +264,7 @@ def load_profile(path: str | Path | None = None) -> Profile:
             return None
         s = raw["cns"]
         known = {"weight", "floor", "full", "low", "mpo_full", "mpo_low", "model", "bbb_share", "bbb_full", "bbb_low",
-                 "tpsa_max", "hbd_max", "permanent_cation"}
+                 "tpsa_max", "hbd_max", "tpsa_soft", "hbd_soft", "permanent_cation"}
         unknown = set(s) - known
         if unknown:
             raise UsageError(f"profile {candidate}: unknown [cns] key(s) {', '.join(sorted(unknown))}; "
@@ -280,9 +282,12 @@ def load_profile(path: str | Path | None = None) -> Profile:
             if permanent not in ("cap", "ignore"):
                 raise UsageError(f"profile {candidate}: [cns] permanent_cation must be 'cap' or 'ignore', "
                                  f"not {permanent!r}")
-            return CnsObjective(float(s["weight"]), mpo, floor, model, bbb, share,
-                                float(s.get("tpsa_max", float("inf"))), float(s.get("hbd_max", float("inf"))),
-                                permanent == "cap")
+            tpsa_max, hbd_max = float(s.get("tpsa_max", float("inf"))), float(s.get("hbd_max", float("inf")))
+            tpsa_soft, hbd_soft = float(s.get("tpsa_soft", tpsa_max)), float(s.get("hbd_soft", hbd_max))
+            if tpsa_soft > tpsa_max or hbd_soft > hbd_max:
+                raise UsageError(f"profile {candidate}: [cns] tpsa_soft/hbd_soft must not exceed tpsa_max/hbd_max")
+            return CnsObjective(float(s["weight"]), mpo, floor, model, bbb, share, tpsa_max, hbd_max,
+                                permanent == "cap", tpsa_soft, hbd_soft)
         except KeyError as exc:
             raise UsageError(f"profile {candidate}: [cns] lacks the key {exc.args[0]!r}") from None
         except (TypeError, ValueError) as exc:

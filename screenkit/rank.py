@@ -8,7 +8,8 @@ The overall score is a weighted geometric mean of objective desirabilities, each
     d_activity = max over models m with weight w_m > 0 of  w_m * p_m * min(1, ad_m / ad_threshold_m)
     d_anti     = product over models a with w_a < 0 of  (1 - |w_a| * p_a * min(1, ad_a / ad_threshold_a))
     d_cns      = floor                       if TPSA > tpsa_max, HBD > hbd_max or a permanent cation
-               = floor + (1 - floor) * blend  otherwise, where
+               = floor + (1 - floor) * blend * shrink  otherwise, where
+      shrink   = product over TPSA and HBD of (max - value) / (max - soft) above the soft limit, else 1
       blend    = (s * a * r_bbb + (1 - s) * r_mpo) / (s * a + 1 - s)
       r_bbb    = ramp of the BBB model's p (BBB_B3DB_p_active), r_mpo = ramp of CNS MPO (0-1),
       s        = the profile's bbb_share, a = min(1, ad_bbb / ad_threshold_bbb)
@@ -64,7 +65,7 @@ def cns_desirability(row: dict, cns, bbb_model=None) -> tuple[float, str, bool]:
     >>> cns = load_profile("leukodystrophy").cns
     >>> sucrose = {"cns_mpo": 4.0, "tpsa": 189.5, "hbd": 8, "ion_class": "neutral"}
     >>> cns_desirability(sucrose, cns)[:2]
-    (0.1, 'CNS limit: TPSA 189.5 > 90')
+    (0.1, 'CNS limit: TPSA 189.5 > 120, HBD 8 > 5')
     """
     limits = []
     tpsa, hbd = row.get("tpsa", math.nan), row.get("hbd", math.nan)
@@ -90,7 +91,13 @@ def cns_desirability(row: dict, cns, bbb_model=None) -> tuple[float, str, bool]:
     else:
         blend = r_mpo
         text = f"CNS MPO {mpo:.1f}" + (f" (no {cns.model} model: MPO only)" if cns.model else "")
-    d = cns.floor + (1 - cns.floor) * blend
+    # between the soft and the hard limit the credit shrinks linearly (TPSA 90-120, HBD 3-5 by default)
+    shrink = 1.0
+    for name, value, soft, hard in (("TPSA", tpsa, cns.tpsa_soft, cns.tpsa_max), ("HBD", hbd, cns.hbd_soft, cns.hbd_max)):
+        if value == value and value > soft:
+            shrink *= (hard - value) / (hard - soft)
+            text += f", {name} {value:g} > {soft:g}"
+    d = cns.floor + (1 - cns.floor) * blend * shrink
     return d, text, d >= 0.75
 
 

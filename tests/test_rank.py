@@ -64,8 +64,16 @@ def test_cns_objective_blends_the_bbb_model_and_mpo_under_hard_limits():
         cns.floor + (1 - cns.floor) * (s * a * r_bbb + (1 - s) * r_mpo) / (s * a + 1 - s))
     # the model moves the score both ways; the hard limits cap it whatever the model says
     assert d(BBB_B3DB_p_active=0.95, BBB_B3DB_ad=0.6) > d(BBB_B3DB_p_active=0.1, BBB_B3DB_ad=0.6)
-    assert d(BBB_B3DB_p_active=0.95, BBB_B3DB_ad=0.6, tpsa=95.0) == cns.floor
-    assert d(BBB_B3DB_p_active=0.95, BBB_B3DB_ad=0.6, hbd=4) == cns.floor
+    full = d(BBB_B3DB_p_active=0.95, BBB_B3DB_ad=0.6, cns_mpo=5.0)
+    assert full == 1.0
+    # between the soft and the hard limit the credit shrinks linearly, beyond the hard limit it is gone
+    assert cns.tpsa_soft == 90 and cns.tpsa_max == 120 and cns.hbd_soft == 3 and cns.hbd_max == 5
+    assert d(BBB_B3DB_p_active=0.95, BBB_B3DB_ad=0.6, cns_mpo=5.0, tpsa=110.0) == pytest.approx(
+        cns.floor + (1 - cns.floor) * (120 - 110) / 30)
+    assert d(BBB_B3DB_p_active=0.95, BBB_B3DB_ad=0.6, cns_mpo=5.0, hbd=4, tpsa=105.0) == pytest.approx(
+        cns.floor + (1 - cns.floor) * 0.5 * 0.5)
+    assert d(BBB_B3DB_p_active=0.95, BBB_B3DB_ad=0.6, tpsa=121.0) == cns.floor
+    assert d(BBB_B3DB_p_active=0.95, BBB_B3DB_ad=0.6, hbd=6) == cns.floor
     assert d(BBB_B3DB_p_active=0.95, BBB_B3DB_ad=0.6, ion_class="permanent cation") == cns.floor
     # without a BBB model in the bundle: the MPO ramp alone, and the reason says so
     value, text, _ = cns_desirability(base, cns, None)
@@ -78,13 +86,16 @@ def test_sucrose_and_metformin_get_no_cns_credit():
     from screenkit.properties import compute_properties
 
     cns = load_profile("leukodystrophy").cns
-    for smiles in ("OC[C@H]1O[C@@](CO)(O[C@H]2O[C@H](CO)[C@@H](O)[C@H](O)[C@H]2O)[C@@H](O)[C@@H]1O",
-                   "CN(C)C(=N)NC(=N)N"):
-        props = compute_properties(Chem.MolFromSmiles(smiles))
-        assert props["cns_mpo"] >= 4.0  # CNS MPO alone gives both full credit
-        # even a BBB model fooled into p = 1 cannot lift them past the hard limits
-        d_cns, text, good = cns_desirability({**props, "BBB_B3DB_p_active": 1.0, "BBB_B3DB_ad": 1.0}, cns, BBB)
-        assert d_cns == cns.floor and not good and text.startswith("CNS limit")
+    sucrose, metformin = (compute_properties(Chem.MolFromSmiles(s)) for s in (
+        "OC[C@H]1O[C@@](CO)(O[C@H]2O[C@H](CO)[C@@H](O)[C@H](O)[C@H]2O)[C@@H](O)[C@@H]1O", "CN(C)C(=N)NC(=N)N"))
+    assert sucrose["cns_mpo"] >= 4.0 and metformin["cns_mpo"] >= 4.0  # CNS MPO alone gives both full credit
+    # even a BBB model fooled into p = 1 cannot lift them: sucrose is past the hard limits, and
+    # metformin's four donors halve whatever credit it gets
+    fooled = {"BBB_B3DB_p_active": 1.0, "BBB_B3DB_ad": 1.0}
+    d_cns, text, good = cns_desirability({**sucrose, **fooled}, cns, BBB)
+    assert d_cns == cns.floor and not good and text.startswith("CNS limit")
+    d_cns, text, good = cns_desirability({**metformin, **fooled}, cns, BBB)
+    assert d_cns == pytest.approx(cns.floor + (1 - cns.floor) * 0.5) and not good and "HBD 4 > 3" in text
 
 
 def test_a_property_model_never_counts_as_activity():
@@ -158,6 +169,9 @@ def test_bad_profiles_are_caller_errors(tmp_path):
         load_profile(bad)
     bad.write_text('[cns]\nweight = 1.0\nmodel = "BBB_B3DB"\nbbb_share = 1.5\n')
     with pytest.raises(UsageError, match="bbb_share"):
+        load_profile(bad)
+    bad.write_text('[cns]\nweight = 1.0\ntpsa_soft = 130\ntpsa_max = 120\n')
+    with pytest.raises(UsageError, match="must not exceed"):
         load_profile(bad)
     bad.write_text('[cns]\nweight = 1.0\ntpsa_limit = 90\n')
     with pytest.raises(UsageError, match="unknown \\[cns\\] key"):
