@@ -21,7 +21,7 @@ FilterCatalog: families PAINS_A, PAINS_B, PAINS_C (Baell & Holloway 2010), Brenk
 (Brenk 2008) and NIH (Jadhav 2010).
 
 Cost matters at library scale (per molecule, one core): the CNS and drug-likeness
-values about 0.3 ms, QED about 1.5 ms, PAINS_A+B and Brenk about 3 ms, PAINS_C (409
+values about 0.3-0.5 ms (most of it ionisation), QED about 1.5 ms, PAINS_A+B and Brenk about 3 ms, PAINS_C (409
 rare patterns) about 11 ms and NIH about 5 ms. Profiles therefore choose which alert
 families and whether QED are computed; the bundled default uses PAINS_A, PAINS_B, Brenk.
 """

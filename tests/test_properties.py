@@ -123,3 +123,24 @@ def test_alert_atoms_for_highlighting_and_family_choice():
 
 def test_qed_can_be_skipped():
     assert math.isnan(compute_properties(Chem.MolFromSmiles("c1ccccc1O"), qed=False)["qed"])
+
+
+def test_amine_increments_follow_their_smarts_definitions():
+    """The per-atom classification used for speed agrees with the documented SMARTS of each group."""
+    import gzip
+
+    from screenkit.config import bundled_path
+    from screenkit.ionisation import _DECREMENTS, _group_decrement
+
+    patterns = [(Chem.MolFromSmarts(smarts), (d1, d2)) for _, smarts, d1, d2 in _DECREMENTS]
+    with gzip.open(bundled_path("data/bbb/b3db_curated.csv.gz"), "rt", encoding="utf-8") as handle:
+        smiles = [row["smiles"] for _, row in zip(range(1500), csv.DictReader(handle))]
+    checked = 0
+    for text in smiles:
+        mol = Chem.MolFromSmiles(text)
+        first_atoms = [({m[0] for m in mol.GetSubstructMatches(p, uniquify=False)}, value) for p, value in patterns]
+        for atom in mol.GetAtoms():
+            expected = next((value for atoms, value in first_atoms if atom.GetIdx() in atoms), (0.0, 0.0))
+            assert _group_decrement(atom) == expected, (text, atom.GetIdx())
+            checked += 1
+    assert checked > 20000
