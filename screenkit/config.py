@@ -19,6 +19,7 @@ __all__ = [
     "bundled_path",
     "Profile",
     "Ramp",
+    "CnsObjective",
     "load_profile",
 ]
 
@@ -198,6 +199,33 @@ class Ramp:
 
 
 @dataclass(frozen=True)
+class CnsObjective:
+    """d_cns: the BBB model's probability blended with CNS MPO, capped by hard CNS limits.
+
+    See ``data/profiles/leukodystrophy.toml`` for the formula. Without ``model`` (or when
+    the bundle has no such model) it is the MPO ramp alone, as in profiles before the
+    BBB model.
+    """
+
+    weight: float
+    mpo: Ramp
+    floor: float
+    model: str = ""
+    bbb: Ramp | None = None
+    bbb_share: float = 0.0
+    tpsa_max: float = float("inf")
+    hbd_max: float = float("inf")
+    cap_permanent_cation: bool = False
+    tpsa_soft: float = float("inf")  # above it the credit shrinks linearly, reaching the floor at tpsa_max
+    hbd_soft: float = float("inf")
+
+    @property
+    def full(self) -> float:
+        """MPO at which the MPO part gives full credit (kept for older callers)."""
+        return self.mpo.full
+
+
+@dataclass(frozen=True)
 class Profile:
     """A ranking profile (see ``data/profiles/leukodystrophy.toml`` for the meaning of each field)."""
 
@@ -210,10 +238,11 @@ class Profile:
     min_ad: float
     anti_target_weight: float = 1.0
     properties: bool = True
-    cns: Ramp | None = None
+    cns: CnsObjective | None = None
     qed: Ramp | None = None
     alerts_weight: float = 0.0
     alert_factors: dict = field(default_factory=dict)
+    alert_waivers: dict = field(default_factory=dict)  # "Family:alert name" -> reason it does not apply
     filters: dict = field(default_factory=dict)
 
     def target_weight(self, model_name: str, gene: str) -> float:
@@ -243,7 +272,7 @@ def load_profile(path: str | Path | None = None) -> Profile:
         candidate = bundled_path(f"data/profiles/{path}.toml")
     if not candidate.is_file():
         raise UsageError(f"profile {path} does not exist; give a profile TOML file or a bundled profile name "
-                         "(leukodystrophy, activity)")
+                         "(leukodystrophy, peripheral, activity)")
     try:
         raw = tomllib.loads(candidate.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -255,6 +284,40 @@ def load_profile(path: str | Path | None = None) -> Profile:
         s = raw[section]
         return Ramp(float(s["weight"]), float(s["full"]), float(s["low"]), float(s.get("floor", 0.0)))
 
+    def cns_objective():
+        if "cns" not in raw:
+            return None
+        s = raw["cns"]
+        known = {"weight", "floor", "full", "low", "mpo_full", "mpo_low", "model", "bbb_share", "bbb_full", "bbb_low",
+                 "tpsa_max", "hbd_max", "tpsa_soft", "hbd_soft", "permanent_cation"}
+        unknown = set(s) - known
+        if unknown:
+            raise UsageError(f"profile {candidate}: unknown [cns] key(s) {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(sorted(known))}")
+        try:
+            floor = float(s.get("floor", 0.0))
+            mpo = Ramp(1.0, float(s.get("mpo_full", s.get("full", 4.0))), float(s.get("mpo_low", s.get("low", 2.0))),
+                       floor)
+            model = str(s.get("model", ""))
+            share = float(s.get("bbb_share", 0.0)) if model else 0.0
+            if not 0.0 <= share <= 1.0:
+                raise UsageError(f"profile {candidate}: [cns] bbb_share={share} must be between 0 and 1")
+            bbb = Ramp(1.0, float(s.get("bbb_full", 0.8)), float(s.get("bbb_low", 0.2)), floor) if model else None
+            permanent = s.get("permanent_cation", "ignore")
+            if permanent not in ("cap", "ignore"):
+                raise UsageError(f"profile {candidate}: [cns] permanent_cation must be 'cap' or 'ignore', "
+                                 f"not {permanent!r}")
+            tpsa_max, hbd_max = float(s.get("tpsa_max", float("inf"))), float(s.get("hbd_max", float("inf")))
+            tpsa_soft, hbd_soft = float(s.get("tpsa_soft", tpsa_max)), float(s.get("hbd_soft", hbd_max))
+            if tpsa_soft > tpsa_max or hbd_soft > hbd_max:
+                raise UsageError(f"profile {candidate}: [cns] tpsa_soft/hbd_soft must not exceed tpsa_max/hbd_max")
+            return CnsObjective(float(s["weight"]), mpo, floor, model, bbb, share, tpsa_max, hbd_max,
+                                permanent == "cap", tpsa_soft, hbd_soft)
+        except KeyError as exc:
+            raise UsageError(f"profile {candidate}: [cns] lacks the key {exc.args[0]!r}") from None
+        except (TypeError, ValueError) as exc:
+            raise UsageError(f"profile {candidate}: bad [cns] value: {exc}") from None
+
     activity = raw.get("activity", {})
     filters = raw.get("filters", {})
     unknown = set(filters) - set(_FILTERS)
@@ -263,6 +326,16 @@ def load_profile(path: str | Path | None = None) -> Profile:
                          f"known: {', '.join(sorted(_FILTERS))}")
     alerts = dict(raw.get("alerts", {}))
     known_families = ("PAINS_A", "PAINS_B", "PAINS_C", "Brenk", "NIH")
+    waivers = alerts.pop("waive", {})
+    if not isinstance(waivers, dict):
+        raise UsageError(f"profile {candidate}: [alerts.waive] must be a table of \"Family:alert name\" = \"reason\"")
+    for name, reason in waivers.items():
+        family = name.split(":", 1)[0]
+        if ":" not in name or family not in known_families:
+            raise UsageError(f"profile {candidate}: waived alert {name!r} must be \"Family:alert name\" with a family "
+                             f"of {', '.join(known_families)}")
+        if not isinstance(reason, str) or not reason.strip():
+            raise UsageError(f"profile {candidate}: waived alert {name!r} needs a reason (a non-empty string)")
     unknown_families = set(alerts) - {"weight", *known_families}
     if unknown_families:
         raise UsageError(f"profile {candidate}: unknown alert family {', '.join(sorted(unknown_families))}; "
@@ -273,7 +346,8 @@ def load_profile(path: str | Path | None = None) -> Profile:
         default_target_weight=float(activity.get("default_weight", 1.0)),
         target_weights=dict(activity.get("targets", {})), min_ad=float(activity.get("min_ad", 0.0)),
         anti_target_weight=float(raw.get("anti_targets", {}).get("weight", 1.0)),
-        properties=bool(raw.get("properties", True)), cns=ramp("cns"), qed=ramp("qed"),
+        properties=bool(raw.get("properties", True)), cns=cns_objective(), qed=ramp("qed"),
         alerts_weight=float(alerts.pop("weight", 0.0)), alert_factors={k: float(v) for k, v in alerts.items()},
+        alert_waivers=dict(waivers),
         filters={_FILTERS[k]: (k.endswith("_max"), float(v)) for k, v in filters.items()},
     )

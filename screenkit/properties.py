@@ -6,14 +6,13 @@ every compound:
 * **CNS MPO** (Wager et al. 2010, *ACS Chem Neurosci* 1:435): six piecewise-linear
   desirabilities (cLogP, cLogD at pH 7.4, MW, TPSA, HBD, pKa of the most basic centre)
   summed to 0-6; 4 or more is where most CNS drugs sit.
-* **pKa** is *estimated*, not predicted: the most basic centre is matched to a class
-  of typical pKa values (aliphatic amines 9.5, morpholine-like 7.4, amidine/guanidine
-  12, imidazole 7.0, pyridine-like 5.2, anilines and amides not basic). cLogD is then
-  cLogP - log10(1 + 10^(pKa - 7.4)). Good enough to separate strong bases from neutral
-  compounds, which is what the pKa and cLogD terms reward; not a pKa predictor.
-* **cns_rules**: how many of the CNS-likeness limits of Hitchcock & Pennington 2006
-  (*J Med Chem* 49:7559) a compound meets (MW <= 450, TPSA <= 90, HBD <= 3, HBA <= 7,
-  cLogP <= 5, rotatable bonds <= 8); the equivalent of a BBB score that needs no pKa.
+* **Ionisation** (:mod:`screenkit.ionisation`): pKa of the most basic and the most
+  acidic centre from functional-group classes (amines corrected for nearby
+  electron-withdrawing groups), tested against literature values for 58 drugs;
+  cLogD at pH 7.4 accounts for acids, bases, zwitterions and permanent cations.
+  A permanent cation counts as fully ionised in the MPO's pKa term.
+* The B3DB BBB model (``BBB_B3DB`` in the model bundle) is the measured-data signal;
+  ranking profiles combine it with the MPO and hard limits (see :mod:`screenkit.rank`).
 
 Also QED (Bickerton 2012), the spacial score SPS as a synthetic-complexity proxy
 (Krzyzanowski 2023; RDKit's SA score needs its pickled fragment table, which screenkit
@@ -22,7 +21,7 @@ FilterCatalog: families PAINS_A, PAINS_B, PAINS_C (Baell & Holloway 2010), Brenk
 (Brenk 2008) and NIH (Jadhav 2010).
 
 Cost matters at library scale (per molecule, one core): the CNS and drug-likeness
-values about 0.2 ms, QED about 1.5 ms, PAINS_A+B and Brenk about 3 ms, PAINS_C (409
+values about 0.3-0.5 ms (most of it ionisation), QED about 1.5 ms, PAINS_A+B and Brenk about 3 ms, PAINS_C (409
 rare patterns) about 11 ms and NIH about 5 ms. Profiles therefore choose which alert
 families and whether QED are computed; the bundled default uses PAINS_A, PAINS_B, Brenk.
 """
@@ -36,29 +35,13 @@ from rdkit import Chem
 from rdkit.Chem import QED, Crippen, Descriptors, Lipinski, rdMolDescriptors
 from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
-__all__ = ["PROPERTY_COLUMNS", "ALERT_FAMILIES", "compute_properties", "cns_mpo", "estimate_basic_pka",
-           "alert_matches"]
+from .ionisation import clogd as _clogd
+from .ionisation import ionisation
 
-PROPERTY_COLUMNS = ["mw", "clogp", "clogd", "tpsa", "hbd", "hba", "rotb", "arom_rings", "pka_basic", "cns_mpo",
-                    "cns_rules", "qed", "sps", "lipinski_violations", "veber_ok", "n_alerts", "alerts"]
+__all__ = ["PROPERTY_COLUMNS", "ALERT_FAMILIES", "compute_properties", "cns_mpo", "alert_matches"]
 
-# (SMARTS, typical pKa of the conjugate acid). First match in this order wins per atom;
-# the compound's basic pKa is the highest over its atoms.
-_BASIC_CLASSES = [
-    ("[CX3](=[NX2;!$(N-[#6]=O);!$(N-S(=O)=O)])([#7;!$(N-C=O)])", 12.0),  # amidine / guanidine
-    ("[NX3;H0,H1,H2;!$(N-[a]);!$(N-C=[O,S,N]);!$(N-S(=O)=O);!$(N-[#7,#8]);!$(N#*);!$(N=*);"
-     "$(N(-[CH2]-[CH2]-[O,F,$(C(F)(F)F)]))]", 7.4),  # morpholine-like: beta electron-withdrawing group
-    ("[NX3;H0,H1,H2;!$(N-[a]);!$(N-C=[O,S,N]);!$(N-S(=O)=O);!$(N-[#7,#8]);!$(N-C#N);!$(N-[CX3]=[CX3])]",
-     9.5),  # aliphatic amine
-    ("[nX2;r5;$(n:c:[nX3;H1,$(n-C)])]", 7.0),  # imidazole-like
-    ("[nX2;r6]", 5.2),  # pyridine-like
-]
-
-
-@cache
-def _basic_patterns():
-    return [(Chem.MolFromSmarts(smarts), pka) for smarts, pka in _BASIC_CLASSES]
-
+PROPERTY_COLUMNS = ["mw", "clogp", "clogd", "tpsa", "hbd", "hba", "rotb", "arom_rings", "pka_basic", "pka_acidic",
+                    "ion_class", "cns_mpo", "qed", "sps", "lipinski_violations", "veber_ok", "n_alerts", "alerts"]
 
 ALERT_FAMILIES = ("PAINS_A", "PAINS_B", "PAINS_C", "Brenk", "NIH")
 
@@ -71,27 +54,6 @@ def _alert_catalog(family: str) -> FilterCatalog:
     params = FilterCatalogParams()
     params.AddCatalog(getattr(FilterCatalogParams.FilterCatalogs, family.upper()))
     return FilterCatalog(params)
-
-
-def estimate_basic_pka(mol: Chem.Mol) -> float:
-    """Typical pKa of the most basic centre (0.0 when there is none).
-
-    Examples
-    --------
-    >>> estimate_basic_pka(Chem.MolFromSmiles("CN1CCCC1c1cccnc1"))  # nicotine: pyrrolidine N
-    9.5
-    >>> estimate_basic_pka(Chem.MolFromSmiles("CC(=O)Nc1ccccc1"))
-    0.0
-    """
-    best, seen = 0.0, set()
-    for pattern, pka in _basic_patterns():
-        for match in mol.GetSubstructMatches(pattern):
-            atom = match[0]
-            if atom in seen:
-                continue
-            seen.add(atom)
-            best = max(best, pka)
-    return best
 
 
 def _ramp(value: float, full: float, zero: float) -> float:
@@ -155,8 +117,8 @@ def compute_properties(mol: Chem.Mol, alert_families=("PAINS_A", "PAINS_B", "Bre
     Examples
     --------
     >>> p = compute_properties(Chem.MolFromSmiles("CN1CCCC1c1cccnc1"))
-    >>> p["cns_mpo"], p["lipinski_violations"], p["alerts"]
-    (4.25, 0, '')
+    >>> p["cns_mpo"], p["pka_basic"], p["ion_class"], p["alerts"]  # nicotine
+    (4.9, 8.2, 'base', '')
     """
     qed_properties = _qed_properties(mol) if qed else None
     mw = Descriptors.MolWt(mol)
@@ -168,8 +130,10 @@ def compute_properties(mol: Chem.Mol, alert_families=("PAINS_A", "PAINS_B", "Bre
     hbd = Lipinski.NumHDonors(mol)
     hba = Lipinski.NumHAcceptors(mol)
     rotb = rdMolDescriptors.CalcNumRotatableBonds(mol)
-    pka = estimate_basic_pka(mol)
-    clogd = clogp - math.log10(1 + 10 ** (pka - 7.4)) if pka else clogp
+    ion = ionisation(mol)
+    clogd = _clogd(clogp, ion)
+    # MPO pKa term: no basic centre scores as pKa 0 (full credit), a permanent cation as fully ionised
+    mpo_pka = 14.0 if ion.permanent_cation else ion.pka_basic if ion.pka_basic == ion.pka_basic else 0.0
     alerts = alert_matches(mol, alert_families)
     names = sorted({f"{family}:{name}" for family, name, _ in alerts})
     qed_value = QED.qed(mol, qedProperties=qed_properties) if qed_properties is not None else math.nan
@@ -178,8 +142,8 @@ def compute_properties(mol: Chem.Mol, alert_families=("PAINS_A", "PAINS_B", "Bre
     return {
         "mw": round(mw, 2), "clogp": round(clogp, 2), "clogd": round(clogd, 2), "tpsa": round(tpsa, 1),
         "hbd": hbd, "hba": hba, "rotb": rotb, "arom_rings": rdMolDescriptors.CalcNumAromaticRings(mol),
-        "pka_basic": pka, "cns_mpo": cns_mpo(clogp, clogd, mw, tpsa, hbd, pka),
-        "cns_rules": sum([mw <= 450, tpsa <= 90, hbd <= 3, hba <= 7, clogp <= 5, rotb <= 8]),
+        "pka_basic": round(ion.pka_basic, 2), "pka_acidic": round(ion.pka_acidic, 2), "ion_class": ion.ion_class,
+        "cns_mpo": cns_mpo(clogp, clogd, mw, tpsa, hbd, mpo_pka),
         "qed": round(qed_value, 3), "sps": round(SpacialScore.SPS(mol), 1),
         "lipinski_violations": sum([mw > 500, clogp > 5, hbd > 5, hba > 10]),
         "veber_ok": int(rotb <= 10 and tpsa <= 140),

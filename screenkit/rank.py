@@ -7,11 +7,20 @@ The overall score is a weighted geometric mean of objective desirabilities, each
 
     d_activity = max over models m with weight w_m > 0 of  w_m * p_m * min(1, ad_m / ad_threshold_m)
     d_anti     = product over models a with w_a < 0 of  (1 - |w_a| * p_a * min(1, ad_a / ad_threshold_a))
-    d_cns      = ramp of CNS MPO;  d_qed = ramp of QED
-    d_alerts   = product over alert families f of  factor_f ** (alerts of family f)
+    d_cns      = floor                       if TPSA > tpsa_max, HBD > hbd_max or a permanent cation
+               = floor + (1 - floor) * blend * shrink  otherwise, where
+      shrink   = product over TPSA and HBD of (max - value) / (max - soft) above the soft limit, else 1
+      blend    = (s * a * r_bbb + (1 - s) * r_mpo) / (s * a + 1 - s)
+      r_bbb    = ramp of the BBB model's p (BBB_B3DB_p_active), r_mpo = ramp of CNS MPO (0-1),
+      s        = the profile's bbb_share, a = min(1, ad_bbb / ad_threshold_bbb)
+    d_qed      = ramp of QED
+    d_alerts   = product over alert families f of  factor_f ** (alerts of family f not waived)
 
 ``p_m`` is the model's probability that the compound is active at its target's panel
 threshold, ``ad_m`` its Tanimoto similarity to the nearest measured training compound.
+Models whose card has ``role = "property"`` (the B3DB BBB model) never count as
+activity or anti-target models; the CNS objective reads them by name. Outside the BBB
+model's domain its share shrinks and the MPO decides more.
 A compound outside a hard filter of the profile gets ``overall_score`` 0 and ranks after
 every compound that passes. With the ``activity`` profile the score reduces to
 ``max_m p_m * min(1, ad_m / ad_threshold_m)``.
@@ -24,14 +33,77 @@ import math
 from .bundle import ModelInfo
 from .config import Profile
 
-__all__ = ["RANK_COLUMNS", "objective_columns", "score_rows", "rank_key", "ParetoFront"]
+__all__ = ["RANK_COLUMNS", "objective_columns", "score_rows", "rank_key", "ParetoFront", "activity_models",
+           "cns_desirability"]
 
 RANK_COLUMNS = ["overall_score", "best_model", "rank_reason"]
 _FLOOR = 0.001
 
 
+def activity_models(models: list) -> list:
+    """The models that predict activity on a target (not a property such as BBB permeation)."""
+    return [m for m in models if m.card.get("role", "activity") == "activity"]
+
+
+def _ramp01(value: float, full: float, low: float) -> float:
+    """0 at ``low`` or worse, 1 at ``full`` or better, linear between (either direction)."""
+    if full == low:
+        return float(value >= full)
+    return min(1.0, max(0.0, (value - low) / (full - low)))
+
+
+def cns_desirability(row: dict, cns, bbb_model=None) -> tuple[float, str, bool]:
+    """``(d_cns, text, good)`` for one row: the blend of the BBB model and CNS MPO under hard limits.
+
+    ``bbb_model`` is the BBB model's :class:`~screenkit.bundle.ModelInfo` (or ``None``
+    when the bundle has none: MPO only). ``good`` says whether the text is a reason
+    (full credit or close to it) rather than a penalty.
+
+    Examples
+    --------
+    >>> from screenkit.config import load_profile
+    >>> cns = load_profile("leukodystrophy").cns
+    >>> sucrose = {"cns_mpo": 4.0, "tpsa": 189.5, "hbd": 8, "ion_class": "neutral"}
+    >>> cns_desirability(sucrose, cns)[:2]
+    (0.1, 'CNS limit: TPSA 189.5 > 120, HBD 8 > 5')
+    """
+    limits = []
+    tpsa, hbd = row.get("tpsa", math.nan), row.get("hbd", math.nan)
+    if tpsa == tpsa and tpsa > cns.tpsa_max:
+        limits.append(f"TPSA {tpsa:g} > {cns.tpsa_max:g}")
+    if hbd == hbd and hbd > cns.hbd_max:
+        limits.append(f"HBD {hbd:g} > {cns.hbd_max:g}")
+    if cns.cap_permanent_cation and row.get("ion_class") == "permanent cation":
+        limits.append("permanent cation")
+    if limits:
+        return cns.floor, "CNS limit: " + ", ".join(limits), False
+    mpo = row["cns_mpo"]
+    r_mpo = _ramp01(mpo, cns.mpo.full, cns.mpo.low)
+    column = f"{cns.model}_p_active"
+    if cns.model and bbb_model is not None and column in row and cns.bbb_share > 0:
+        p, ad = row[column], row.get(f"{cns.model}_ad", math.nan)
+        threshold = bbb_model.ad_threshold
+        a = min(1.0, ad / threshold) if threshold > 0 and ad == ad else 1.0
+        share = cns.bbb_share * a
+        blend = (share * _ramp01(p, cns.bbb.full, cns.bbb.low) + (1 - cns.bbb_share) * r_mpo) / (share + 1 - cns.bbb_share)
+        where = "" if a >= 1 else f" outside its domain (sim {ad:.2f} < {threshold:.2f})"
+        text = f"BBB p={p:.2f}{where}, CNS MPO {mpo:.1f}"
+    else:
+        blend = r_mpo
+        text = f"CNS MPO {mpo:.1f}" + (f" (no {cns.model} model: MPO only)" if cns.model else "")
+    # between the soft and the hard limit the credit shrinks linearly (TPSA 90-120, HBD 3-5 by default)
+    shrink = 1.0
+    for name, value, soft, hard in (("TPSA", tpsa, cns.tpsa_soft, cns.tpsa_max), ("HBD", hbd, cns.hbd_soft, cns.hbd_max)):
+        if value == value and value > soft:
+            shrink *= (hard - value) / (hard - soft)
+            text += f", {name} {value:g} > {soft:g}"
+    d = cns.floor + (1 - cns.floor) * blend * shrink
+    return d, text, d >= 0.75
+
+
 def objective_columns(profile: Profile, models: list[ModelInfo]) -> list[str]:
     """The ``d_*`` desirability columns a profile produces."""
+    models = activity_models(models)
     columns = ["d_activity"]
     if any(_weight(profile, m) < 0 for m in models):
         columns.append("d_anti")
@@ -64,9 +136,11 @@ def score_rows(rows: list[dict], models: list[ModelInfo], profile: Profile) -> l
     >>> row["overall_score"], row["rank_reason"]
     (0.4, 'X_Ki p=0.80 outside its domain (sim 0.25 < 0.50)')
     """
+    bbb_model = next((m for m in models if profile.cns is not None and m.name == profile.cns.model), None)
+    models = activity_models(models)
     weights = {m.name: _weight(profile, m) for m in models}
     for row in rows:
-        if f"{models[0].name}_p_active" not in row:
+        if not models or f"{models[0].name}_p_active" not in row:
             row.update(overall_score=math.nan, best_model="", rank_reason="")
             continue
         objectives: dict[str, tuple[float, float]] = {}  # name -> (desirability, weight)
@@ -95,20 +169,25 @@ def score_rows(rows: list[dict], models: list[ModelInfo], profile: Profile) -> l
         filtered = []
         if profile.properties and "cns_mpo" in row:
             if profile.cns:
-                objectives["d_cns"] = (profile.cns(row["cns_mpo"]), profile.cns.weight)
-                (reasons if row["cns_mpo"] >= profile.cns.full else penalties).append(f"CNS MPO {row['cns_mpo']:.1f}")
+                d_cns, text, good = cns_desirability(row, profile.cns, bbb_model)
+                objectives["d_cns"] = (d_cns, profile.cns.weight)
+                (reasons if good else penalties).append(text)
             if profile.qed:
                 objectives["d_qed"] = (profile.qed(row["qed"]), profile.qed.weight)
                 if row["qed"] < profile.qed.full:
                     penalties.append(f"QED {row['qed']:.2f}")
             if profile.alerts_weight:
                 d_alerts, named = 1.0, [a for a in row["alerts"].split(";") if a]
+                waived = [a for a in named if a in profile.alert_waivers]
+                named = [a for a in named if a not in profile.alert_waivers]
                 for alert in named:
                     d_alerts *= profile.alert_factors.get(alert.split(":", 1)[0], 1.0)
                 objectives["d_alerts"] = (d_alerts, profile.alerts_weight)
                 if named:
                     penalties.append(f"{len(named)} alert{'s' * (len(named) > 1)} ({', '.join(named[:2])}"
                                      f"{', ...' if len(named) > 2 else ''})")
+                if waived:
+                    reasons.append(f"alert waived by the profile: {', '.join(waived)}")
             for column, (is_max, limit) in profile.filters.items():
                 value = row.get(column)
                 if value is not None and value == value and (value > limit if is_max else value < limit):
