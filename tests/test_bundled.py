@@ -55,7 +55,9 @@ def test_positive_controls_are_new_chemistry_to_every_model(bundled_models):
 
     controls = pd.read_csv(bundled_path("data/examples/positive_controls.csv"))
     fps = ad_fingerprints(controls["smiles"])
-    for model in bundled_models:
+    # activity models only: the BBB property model may know a control's measured BBB label, which is
+    # evidence about brain exposure, not about activity
+    for model in (m for m in bundled_models if m.card.get("role", "activity") == "activity"):
         assert not set(controls["inchikey"]) & set(model.train_inchikey), model.name
         # no training compound of any model at Tanimoto >= 0.5 to any control
         assert tanimoto_max(fps, model.train_fingerprints).max() < 0.5, model.name
