@@ -211,13 +211,17 @@ def score_records(records: list[RawRecord], options: ScoreOptions) -> list[dict]
                 row, mol = _parse(record, options)
             except Exception as exc:  # one strange record must never stop a million-molecule run
                 row, mol = error_row(record, StepFailed("parse/standardise", exc).reason), None
-            if mol is not None and options.properties:
-                try:
-                    row.update(compute_properties(mol, options.alert_families, options.qed))
-                except Exception as exc:
-                    row, mol = error_row(record, StepFailed(_property_step(exc), exc).reason, row), None
             rows.append(row)
             mols.append(mol)
+        if options.properties:  # a loop of its own, as before the guards: interleaving measured 3-8 % slower
+            for i, mol in enumerate(mols):
+                if mol is None:
+                    continue
+                try:
+                    rows[i].update(compute_properties(mol, options.alert_families, options.qed))
+                except Exception as exc:
+                    reason = StepFailed(_property_step(exc), exc).reason
+                    rows[i], mols[i] = error_row(records[i], reason, rows[i]), None
         scored = [i for i, mol in enumerate(mols) if mol is not None]
         if not scored:
             return rows
