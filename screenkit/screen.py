@@ -112,6 +112,17 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     Returns
     -------
     ScreenSummary
+
+    Raises
+    ------
+    UsageError
+        A bad option value, or an output that would overwrite the library or cannot be written.
+    InputFileError
+        A missing, binary or empty library.
+    ModelBundleError
+        A model folder that is missing, tampered with or damaged.
+    OutputFileError
+        An output the system refused to store (full disk, ...); the work folder is kept for ``resume``.
     """
     started = time.perf_counter()
     library, output = Path(library), Path(output)
