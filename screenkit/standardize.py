@@ -125,13 +125,13 @@ def _not_a_compound(mol: Chem.Mol) -> str:
         return "not a compound: pseudo-atom, R-group or attachment point (*, R#, [n*], A, Q); not scored"
     if mol.HasQuery():
         return "not a compound: query atoms or bonds (atom list, any bond, ...); not scored"
-    if mol.HasSubstructMatch(_DATIVE):
-        return "dative (coordination) bond: a complex, not one organic compound; not scored"
     bond = mol.GetSubstructMatch(_CARBON_METAL)
     if bond:
         metal = mol.GetAtomWithIdx(bond[1]).GetSymbol()
         return (f"organometallic (carbon-{metal} bond): the standardiser cannot represent it as an organic "
                 "parent; not scored")
+    if mol.HasSubstructMatch(_DATIVE):
+        return "dative (coordination) bond: a complex, not one organic compound; not scored"
     return ""
 
 
