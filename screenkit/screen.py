@@ -112,6 +112,17 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     Returns
     -------
     ScreenSummary
+
+    Raises
+    ------
+    UsageError
+        A bad option value, or an output that would overwrite the library or cannot be written.
+    InputFileError
+        A missing, binary or empty library.
+    ModelBundleError
+        A model folder that is missing, tampered with or damaged.
+    OutputFileError
+        An output the system refused to store (full disk, ...); the work folder is kept for ``resume``.
     """
     started = time.perf_counter()
     library, output = Path(library), Path(output)
@@ -386,8 +397,8 @@ def _write_metadata(summary: ScreenSummary, path: Path, library: Path, signature
                     "size_bytes": library.stat().st_size},
         "models": {"manifest_sha256": signature["models"],
                    "cards": [{"name": m.name, "target": m.card["target"]["chembl_id"],
-                              "gene": m.card["target"]["gene"], "activity_type": m.card["activity_type"],
-                              "label": m.card["label"]["rule"], "ad_threshold": m.ad_threshold,
+                              "gene": m.card["target"]["gene"], "activity_type": m.card.get("activity_type"),
+                              "label": (m.card.get("label") or {}).get("rule"), "ad_threshold": m.ad_threshold,
                               "roc_auc_scaffold_cv": _cv_roc_auc(m.card)}
                              for m in models]},
         "profile": {"name": profile.name, "description": profile.description, "source": profile.source,

@@ -94,8 +94,8 @@ def _tools():
 _NON_ORGANIC = Chem.MolFromSmarts("[!#1;!#5;!#6;!#7;!#8;!#9;!#14;!#15;!#16;!#17;!#34;!#35;!#53]")
 _CHARGED = Chem.MolFromSmarts("[!+0]")
 _CARBON = Chem.MolFromSmarts("[#6]")
-_PSEUDO_ATOM = Chem.MolFromSmarts("[#0]")
-_DATIVE = Chem.MolFromSmarts("[*]->[*]")  # a coordination bond: a complex, not one organic compound  # *, R, R#, [1*], A, Q: placeholders, not atoms
+_PSEUDO_ATOM = Chem.MolFromSmarts("[#0]")  # *, R, R#, [1*], A, Q: placeholders, not atoms
+_DATIVE = Chem.MolFromSmarts("[*]->[*]")  # a coordination bond: a complex, not one organic compound
 # A bond from carbon to a metal: the metal disconnector breaks it and leaves a carbon
 # radical or carbanion (Fe(CO)5 would become formaldehyde), so such a record is not scored.
 _METALS = ("[Li,Be,Na,Mg,Al,K,Ca,Sc,Ti,V,Cr,Mn,Fe,Co,Ni,Cu,Zn,Ga,Ge,Rb,Sr,Y,Zr,Nb,Mo,Tc,Ru,Rh,Pd,Ag,Cd,In,Sn,"
@@ -125,13 +125,13 @@ def _not_a_compound(mol: Chem.Mol) -> str:
         return "not a compound: pseudo-atom, R-group or attachment point (*, R#, [n*], A, Q); not scored"
     if mol.HasQuery():
         return "not a compound: query atoms or bonds (atom list, any bond, ...); not scored"
-    if mol.HasSubstructMatch(_DATIVE):
-        return "dative (coordination) bond: a complex, not one organic compound; not scored"
     bond = mol.GetSubstructMatch(_CARBON_METAL)
     if bond:
         metal = mol.GetAtomWithIdx(bond[1]).GetSymbol()
         return (f"organometallic (carbon-{metal} bond): the standardiser cannot represent it as an organic "
                 "parent; not scored")
+    if mol.HasSubstructMatch(_DATIVE):
+        return "dative (coordination) bond: a complex, not one organic compound; not scored"
     return ""
 
 

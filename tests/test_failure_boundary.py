@@ -266,3 +266,17 @@ def test_a_pipe_without_format_says_how_to_fix(tmp_path, small_models):
     result = subprocess.run([sys.executable, "-m", "screenkit", "score", "/dev/stdin", "-o", str(tmp_path / "o.csv"),
                              "--models", str(small_models)], input="CCO\n", capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 2 and "--format" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_failing_ranking_costs_only_its_record(tmp_path, small_models, monkeypatch):
+    import screenkit.screen as screen
+
+    real = screen.score_rows
+
+    def rank(rows, models, profile):
+        if any(r.get("id") == "BAD" and r["status"] != "error" for r in rows):
+            raise ZeroDivisionError("float division by zero")
+        return real(rows, models, profile)
+
+    monkeypatch.setattr(screen, "score_rows", rank)
+    _same_except_bad(tmp_path, small_models, ["ranking failed: ZeroDivisionError"], chunk_size=4)

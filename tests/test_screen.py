@@ -135,3 +135,14 @@ def test_activity_profile_skips_properties(broken_sdf, small_models, tmp_path):
     screen_library(broken_sdf, out, models_dir=small_models, profile="activity")
     header = out.read_text().splitlines()[0].split(",")
     assert "cns_mpo" not in header and "d_cns" not in header and "rank_reason" in header
+
+
+def test_sdf_output_of_a_very_large_molecule_skips_the_layout_and_says_so(small_models, tmp_path):
+    library = tmp_path / "big.smi"
+    library.write_text("C" * 300 + " long_chain\nCCO small\n")
+    out = tmp_path / "ranked.sdf"
+    screen_library(library, out, models_dir=small_models)
+    mols = {m.GetProp("_Name"): m for m in Chem.SDMolSupplier(str(out))}
+    assert "no 2D coordinates" in mols["long_chain"].GetProp("reason")
+    assert mols["long_chain"].GetNumAtoms() == 300
+    assert mols["small"].GetConformer().GetAtomPosition(1).x != 0 or mols["small"].GetConformer().GetAtomPosition(1).y != 0

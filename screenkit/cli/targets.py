@@ -37,7 +37,7 @@ def run(args) -> int:
     trained: dict[str, list[str]] = {}
     # Through the bundle API: every file's sha256 and the cards are checked, as scoring would.
     for model in load_bundle(models_dir, with_estimators=False):
-        trained.setdefault(model.card["target"]["chembl_id"], []).append(model.card["activity_type"])
+        trained.setdefault(model.card["target"]["chembl_id"], []).append(str(model.card.get("activity_type") or model.name))
     header = ("gene", "ChEMBL ID", "category", "modality", "family", "active if", "default", "data", "models")
     rows = []
     for t in panel.targets:
