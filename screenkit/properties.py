@@ -29,12 +29,11 @@ families and whether QED are computed; the bundled default uses PAINS_A, PAINS_B
 from __future__ import annotations
 
 import math
-from functools import cache
 
 from rdkit import Chem
 from rdkit.Chem import QED, Crippen, Descriptors, Lipinski, rdMolDescriptors
-from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
+from .alertscreen import ALERT_FAMILIES, alert_catalog, alert_panel, fast_qed_properties
 from .ionisation import clogd as _clogd
 from .ionisation import ionisation
 
@@ -42,19 +41,6 @@ __all__ = ["PROPERTY_COLUMNS", "ALERT_FAMILIES", "compute_properties", "cns_mpo"
 
 PROPERTY_COLUMNS = ["mw", "clogp", "clogd", "tpsa", "hbd", "hba", "rotb", "arom_rings", "pka_basic", "pka_acidic",
                     "ion_class", "cns_mpo", "qed", "sps", "lipinski_violations", "veber_ok", "n_alerts", "alerts"]
-
-ALERT_FAMILIES = ("PAINS_A", "PAINS_B", "PAINS_C", "Brenk", "NIH")
-
-
-@cache
-def _alert_catalog(family: str) -> FilterCatalog:
-    """One FilterCatalog per family, built once per process (it parses hundreds of SMARTS)."""
-    if family not in ALERT_FAMILIES:
-        raise ValueError(f"unknown alert family {family!r}; known: {', '.join(ALERT_FAMILIES)}")
-    params = FilterCatalogParams()
-    params.AddCatalog(getattr(FilterCatalogParams.FilterCatalogs, family.upper()))
-    return FilterCatalog(params)
-
 
 def _ramp(value: float, full: float, zero: float) -> float:
     """1 at ``full`` or better, 0 at ``zero`` or worse, linear between."""
@@ -81,17 +67,21 @@ def alert_matches(mol: Chem.Mol, families=ALERT_FAMILIES,
                   with_atoms: bool = False) -> list[tuple[str, str, tuple[int, ...]]]:
     """``(family, alert name, matched atoms)`` for every structural alert in the molecule.
 
-    Matched atoms (for highlighting) cost a second substructure search, so they are only
-    collected when ``with_atoms`` is true.
+    Without atoms the patterns that cannot match are screened out first
+    (:mod:`screenkit.alertscreen`, the same answers as RDKit's FilterCatalog); matched atoms
+    (for highlighting) cost a second substructure search, so they are only collected when
+    ``with_atoms`` is true.
 
     Examples
     --------
     >>> [(f, n) for f, n, _ in alert_matches(Chem.MolFromSmiles("O=C1C(=Cc2ccccc2)SC(=S)N1"), ("PAINS_A",))]
     [('PAINS_A', 'ene_rhod_A(235)')]
     """
+    if not with_atoms:
+        return [(family, name, ()) for family, name in alert_panel(tuple(families)).match(mol)[0]]
     out = []
     for family in families:
-        for entry in _alert_catalog(family).GetMatches(mol):
+        for entry in alert_catalog(family).GetMatches(mol):
             atoms: set[int] = set()
             if with_atoms:
                 for filter_match in entry.GetFilterMatches(mol):
@@ -103,10 +93,10 @@ def alert_matches(mol: Chem.Mol, families=ALERT_FAMILIES,
 _EXPLICIT_H = Chem.MolFromSmarts("[#1]")
 
 
-def _qed_properties(mol: Chem.Mol):
+def _qed_properties(mol: Chem.Mol, alert_count: int | None):
     """QED's descriptor set, or ``None`` where QED fails (a few exotic valences): a missing value is honest."""
     try:
-        return QED.properties(mol)
+        return fast_qed_properties(mol, alert_count)
     except Exception:
         return None
 
@@ -120,7 +110,9 @@ def compute_properties(mol: Chem.Mol, alert_families=("PAINS_A", "PAINS_B", "Bre
     >>> p["cns_mpo"], p["pka_basic"], p["ion_class"], p["alerts"]  # nicotine
     (4.9, 8.2, 'base', '')
     """
-    qed_properties = _qed_properties(mol) if qed else None
+    # One screened pass answers both the profile's alert families and QED's own alerts.
+    found, qed_alerts = alert_panel(tuple(alert_families), qed_alerts=qed).match(mol)
+    qed_properties = _qed_properties(mol, qed_alerts) if qed else None
     mw = Descriptors.MolWt(mol)
     # QED computes Crippen logP too (a fifth of the property time); on a molecule without
     # explicit hydrogens its value is exactly Crippen.MolLogP(mol), so it is reused.
@@ -134,8 +126,7 @@ def compute_properties(mol: Chem.Mol, alert_families=("PAINS_A", "PAINS_B", "Bre
     clogd = _clogd(clogp, ion)
     # MPO pKa term: no basic centre scores as pKa 0 (full credit), a permanent cation as fully ionised
     mpo_pka = 14.0 if ion.permanent_cation else ion.pka_basic if ion.pka_basic == ion.pka_basic else 0.0
-    alerts = alert_matches(mol, alert_families)
-    names = sorted({f"{family}:{name}" for family, name, _ in alerts})
+    names = sorted({f"{family}:{name}" for family, name in found})
     qed_value = QED.qed(mol, qedProperties=qed_properties) if qed_properties is not None else math.nan
     from rdkit.Chem import SpacialScore
 
