@@ -225,9 +225,6 @@ class MoleculeFeatures:
         high = np.maximum(kinds[begin], kinds[end])
         return cls(kinds, (low * _N_KINDS + high) * _N_BOND_CLASSES + bond_class)
 
-    def has_hydrogen_atoms(self) -> bool:
-        return bool(np.any(self.kinds % _N_ELEMENTS == 1))
-
 
 class PatternScreen:
     """Necessary conditions for a list of patterns, tested for all patterns at once.
@@ -407,7 +404,7 @@ def fast_qed_properties(mol: Chem.Mol, alert_count: int | None = None) -> QED.QE
     """
     if mol is None:
         raise ValueError("You need to provide a mol argument.")
-    if alert_count is None or MoleculeFeatures.of(mol).has_hydrogen_atoms():
+    if alert_count is None or mol.GetNumAtoms() != mol.GetNumHeavyAtoms():  # hydrogen atoms present
         mol = Chem.RemoveHs(mol)
         alert_count = alert_panel((), qed_alerts=True).match(mol)[1]
     # else: with no hydrogen atoms RemoveHs would only re-sanitise an already sanitised
