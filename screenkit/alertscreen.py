@@ -213,7 +213,7 @@ class MoleculeFeatures:
     bond_features: np.ndarray  # (kind, kind, class) feature of every bond
 
     @classmethod
-    def of(cls, mol: Chem.Mol) -> "MoleculeFeatures":
+    def of(cls, mol: Chem.Mol) -> MoleculeFeatures:
         kinds = np.array([atom.GetAtomicNum() + _N_ELEMENTS * atom.GetIsAromatic() for atom in mol.GetAtoms()],
                          dtype=np.int64)
         bonds = [(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), _BOND_CLASS_OF_ORDER.get(bond.GetBondTypeAsDouble(), 4))

@@ -116,7 +116,7 @@ def curate_b3db(rows: list[dict]) -> tuple[list[BBBRecord], list[Exclusion]]:
         labels = {label for _, _, label in members}
         numbers = [m[0].get("NO.", "") for m in members]
         if len(labels) > 1:
-            for row, _, label in members:
+            for row, _, _label in members:
                 exclusions.append(Exclusion(row.get("NO.", ""), row.get("compound_name", "") or "", row["SMILES"],
                                             "dropped", f"InChIKey {key} has conflicting labels in rows "
                                             f"{', '.join(numbers)}"))

@@ -45,7 +45,7 @@ class ModelCard:
     auto_search: dict | None = None
 
     @classmethod
-    def from_json(cls, data: dict) -> "ModelCard":
+    def from_json(cls, data: dict) -> ModelCard:
         """From the JSON dict of a card file (unknown keys are ignored)."""
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})

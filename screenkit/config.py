@@ -94,6 +94,7 @@ class Target:
     uniprot: str | None = None
     bundled_data: tuple[str, ...] = ()
     notes: str = ""
+    threshold_reason: str = ""  # the literature behind active_threshold
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def load_panel(path: str | Path | None = None) -> Panel:
                 uniprot=entry.get("uniprot"),
                 bundled_data=tuple(entry.get("bundled_data", ())),
                 notes=entry.get("notes", ""),
+                threshold_reason=entry.get("threshold_reason", ""),
             )
         except KeyError as exc:
             raise UsageError(f"panel file {path}: target {label} lacks the key {exc.args[0]!r}") from None

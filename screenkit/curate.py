@@ -53,10 +53,10 @@ import logging
 import math
 import re
 import shutil
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 from rdkit import Chem
@@ -68,8 +68,8 @@ from .chembl.modality import MODALITIES, record_modality
 from .config import Panel, Target
 from .dataset import DATASET_COLUMNS, Issue, render_issues
 from .errors import InputFileError, UsageError
-from .standardize import muted_rdkit_log, standardize_smiles
 from .hashing import file_sha256
+from .standardize import muted_rdkit_log, standardize_smiles
 
 __all__ = ["RULES", "CurationConfig", "CurationResult", "curate_records", "curate_file", "fetch_dataset",
            "output_paths"]
@@ -478,7 +478,7 @@ def _finish(raw: pd.DataFrame, meta: dict | None, paths: dict, config: CurationC
         log.info("%s (%s): too little data for a model (< %d compounds): %s", line["target_chembl_id"],
                     line["gene"], config.min_compounds, line["too_little_data"])
     provenance = {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "screenkit_version": __version__,
         "source": (meta or {}).get("source", {"kind": kind, "location": str(raw_path), "release": "unknown"}),
         "fetched": (meta or {}).get("fetched"),

@@ -14,9 +14,9 @@ measurements behind it; they are empty for sources that do not carry them.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import pandas as pd
 
@@ -61,7 +61,7 @@ class Issue:
         return json.dumps(asdict(self))
 
     @classmethod
-    def from_json(cls, text: str) -> "Issue":
+    def from_json(cls, text: str) -> Issue:
         return cls(**json.loads(text))
 
 

@@ -220,8 +220,12 @@ def make_estimator(name: str, task: str = "classification", *, nonnegative: bool
     classify = task == "classification"
     try:
         if name in ("rf", "extra_trees"):
-            from sklearn.ensemble import (ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier,
-                                          RandomForestRegressor)
+            from sklearn.ensemble import (
+                ExtraTreesClassifier,
+                ExtraTreesRegressor,
+                RandomForestClassifier,
+                RandomForestRegressor,
+            )
 
             cls = {("rf", True): RandomForestClassifier, ("rf", False): RandomForestRegressor,
                    ("extra_trees", True): ExtraTreesClassifier, ("extra_trees", False): ExtraTreesRegressor}
@@ -285,7 +289,7 @@ def _plain_forest(estimator) -> bool:
 
 # Per fitted forest (while it lives): its tree list, tree count, and each tree's class
 # probability at every node. A refit or warm start changes the list or the count.
-_LEAF_PROBABILITIES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_LEAF_PROBABILITIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def forest_class_proba(forest, X: np.ndarray, column: int) -> np.ndarray:
@@ -401,7 +405,7 @@ class ConformalModel(BaseEstimator):
 
     @classmethod
     def from_out_of_fold(cls, estimator, task: str, oof_score: np.ndarray, y: np.ndarray, *,
-                         threshold: float, confidence: float, calibrate: bool = True) -> "ConformalModel":
+                         threshold: float, confidence: float, calibrate: bool = True) -> ConformalModel:
         """Wrap a final estimator with calibration/conformal state from out-of-fold predictions."""
         oof_score, y = np.asarray(oof_score, dtype=float), np.asarray(y)
         if task == "classification":

@@ -15,8 +15,9 @@ import operator
 import os
 import re
 import zlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Iterable, Iterator, NamedTuple
+from typing import IO, NamedTuple
 
 from .errors import InputFileError, UsageError
 

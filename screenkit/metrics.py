@@ -7,8 +7,16 @@ activity); regression metrics take measured and predicted pActivity.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import (average_precision_score, balanced_accuracy_score, brier_score_loss,
-                             matthews_corrcoef, mean_absolute_error, mean_squared_error, r2_score, roc_auc_score)
+from sklearn.metrics import (
+    average_precision_score,
+    balanced_accuracy_score,
+    brier_score_loss,
+    matthews_corrcoef,
+    mean_absolute_error,
+    mean_squared_error,
+    r2_score,
+    roc_auc_score,
+)
 
 __all__ = ["enrichment_factor", "bedroc", "classification_metrics", "regression_metrics", "summarise"]
 

@@ -8,8 +8,9 @@ workers, so a library is never read into memory whole.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import TypeVar
 
 from joblib import Parallel, delayed, parallel_config
 

@@ -15,8 +15,8 @@ import heapq
 import json
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from .errors import UsageError
 

@@ -36,7 +36,7 @@ class ScoreOptions:
     qed: bool = True
 
     @classmethod
-    def for_profile(cls, models_dir: str | Path, digest: str, profile, **options) -> "ScoreOptions":
+    def for_profile(cls, models_dir: str | Path, digest: str, profile, **options) -> ScoreOptions:
         """The options a ranking profile needs: its property columns, alert families and QED."""
         return cls(str(Path(models_dir).resolve()), digest, properties=profile.properties,
                    alert_families=tuple(profile.alert_factors), qed=profile.qed is not None, **options)

@@ -21,20 +21,20 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
 from .bundle import bundle_digest, load_bundle
 from .config import Profile, bundled_path, load_profile
 from .errors import InputFileError, OutputFileError, ScreenkitError, UsageError, check_count
+from .hashing import file_sha256
 from .library import RankedRowFormat, detect_format, iter_records, write_ranked
 from .parallel import map_chunks
 from .properties import PROPERTY_COLUMNS
 from .rank import RANK_COLUMNS, ParetoFront, objective_columns, rank_key, score_rows
 from .runstore import RunStore, encode_rows
 from .score import ScoreOptions, StepFailed, error_row, prediction_columns, score_records
-from .hashing import file_sha256
 
 __all__ = ["ScreenSummary", "screen_library"]
 
@@ -63,6 +63,7 @@ class ScreenSummary:
     n_resumed: int = 0
     seconds: float = 0.0
     columns: list[str] = field(default_factory=list)
+    unmodelled: list[str] = field(default_factory=list)  # default-panel genes no model covers
 
     @property
     def molecules_per_second(self) -> float:
@@ -231,6 +232,7 @@ def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fm
                + (PROPERTY_COLUMNS if profile.properties else []) + STATUS_COLUMNS)
     summary = ScreenSummary(str(shown_library), str(output), str(output) + ".meta.json", str(output) + ".status.csv",
                             [m.name for m in models], columns=columns)
+    summary.unmodelled = [t["gene"] for t in unmodelled_targets(models)]
     library_sha256 = file_sha256(library) if library.exists() else ""
     signature = {"store_format": STORE_FORMAT, "library_sha256": library_sha256, "models": digest, "format": fmt,
                  "smiles_col": smiles_col,
@@ -373,9 +375,20 @@ def _write_failed(exc: OSError, workdir: Path) -> OutputFileError:
 
 
 def _cv_roc_auc(card: dict):
-    """The cross-validated ROC-AUC of a classifier's card (None for regression models)."""
+    """The cross-validated SAR ROC-AUC of a classifier's card (None for regression models)."""
     metric = ((card.get("validation") or {}).get("metrics") or {}).get("roc_auc") or {}
     return metric.get("mean") if isinstance(metric, dict) else None
+
+
+def unmodelled_targets(models) -> list[dict]:
+    """Default-panel targets that no model of the bundle covers, and how to get one."""
+    from .config import load_panel
+
+    covered = {(m.card.get("target") or {}).get("chembl_id") for m in models}
+    return [{"gene": t.gene, "chembl_id": t.chembl_id,
+             "how": f"screenkit fetch --targets {t.chembl_id or t.gene} -o pull.csv && "
+                    "screenkit train pull.csv -o my_models (then --models my_models)"}
+            for t in load_panel().targets if t.default_panel and t.chembl_id not in covered]
 
 
 def _copy_synced(source: Path, target: Path) -> None:
@@ -391,7 +404,7 @@ def _write_metadata(summary: ScreenSummary, path: Path, library: Path, signature
 
     meta = {
         "screenkit_version": __version__,
-        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": command,
         "library": {"path": summary.library, "sha256": signature["library_sha256"],
                     "size_bytes": library.stat().st_size},
@@ -399,8 +412,12 @@ def _write_metadata(summary: ScreenSummary, path: Path, library: Path, signature
                    "cards": [{"name": m.name, "target": m.card["target"]["chembl_id"],
                               "gene": m.card["target"]["gene"], "activity_type": m.card.get("activity_type"),
                               "label": (m.card.get("label") or {}).get("rule"), "ad_threshold": m.ad_threshold,
-                              "roc_auc_scaffold_cv": _cv_roc_auc(m.card)}
-                             for m in models]},
+                              "role": m.card.get("role", "activity"),
+                              "sar_roc_auc_cluster_cv": _cv_roc_auc(m.card),
+                              "beats_similarity_search": ((m.card.get("validation") or {}).get("baseline")
+                                                          or {}).get("model_beats_baseline")}
+                             for m in models],
+                   "unmodelled_default_targets": unmodelled_targets(models)},
         "profile": {"name": profile.name, "description": profile.description, "source": profile.source,
                     "sha256": signature["profile_sha256"], "objectives": objective_columns(profile, models),
                     "pareto_only": pareto},

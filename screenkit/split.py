@@ -11,7 +11,7 @@ seen. :func:`split_difficulty` measures it for every card.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 from rdkit import Chem

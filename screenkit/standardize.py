@@ -10,7 +10,6 @@ neutralisation. Problems never raise: they come back as a status and a reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from functools import cache
 
 from rdkit import Chem, rdBase

@@ -27,7 +27,7 @@ import logging
 import platform
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -45,10 +45,16 @@ from .featurize import FEATURIZERS, featurizer_spec, make_featurizer
 from .hashing import file_sha256
 from .problem import Problem, build_problem, holdout_filter, load_pool
 from .problem import labels as _labels  # noqa: F401  (old private name, still imported by callers)
-from .split import SPLITS, murcko_scaffold
 from .search import auto_candidates, auto_search
-from .validation import (calibration_and_conformal, difficulty, estimator_factory, pooled_out_of_fold,
-                         temporal_check, validate)
+from .split import SPLITS, murcko_scaffold
+from .validation import (
+    calibration_and_conformal,
+    difficulty,
+    estimator_factory,
+    pooled_out_of_fold,
+    temporal_check,
+    validate,
+)
 
 __all__ = ["TrainConfig", "train_models", "train_on_data", "card_markdown", "auto_candidates"]
 
@@ -218,7 +224,7 @@ def _train_one(name: str, target: dict, activity_type: str, label: dict, rows: p
             "threshold_by_error": result["validation"].get("error_by_similarity", {}).get("threshold_by_error"),
             "threshold_by_error_rule": result["validation"].get("error_by_similarity", {}).get("rule")},
         training_config=asdict(config), versions=_versions(),
-        created=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         training_seconds=round(time.perf_counter() - started, 1),
         intended_use=_intended_use(target, config.task, label), auto_search=result["auto"])
     return TargetModel(name, card.to_json(), model, fps, rows["pactivity"].to_numpy(float),

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .estimators import (conformal_quantile, fit_platt, make_estimator, mondrian_p_values, positive_score,
-                         prior_correct)
+from .estimators import conformal_quantile, fit_platt, make_estimator, mondrian_p_values, positive_score, prior_correct
 from .featurize import make_featurizer, tanimoto_max
 from .metrics import bedroc, classification_metrics, regression_metrics, summarise
 from .problem import Problem, build_problem
@@ -241,7 +240,7 @@ def calibration_and_conformal(problem: Problem, predictions: list[FoldPrediction
         if problem.task == "classification":
             a, b = fit_platt(s_rest, y_rest) if config.calibrate else (1.0, 0.0)
 
-            def cal(s):
+            def cal(s, a=a, b=b):
                 return 1 / (1 + np.exp(-(a * s + b))) if config.calibrate else s
 
             p_rest, p_test = cal(s_rest), cal(s_test)

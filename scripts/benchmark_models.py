@@ -176,8 +176,8 @@ def main(argv=None) -> int:
         shown["note"] = results["note"].fillna("")
     print(_markdown(shown))
     if "default" in set(results["config"]):
-        print("\n## Targets (of %d) where the default is at least as good (higher; Brier: lower)\n"
-              % results["model"].nunique())
+        print(f"\n## Targets (of {results['model'].nunique()}) where the default is at least as good "
+              "(higher; Brier: lower)\n")
         wins = []
         for other in [c for c in configs if c != "default"]:
             row = {"versus": other}

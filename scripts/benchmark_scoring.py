@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import subprocess
 import sys
 import threading
@@ -89,7 +88,7 @@ def _molblocks(smiles: list[str], offset: int) -> str:
         mol = Chem.MolFromSmiles(smi)
         AllChem.Compute2DCoords(mol)
         mol.SetProp("_Name", f"ZINC-LL-{offset + i + 1:07d}")
-        out.append(Chem.MolToMolBlock(mol) + f">  <source>\nMOSES train\n\n$$$$\n")
+        out.append(Chem.MolToMolBlock(mol) + ">  <source>\nMOSES train\n\n$$$$\n")
     return "".join(out)
 
 

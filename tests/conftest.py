@@ -3,7 +3,6 @@ small model bundle trained from it, so tests run in seconds without the full mod
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import pandas as pd

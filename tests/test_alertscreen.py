@@ -9,8 +9,15 @@ from hypothesis import strategies as st
 from rdkit import Chem
 from rdkit.Chem import QED
 
-from screenkit.alertscreen import (ALERT_FAMILIES, AlertPanel, MoleculeFeatures, PatternScreen, alert_catalog,
-                                   alert_panel, fast_qed_properties)
+from screenkit.alertscreen import (
+    ALERT_FAMILIES,
+    AlertPanel,
+    MoleculeFeatures,
+    PatternScreen,
+    alert_catalog,
+    alert_panel,
+    fast_qed_properties,
+)
 from screenkit.config import bundled_path
 
 BUNDLED = pd.read_csv(bundled_path("data/chembl_bundled.csv"))["smiles"].drop_duplicates().tolist()

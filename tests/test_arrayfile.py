@@ -46,7 +46,8 @@ def test_conformal_wrapper_round_trip(tmp_path):
     assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
-def _write(path, graph, block=np.zeros(0, dtype=np.uint8)):
+def _write(path, graph, block=None):
+    block = np.zeros(0, dtype=np.uint8) if block is None else block
     buffer = io.BytesIO()
     np.savez(buffer, graph=np.frombuffer(json.dumps(graph).encode(), dtype=np.uint8), arrays=block)
     path.write_bytes(buffer.getvalue())

@@ -7,8 +7,8 @@ import skops.io as sio
 from sklearn.preprocessing import FunctionTransformer
 
 from screenkit.bundle import MANIFEST, load_bundle
-from screenkit.hashing import file_sha256
 from screenkit.errors import ModelBundleError
+from screenkit.hashing import file_sha256
 
 
 def copy_bundle(src, tmp_path):

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from chembl_fixture import MODALITY_SMILES, RELEASE, U50488, build_fixture, fixture_targets, modality_records
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chembl_fixture import MODALITY_SMILES, RELEASE, U50488, build_fixture, fixture_targets, modality_records
 from screenkit.chembl import fetch_records, open_source, read_raw, write_raw
 from screenkit.chembl.export import read_web_export
 from screenkit.chembl.modality import MODALITIES
@@ -19,7 +19,7 @@ from screenkit.chembl.records import raw_frame
 from screenkit.cli import main
 from screenkit.curate import RULES, CurationConfig, curate_file, curate_records, fetch_dataset, output_paths
 from screenkit.dataset import DATASET_COLUMNS, Issue, known_compounds, read_dataset, select_modality
-from screenkit.errors import InputFileError, UsageError
+from screenkit.errors import UsageError
 from screenkit.standardize import standardize_smiles
 
 T = fixture_targets()

@@ -6,8 +6,15 @@ from rdkit.Chem import rdFingerprintGenerator
 
 from screenkit.bundle import TRUSTED_TYPES
 from screenkit.errors import UsageError
-from screenkit.estimators import (ESTIMATORS, ConformalModel, TanimotoSVC, forest_class_proba, make_estimator,
-                                  minmax_kernel, mondrian_p_values)
+from screenkit.estimators import (
+    ESTIMATORS,
+    ConformalModel,
+    TanimotoSVC,
+    forest_class_proba,
+    make_estimator,
+    minmax_kernel,
+    mondrian_p_values,
+)
 
 SMILES = ["CCOc1ccc(CN2CCCC2)cc1", "CC(=O)Oc1ccccc1C(=O)O", "CN1CCC[C@H]1c1cccnc1", "c1ccc2ccccc2c1", "CCCCCCO"]
 

@@ -102,7 +102,7 @@ def test_similarity_index_is_rdkit_max_tanimoto_per_set():
     index = SimilarityIndex([arrays[s] for s in sets])
     query = arrays[[0, 5, 8]]
     got = index.max_similarity(query)
-    for i, row in enumerate(query):
+    for i in range(len(query)):
         q = bitvects[[0, 5, 8][i]]
         expected = [max(DataStructs.BulkTanimotoSimilarity(q, bitvects[s]), default=0.0) for s in sets]
         np.testing.assert_allclose(got[i], expected, rtol=1e-6)

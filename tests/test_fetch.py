@@ -9,8 +9,8 @@ import time
 
 import pandas as pd
 import pytest
-
 from chembl_fixture import N_PULLED, RELEASE, FakeChemblApi, build_fixture, fixture_targets
+
 from screenkit.chembl import RAW_COLUMNS, ApiSettings, fetch_records, open_source
 from screenkit.cli import main
 from screenkit.curate import fetch_dataset, output_paths

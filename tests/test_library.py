@@ -2,12 +2,12 @@ import csv
 import gzip
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from conftest import GOOD_MOLBLOCK
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screenkit.errors import InputFileError, UsageError
 from screenkit.library import detect_format, iter_records, sd_properties
-
-from conftest import GOOD_MOLBLOCK
 
 
 def test_sdf_records_keep_titles_and_text(broken_sdf):

@@ -2,7 +2,8 @@ import itertools
 import math
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screenkit.config import load_profile
 from screenkit.errors import UsageError

@@ -1,13 +1,11 @@
 import csv
 import json
-import math
 
 import pytest
+from conftest import broken_sdf_records
 from rdkit import Chem
 
 from screenkit.screen import screen_library
-
-from conftest import broken_sdf_records
 
 
 def read_csv(path):

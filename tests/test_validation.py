@@ -13,8 +13,14 @@ from screenkit.featurize import tanimoto_max
 from screenkit.problem import ad_fingerprints, build_problem, fold_decoys, load_pool, pick_putative_inactives
 from screenkit.split import butina_clusters
 from screenkit.train import TrainConfig
-from screenkit.validation import (baseline_predictions, compare_with_baseline, cross_validate, estimator_factory,
-                                  per_fold_subset_metrics, y_randomisation)
+from screenkit.validation import (
+    baseline_predictions,
+    compare_with_baseline,
+    cross_validate,
+    estimator_factory,
+    per_fold_subset_metrics,
+    y_randomisation,
+)
 
 CONFIG = TrainConfig(n_folds=3, n_estimators=30, y_randomisation_permutations=5)
 
@@ -86,7 +92,7 @@ def test_test_fold_decoys_never_look_at_test_fold_actives(problem, gsk3b, pool):
         # the old rule (against all actives, test fold included) fails the same scramble: the check has teeth
         rest = np.setdiff1d(np.arange(len(pool_fps)), d_train)
 
-        def leaky(fingerprints, is_active):
+        def leaky(fingerprints, is_active, test=test, rest=rest, seed=seed):
             return pick_putative_inactives(pool_fps, fingerprints[is_active], len(test), candidates=rest,
                                            seed=seed + 1, max_similarity=CONFIG.putative_inactive_max_similarity,
                                            sphere=CONFIG.putative_inactive_sphere)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Sequence
 
 import pandas as pd
 
@@ -137,7 +137,7 @@ def fetch_records(targets: Sequence[Target], source, *, tax_id: int = 9606,
         queries[target.chembl_id] = source.query_description(query)
     meta = {
         "source": {"kind": source.kind, "location": source.location, "release": release},
-        "fetched": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "fetched": datetime.now(UTC).isoformat(timespec="seconds"),
         "screenkit_version": __version__,
         "targets": [{"chembl_id": t.chembl_id, "gene": t.gene, "uniprot": t.uniprot,
                      "activity_types": list(t.activity_types), "source_record": infos[t.chembl_id].as_dict()}

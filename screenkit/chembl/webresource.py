@@ -20,8 +20,8 @@ whose import downloads the server's spore description; the client is imported on
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 import requests
 

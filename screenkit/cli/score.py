@@ -68,4 +68,8 @@ def run(args) -> int:
           f"{len(summary.models)} models; {summary.molecules_per_second:.0f} molecules/s")
     print(f"ranked output: {summary.output} ({summary.n_written} rows)  every record's status: "
           f"{summary.status_file}  provenance: {summary.metadata}")
+    if summary.unmodelled:
+        print(f"not covered: {len(summary.unmodelled)} default-panel targets have no model "
+              f"({', '.join(summary.unmodelled)}); no compound is ranked for them. Get one with "
+              "`screenkit fetch --targets GENE` and `screenkit train` (see the README)")
     return 0

@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 from ..bundle import load_bundle
+from ..card import ModelCard
 from ..config import bundled_path, load_panel
 
 
@@ -35,17 +36,27 @@ def run(args) -> int:
     panel = load_panel(args.panel)
     models_dir = bundled_path("models") if args.models is None else Path(args.models)
     trained: dict[str, list[str]] = {}
+    versus: dict[str, list[str]] = {}
+    verdicts: dict[str, list[str]] = {}
     # Through the bundle API: every file's sha256 and the cards are checked, as scoring would.
     for model in load_bundle(models_dir, with_estimators=False):
-        trained.setdefault(model.card["target"]["chembl_id"], []).append(str(model.card.get("activity_type") or model.name))
-    header = ("gene", "ChEMBL ID", "category", "modality", "family", "active if", "default", "data", "models")
+        kind = str(model.card.get("activity_type") or model.name)
+        chembl_id = model.card["target"]["chembl_id"]
+        trained.setdefault(chembl_id, []).append(kind)
+        card = ModelCard.from_json(model.card)
+        versus.setdefault(chembl_id, []).append(f"{kind}: {_versus_similarity(card)}")
+        if card.verdict:
+            verdicts.setdefault(chembl_id, []).append(f"{model.name} {card.verdict}")
+    header = ("gene", "ChEMBL ID", "category", "modality", "family", "active if", "default", "data", "models",
+              "vs similarity search")
     rows = []
     for t in panel.targets:
         if args.default_only and not t.default_panel:
             continue
         rows.append((t.gene, t.chembl_id or "(unresolved)", t.category, t.modality, t.family,
                      f"pX >= {t.active_threshold:g}", "yes" if t.default_panel else "",
-                     ",".join(t.bundled_data) or "-", ",".join(trained.get(t.chembl_id or "", [])) or "-"))
+                     ",".join(t.bundled_data) or "-", ",".join(trained.get(t.chembl_id or "", [])) or "-",
+                     "; ".join(versus.get(t.chembl_id or "", [])) or "-"))
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     print(f"panel {panel.name} ({len(panel.targets)} targets; models from {models_dir})")
     for row in [header] + rows:
@@ -54,4 +65,20 @@ def run(args) -> int:
             target = panel.get(row[1] if row[1] != "(unresolved)" else row[0])
             for line in textwrap.wrap(f"why: {target.rationale} [{target.reference}]", 100):
                 print("    " + line)
+            if target.threshold_reason:
+                for line in textwrap.wrap(f"threshold: {target.threshold_reason}", 100):
+                    print("    " + line)
+            for verdict in verdicts.get(target.chembl_id or "", []):
+                for line in textwrap.wrap(f"model: {verdict}", 100):
+                    print("    " + line)
     return 0
+
+
+def _versus_similarity(card: ModelCard) -> str:
+    """Whether a model beats max-Tanimoto search on its cluster-split SAR test ('yes', 'no', 'not shown')."""
+    if card.model_beats_baseline is None:
+        return "not in card"
+    if card.model_beats_baseline:
+        return "yes"
+    sar = card.baseline.get("paired_test", {}).get("mean_difference")
+    return "no" if sar is not None and sar <= 0 else "not shown"

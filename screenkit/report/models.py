@@ -117,7 +117,7 @@ def model_summaries(names: list[str], columns: list[str], meta: dict | None, bun
         s.ad_threshold = _float(m.get("ad_threshold", _get(card, "applicability_domain", "threshold")))
         _validation(s, card)
         if math.isnan(s.mixed_roc_auc):
-            s.mixed_roc_auc = _float(m.get("roc_auc_scaffold_cv"))
+            s.mixed_roc_auc = _float(m.get("roc_auc_scaffold_cv"))  # metadata of runs before the cluster split
         n = _get(card, "data", "n_measured")
         s.n_measured = int(n) if isinstance(n, (int, float)) else None
         prefix = f"{name}_"
