@@ -41,7 +41,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     library = ROOT / "data" / "examples" / "example_library.sdf"
     controls = pd.read_csv(ROOT / "data" / "examples" / "positive_controls.csv")
-    models = load_bundle(args.models)
+    # activity models only: a property model (BBB_B3DB) knows measured BBB labels, not activities,
+    # and its BBB+ compounds are no "training actives" for a similarity search
+    models = [m for m in load_bundle(args.models) if m.card.get("role", "activity") == "activity"]
     control_fps = ad_fingerprints(controls["smiles"])
     own = {}
     for model in models:

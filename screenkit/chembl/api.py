@@ -99,7 +99,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     --------
     >>> retry_after_seconds("7"), retry_after_seconds(None), retry_after_seconds("soon")
     (7.0, None, None)
-    >>> now = datetime(2015, 10, 21, 7, 28, 0, tzinfo=timezone.utc)
+    >>> now = datetime(2015, 10, 21, 7, 28, 0, tzinfo=UTC)
     >>> retry_after_seconds("Wed, 21 Oct 2015 07:28:30 GMT", now)
     30.0
     """
