@@ -135,3 +135,14 @@ def test_every_command_listed_in_the_top_level_help_matches_its_module():
         sub = parser.add_subparsers()
         importlib.import_module(f"screenkit.cli.{name}").add_parser(sub)
         assert sub._choices_actions[0].help == help_text, name
+
+
+def test_score_reads_standard_input_as_dash(small_models, tmp_path):
+    out = tmp_path / "ranked.csv"
+    done = subprocess.run([sys.executable, "-m", "screenkit", "score", "-", "-o", str(out), "--format", "smiles",
+                           "--models", str(small_models)], input="CCO ethanol\nC1CC broken\nc1ccccc1O phenol\n",
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(open(out)))
+    assert sorted(r["id"] for r in rows) == ["broken", "ethanol", "phenol"]
+    assert {r["id"]: r["status"] for r in rows}["broken"] == "error"

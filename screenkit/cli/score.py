@@ -18,7 +18,8 @@ def add_parser(sub) -> None:
                     "(activity with applicability domain, CNS MPO, QED, structural alerts); rank_reason says why.",
     )
     p.add_argument("library", metavar="LIBRARY", help="SDF (.sdf), SMILES (.smi: SMILES then optional name) "
-                                                      "or CSV/TSV with a SMILES column; gzipped files too")
+                                                      "or CSV/TSV with a SMILES column; gzipped files too; "
+                                                      "- reads standard input (with --format)")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="output file: .csv (table) or .sdf (input structures and data items plus the scores); "
                         "OUT.meta.json records provenance")
@@ -55,8 +56,10 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    # '-' is standard input; screen_library copies a pipe to a temporary file before reading it
+    library = "/dev/stdin" if args.library == "-" else args.library
     summary = screen_library(
-        args.library, args.output, models_dir=args.models, fmt=args.format, smiles_col=args.smiles_col,
+        library, args.output, models_dir=args.models, fmt=args.format, smiles_col=args.smiles_col,
         id_col=args.id_col, id_field=args.id_field, n_jobs=args.n_jobs, chunk_size=args.chunk_size,
         run_size=args.run_size, backend=args.backend, scheduler=args.scheduler, top=args.top, resume=args.resume,
         profile=args.profile, pareto=args.pareto,
