@@ -71,46 +71,55 @@ _PRIMITIVE = re.compile(r"^(AtomAtomicNum|AtomType) (-?\d+) (=|!=) val$")
 _FLAG = re.compile(r"^(AtomIsAromatic|AtomIsAliphatic) (-?\d+) (=|!=) val$")
 
 
-def _kind_set(lines: list[tuple[int, str]], start: int) -> tuple[np.ndarray, int]:
-    """Possible kinds of the query node at ``lines[start]``; returns the set and the next index."""
+def _query_lines(description: str) -> list[tuple[int, str]]:
+    """``(depth, text)`` per line of RDKit's ``DescribeQuery`` tree (two spaces per level)."""
+    return [((len(raw) - len(raw.lstrip(" "))) // 2, raw.strip()) for raw in description.splitlines() if raw.strip()]
+
+
+def _possible(lines: list[tuple[int, str]], start: int, prefix: str, primitive, anything: np.ndarray):
+    """What the query node at ``lines[start]`` can match, as a mask; returns the mask and the next index.
+
+    ``<prefix>And``/``<prefix>Or`` intersect/unite their children; ``primitive(text)`` gives the
+    exact mask of a primitive it understands (negation included) or None; anything else (a
+    negated composite, recursion, ring or H-count queries, ...) can match ``anything``.
+    """
     depth, text = lines[start]
     children = []
     index = start + 1
     while index < len(lines) and lines[index][0] > depth:
-        child, index = _kind_set(lines, index)
+        child, index = _possible(lines, index, prefix, primitive, anything)
         children.append(child)
-    if text in ("AtomAnd", "AtomOr"):
+    if text in (f"{prefix}And", f"{prefix}Or"):
         if not children:
-            return _ANY, index
+            return anything, index
         combined = children[0].copy()
         for child in children[1:]:
-            combined = combined & child if text == "AtomAnd" else combined | child
+            combined = combined & child if text == f"{prefix}And" else combined | child
         return combined, index
+    exact = primitive(text) if not children else None
+    return (anything if exact is None else exact), index
+
+
+def _atom_primitive(text: str) -> np.ndarray | None:
     primitive = _PRIMITIVE.match(text)
-    if primitive and not children:
+    if primitive:
         kind, value, op = primitive.groups()
         exact = _element_mask(int(value)) if kind == "AtomAtomicNum" else _type_mask(int(value))
-        return (exact if op == "=" else ~exact), index
+        return exact if op == "=" else ~exact
     flag = _FLAG.match(text)
-    if flag and not children:
+    if flag:
         kind, _, op = flag.groups()
         exact = _AROMATIC if kind == "AtomIsAromatic" else ~_AROMATIC
-        return (exact if op == "=" else ~exact), index
-    return _ANY, index  # any other primitive, a negated composite, recursion: no restriction
+        return exact if op == "=" else ~exact
+    return None
 
 
 def query_atom_kinds(atom: Chem.Atom) -> np.ndarray:
     """Boolean mask of the atom kinds a query atom can match (a superset; exact for simple atoms)."""
     if not atom.HasQuery():
         return _element_mask(atom.GetAtomicNum()) if atom.GetAtomicNum() else _ANY
-    lines = []
-    for raw in atom.DescribeQuery().splitlines():
-        if raw.strip():
-            lines.append(((len(raw) - len(raw.lstrip(" "))) // 2, raw.strip()))
-    if not lines:
-        return _ANY
-    mask, _ = _kind_set(lines, 0)
-    return mask
+    lines = _query_lines(atom.DescribeQuery())
+    return _possible(lines, 0, "Atom", _atom_primitive, _ANY)[0] if lines else _ANY
 
 
 # Bond classes: single, double, triple, aromatic, anything else (dative, zero-order, ...).
@@ -122,31 +131,14 @@ _BOND_PRIMITIVE = re.compile(r"^(BondOrder|SingleOrAromaticBond) (-?\d+) (=|!=) 
 _MAX_BOND_FEATURES = 256
 
 
-def _bond_class_set(lines: list[tuple[int, str]], start: int) -> tuple[np.ndarray, int]:
-    """Possible bond classes of the query node at ``lines[start]``; returns the set and the next index."""
-    depth, text = lines[start]
-    children = []
-    index = start + 1
-    while index < len(lines) and lines[index][0] > depth:
-        child, index = _bond_class_set(lines, index)
-        children.append(child)
-    if text in ("BondAnd", "BondOr"):
-        if not children:
-            return _ANY_BOND, index
-        combined = children[0].copy()
-        for child in children[1:]:
-            combined = combined & child if text == "BondAnd" else combined | child
-        return combined, index
+def _bond_primitive(text: str) -> np.ndarray | None:
     primitive = _BOND_PRIMITIVE.match(text)
-    if primitive and not children:
-        kind, value, op = primitive.groups()
-        exact = np.zeros(_N_BOND_CLASSES, dtype=bool)
-        if kind == "SingleOrAromaticBond":
-            exact[[0, 3]] = True
-        else:
-            exact[_BOND_CLASS.get(int(value), 4)] = True
-        return (exact if op == "=" else ~exact), index
-    return _ANY_BOND, index
+    if not primitive:
+        return None
+    kind, value, op = primitive.groups()
+    exact = np.zeros(_N_BOND_CLASSES, dtype=bool)
+    exact[[0, 3] if kind == "SingleOrAromaticBond" else _BOND_CLASS.get(int(value), 4)] = True
+    return exact if op == "=" else ~exact
 
 
 def query_bond_classes(bond: Chem.Bond) -> np.ndarray:
@@ -155,9 +147,8 @@ def query_bond_classes(bond: Chem.Bond) -> np.ndarray:
         exact = np.zeros(_N_BOND_CLASSES, dtype=bool)
         exact[_BOND_CLASS.get(int(bond.GetBondType()), 4)] = True
         return exact
-    lines = [((len(raw) - len(raw.lstrip(" "))) // 2, raw.strip())
-             for raw in bond.DescribeQuery().splitlines() if raw.strip()]
-    return _bond_class_set(lines, 0)[0] if lines else _ANY_BOND
+    lines = _query_lines(bond.DescribeQuery())
+    return _possible(lines, 0, "Bond", _bond_primitive, _ANY_BOND)[0] if lines else _ANY_BOND
 
 
 def _bond_feature(kind_a: int, kind_b: int, bond_class: int) -> int:
