@@ -243,7 +243,9 @@ def _honesty(data: ReportData) -> str:
                          "<i>model support</i> box hides them.</div>")
     n_measured = len(data.measured)
     if n_measured:
-        parts.append(f"<div class='note banner'><b>{n_measured:,} rows</b> are themselves measured compounds of a "
+        rows, verb = ("1 row", "is itself a measured compound") if n_measured == 1 else \
+            (f"{n_measured:,} rows", "are themselves measured compounds")
+        parts.append(f"<div class='note banner'><b>{rows}</b> {verb} of a "
                      "model's training set (same structure): they carry a <span class='chip measured'>measured</span> "
                      "badge with the measured value; their prediction is not new information.</div>")
     return "".join(parts)
