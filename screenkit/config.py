@@ -113,6 +113,11 @@ class Panel:
                 self._by_id[target.chembl_id] = target
             self._by_id.setdefault(target.gene, target)
 
+    def uncovered_default_targets(self, chembl_ids, genes=()) -> list[Target]:
+        """Default-panel targets whose ChEMBL ID is not in ``chembl_ids`` (nor gene in ``genes``)."""
+        chembl_ids, genes = set(chembl_ids), set(genes)
+        return [t for t in self.targets if t.default_panel and t.chembl_id not in chembl_ids and t.gene not in genes]
+
     def get(self, key: str) -> Target:
         """Return the target with this ChEMBL ID or gene symbol.
 

@@ -35,7 +35,7 @@ from .errors import UsageError
 
 __all__ = ["MorganFingerprint", "FeatureMorganFingerprint", "AtomPairFingerprint", "TopologicalTorsionFingerprint",
            "RDKitPathFingerprint", "MACCSKeys", "RDKitDescriptors", "ConcatFeaturizer", "FeaturizationError",
-           "make_featurizer", "featurizer_spec", "FEATURIZERS", "tanimoto_max", "SimilarityIndex"]
+           "make_featurizer", "featurizer_spec", "FEATURIZERS", "tanimoto_max", "nearest_neighbours", "SimilarityIndex"]
 
 _CHUNK = 256  # molecules per parallel task
 
@@ -516,6 +516,63 @@ class SimilarityIndex:
             common /= union
             out[:, k] = common.max(axis=1)
         return out
+
+
+def nearest_neighbours(query: np.ndarray, reference: np.ndarray, k: int = 3,
+                       block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` most Tanimoto-similar reference rows for each query row (which rows, not just how close).
+
+    Parameters
+    ----------
+    query, reference : numpy.ndarray
+        0/1 fingerprint matrices with the same number of columns.
+    k : int
+        Neighbours per query (fewer when ``reference`` has fewer rows).
+
+    Returns
+    -------
+    indices : numpy.ndarray of int, shape (n_query, k)
+        Reference row numbers, most similar first (ties: lower row number first).
+    similarities : numpy.ndarray of float, shape (n_query, k)
+
+    Examples
+    --------
+    >>> ref = np.array([[1, 1, 0, 0], [0, 0, 1, 1], [1, 1, 1, 0]], dtype=np.uint8)
+    >>> idx, sim = nearest_neighbours(np.array([[1, 1, 0, 0]], dtype=np.uint8), ref, k=2)
+    >>> idx.tolist(), sim.round(3).tolist()
+    ([[0, 2]], [[1.0, 0.667]])
+    """
+    from scipy import sparse
+
+    k = min(k, len(reference))
+    n = len(query)
+    if k == 0 or n == 0:
+        return np.zeros((n, k), dtype=int), np.zeros((n, k))
+    q = sparse.csr_matrix(query, dtype=np.float32)
+    q_counts = np.asarray(q.sum(axis=1)).ravel()
+    best_idx = np.zeros((n, 0), dtype=int)
+    best_sim = np.zeros((n, 0))
+    for start in range(0, len(reference), block):
+        ref = np.asarray(reference[start:start + block], dtype=np.float32)
+        common = np.asarray(q @ ref.T)
+        union = q_counts[:, None] + ref.sum(axis=1)[None, :] - common
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sim = np.where(union > 0, common / union, 0.0)
+        idx = np.broadcast_to(np.arange(start, start + len(ref)), sim.shape)
+        all_sim = np.hstack([best_sim, sim])
+        all_idx = np.hstack([best_idx, idx])
+        order = _top_k(all_sim, all_idx, k)
+        best_sim = np.take_along_axis(all_sim, order, axis=1)
+        best_idx = np.take_along_axis(all_idx, order, axis=1)
+    return best_idx, best_sim
+
+
+def _top_k(sim: np.ndarray, idx: np.ndarray, k: int) -> np.ndarray:
+    """Column order of the k best per row: highest similarity, then lowest index."""
+    order = np.empty((len(sim), k), dtype=int)
+    for i in range(len(sim)):
+        order[i] = np.lexsort((idx[i], -sim[i]))[:k]
+    return order
 
 
 def bitvects_from_matrix(matrix: np.ndarray) -> list:

@@ -388,7 +388,7 @@ def unmodelled_targets(models) -> list[dict]:
     return [{"gene": t.gene, "chembl_id": t.chembl_id,
              "how": f"screenkit fetch --targets {t.chembl_id or t.gene} -o pull.csv && "
                     "screenkit train pull.csv -o my_models (then --models my_models)"}
-            for t in load_panel().targets if t.default_panel and t.chembl_id not in covered]
+            for t in load_panel().uncovered_default_targets(covered)]
 
 
 def _copy_synced(source: Path, target: Path) -> None:

@@ -27,9 +27,10 @@ from conftest import molblock_from_smiles, write_sdf
 from screenkit.cli import main
 from screenkit.config import bundled_path
 from screenkit.errors import InputFileError, UsageError
+from screenkit.featurize import nearest_neighbours
 from screenkit.report import write_report
 from screenkit.report.data import NO_MODEL_SUPPORT, assemble
-from screenkit.report.evidence import alert_catalog, find_alerts, nearest_neighbours
+from screenkit.report.evidence import alert_catalog, find_alerts
 from screenkit.report.html import content_security_policy, safe_json
 from screenkit.report.models import unmodelled_targets
 from screenkit.report.reading import read_marks

@@ -137,7 +137,6 @@ def unmodelled_targets(models: list[ModelSummary], panel=None) -> list[tuple[str
     from ..config import load_panel
 
     panel = panel if panel is not None else load_panel()
-    chembl_ids = {m.target for m in models if m.target}
-    genes = {m.gene for m in models if m.gene}
-    return [(t.gene, t.chembl_id or "", t.name) for t in panel.targets
-            if t.default_panel and t.chembl_id not in chembl_ids and t.gene not in genes]
+    uncovered = panel.uncovered_default_targets({m.target for m in models if m.target},
+                                                {m.gene for m in models if m.gene})
+    return [(t.gene, t.chembl_id or "", t.name) for t in uncovered]
