@@ -16,7 +16,7 @@ import numpy as np
 
 from .bundle import bundle_digest
 from .config import bundled_path, load_profile
-from .featurize import MorganFingerprint
+from .featurize import MorganFingerprint, nearest_neighbours
 from .library import RawRecord
 from .rank import score_rows
 from .score import ScoreOptions, cached_models, score_records
@@ -31,8 +31,13 @@ class Neighbour:
     model: str
     similarity: float
     smiles: str
-    pactivity: float
+    pactivity: float  # for a property model (e.g. BBB_B3DB) its measured label, 1 or 0
     same_compound: bool  # the query's standardised parent is this training compound
+    is_property: bool = False
+
+    def measured(self) -> str:
+        """The neighbour's measured value as a chemist reads it."""
+        return f"label {self.pactivity:g}" if self.is_property else f"pX {self.pactivity:.2f}"
 
 
 @dataclass(frozen=True)
@@ -94,17 +99,16 @@ def _neighbours(row: dict, models) -> list[Neighbour]:
     mol = Chem.MolFromSmiles(row["smiles"])
     if mol is None:
         return []
-    query = MorganFingerprint(radius=2, fp_size=2048).transform([mol])[0].astype(np.float32)
+    query = MorganFingerprint(radius=2, fp_size=2048).transform([mol])
     inchikey = Chem.MolToInchiKey(mol)
     out = []
     for model in models:
-        train = model.train_fingerprints
-        if not len(train):
+        if not len(model.train_fingerprints):
             continue
-        common = train @ query
-        similarity = common / np.maximum(train.sum(axis=1) + query.sum() - common, 1.0)
-        best = int(np.argmax(similarity))
-        out.append(Neighbour(model.name, round(float(similarity[best]), 3), str(model.train_smiles[best]),
+        index, similarity = nearest_neighbours(query, model.train_fingerprints, k=1)
+        best = int(index[0, 0])
+        out.append(Neighbour(model.name, round(float(similarity[0, 0]), 3), str(model.train_smiles[best]),
                              round(float(model.train_pactivity[best]), 2),
-                             bool(str(model.train_inchikey[best]) == inchikey)))
+                             bool(str(model.train_inchikey[best]) == inchikey),
+                             model.card.get("role") == "property"))
     return out

@@ -47,3 +47,11 @@ def test_empty_stdin_is_one_line_usage_error(small_models, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert main(["predict", "-", "--models", str(small_models)]) == 2
     assert "no SMILES given" in capsys.readouterr().err
+
+
+def test_a_property_models_neighbour_reads_as_a_label_not_a_potency():
+    from screenkit.predict import Neighbour
+
+    bbb = Neighbour("BBB_B3DB", 1.0, "CCO", 1.0, True, is_property=True)
+    assert bbb.measured() == "label 1"
+    assert Neighbour("JAK1_Ki", 0.4, "CCO", 7.25, False).measured() == "pX 7.25"

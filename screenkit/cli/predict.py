@@ -64,7 +64,7 @@ def _table(prediction) -> list[str]:
         predicted = _number(p, 2) if p is not None else f"pX {_number(value, 1)}"
         flag = " [measured: this compound]" if n.same_compound else ""
         lines.append(f"  {n.model:<14} {predicted:>8} {_number(row.get(f'{n.model}_ad'), 2):>5}  "
-                     f"pX {n.pactivity:.2f} at Tanimoto {n.similarity:.2f}: {n.smiles}{flag}")
+                     f"{n.measured()} at Tanimoto {n.similarity:.2f}: {n.smiles}{flag}")
     return lines
 
 
