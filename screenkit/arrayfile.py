@@ -23,6 +23,7 @@ import importlib
 import io
 import json
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -110,11 +111,13 @@ class _Encoder:
 
 
 class _Decoder:
-    def __init__(self, arrays, trusted: set[str]):
+    def __init__(self, arrays, trusted: set[str], moved: Mapping[str, str]):
         self.arrays = arrays
         self.trusted = trusted
+        self.moved = moved
 
     def cls(self, path: str):
+        path = self.moved.get(path, path)  # a class that moved module since the file was written
         if path not in self.trusted:
             raise UntrustedType(f"the file holds type {path}, which is not trusted")
         module, _, name = path.rpartition(".")
@@ -191,8 +194,11 @@ def dump(obj, path: str | Path, trusted: list[str]) -> None:
     Path(path).write_bytes(buffer.getvalue())
 
 
-def load(path: str | Path, trusted: list[str]):
+def load(path: str | Path, trusted: list[str], moved: Mapping[str, str] | None = None):
     """Read an object written by :func:`dump`, rebuilding only trusted classes.
+
+    ``moved`` maps class paths as a file may hold them to where the classes live now; the
+    trust check applies to the new path.
 
     Raises
     ------
@@ -218,4 +224,4 @@ def load(path: str | Path, trusted: list[str]):
             arrays.append(block[start:start + size].view(dtype).reshape(tuple(shape)))
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path} is not a readable screenkit array file ({exc})") from None
-    return _Decoder(arrays, set(trusted))(graph["root"])
+    return _Decoder(arrays, set(trusted), moved or {})(graph["root"])

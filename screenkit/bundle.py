@@ -56,6 +56,8 @@ TRUSTED_TYPES = [
     "sklearn.metrics._dist_metrics.EuclideanDistance64",
     "sklearn.neighbors._kd_tree.KDTree",
 ]
+# Class paths that array files written by an earlier screenkit hold, mapped to where they live now.
+MOVED_TYPES: dict[str, str] = {}
 
 
 @dataclass
@@ -186,7 +188,7 @@ def _read_estimator(path: Path):
         from . import arrayfile
 
         try:
-            return arrayfile.load(path, TRUSTED_TYPES)
+            return arrayfile.load(path, TRUSTED_TYPES, MOVED_TYPES)
         except arrayfile.UntrustedType as exc:
             raise ModelBundleError(f"{path} holds types screenkit does not trust ({exc}); refusing to load it") from None
         except Exception as exc:  # a damaged file whose hash was recomputed to match

@@ -85,3 +85,18 @@ def test_damaged_files_are_value_errors(tmp_path, damage):
         path.write_bytes(buffer.getvalue())
     with pytest.raises(ValueError, match="array file"):
         arrayfile.load(path, TRUSTED_TYPES)
+
+
+def test_a_moved_class_is_found_at_its_new_path_and_still_trust_checked(tmp_path):
+    forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, Y)
+    path = tmp_path / "model.npz"
+    arrayfile.dump(forest, path, TRUSTED_TYPES)
+    graph = json.loads(np.load(path)["graph"].tobytes())
+    graph["root"]["object"] = "screenkit.old_place.Forest"  # as an earlier release would have written it
+    _write(path, graph, np.load(path)["arrays"])
+    with pytest.raises(arrayfile.UntrustedType):
+        arrayfile.load(path, TRUSTED_TYPES)
+    moved = {"screenkit.old_place.Forest": "sklearn.ensemble._forest.RandomForestClassifier"}
+    assert np.array_equal(arrayfile.load(path, TRUSTED_TYPES, moved).predict_proba(X), forest.predict_proba(X))
+    with pytest.raises(arrayfile.UntrustedType, match="os.system"):
+        arrayfile.load(path, TRUSTED_TYPES, {"screenkit.old_place.Forest": "os.system"})
