@@ -36,15 +36,15 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from screenkit.chem.featurize import make_featurizer  # noqa: E402
 from screenkit.config import bundled_path, load_panel  # noqa: E402
-from screenkit.dataset import read_dataset  # noqa: E402
-from screenkit.estimators import TanimotoKNN, make_estimator, minmax_kernel  # noqa: E402
-from screenkit.featurize import make_featurizer  # noqa: E402
-from screenkit.metrics import classification_metrics, summarise  # noqa: E402
-from screenkit.problem import build_problem, holdout_filter, load_pool  # noqa: E402
-from screenkit.split import scaffold_groups, scaffold_kfold  # noqa: E402
-from screenkit.train import TrainConfig  # noqa: E402
-from screenkit.validation import baseline_predictions  # noqa: E402
+from screenkit.curation.dataset import read_dataset  # noqa: E402
+from screenkit.model.estimators import TanimotoKNN, make_estimator, minmax_kernel  # noqa: E402
+from screenkit.model.metrics import classification_metrics, summarise  # noqa: E402
+from screenkit.model.problem import build_problem, holdout_filter, load_pool  # noqa: E402
+from screenkit.model.split import scaffold_groups, scaffold_kfold  # noqa: E402
+from screenkit.model.train import TrainConfig  # noqa: E402
+from screenkit.model.validation import baseline_predictions  # noqa: E402
 
 METRICS = ["roc_auc", "pr_auc", "roc_auc_measured_only", "bedroc_20", "mcc", "brier"]
 

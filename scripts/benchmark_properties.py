@@ -1,4 +1,4 @@
-"""ms per molecule of screenkit.properties.compute_properties with the default profile's settings.
+"""ms per molecule of screenkit.chem.properties.compute_properties with the default profile's settings.
 
     python scripts/benchmark_properties.py [library.sdf] [--repeat 3]
 
@@ -18,8 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from rdkit import Chem  # noqa: E402
 
-from screenkit.properties import compute_properties  # noqa: E402
-from screenkit.standardize import muted_rdkit_log, standardize_mol  # noqa: E402
+from screenkit.chem.properties import compute_properties  # noqa: E402
+from screenkit.chem.standardize import muted_rdkit_log, standardize_mol  # noqa: E402
 
 
 def main(argv=None) -> int:

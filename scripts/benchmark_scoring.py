@@ -15,7 +15,7 @@ resident memory of the whole process tree (main process plus workers):
   forests), sort, write CSV (1 process);
 * floor: a tight loop that only parses, fingerprints and runs the same models, with no
   I/O beyond reading (N processes, each taking every N-th chunk of the file). It runs the
-  models the way screenkit does (screenkit.estimators.forest_class_proba, bit-identical to
+  models the way screenkit does (screenkit.model.estimators.forest_class_proba, bit-identical to
   scikit-learn and about twice as fast), so it is the strictest floor; ``floor-sklearn``
   is the same loop with scikit-learn's own predict_proba.
 
@@ -130,8 +130,8 @@ def naive(library: str, output: str) -> None:
     from rdkit.Chem import PandasTools, rdFingerprintGenerator
 
     sys.path.insert(0, str(ROOT))
-    from screenkit.bundle import load_bundle
     from screenkit.config import bundled_path
+    from screenkit.model.bundle import load_bundle
 
     frame = PandasTools.LoadSDF(library, molColName="mol", idName="id")
     generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
@@ -159,8 +159,8 @@ def _floor_worker(library: str, k: int, n_jobs: int, stock: bool) -> int:
     from rdkit.Chem import rdFingerprintGenerator
 
     sys.path.insert(0, str(ROOT))
-    from screenkit.bundle import load_bundle
     from screenkit.config import bundled_path
+    from screenkit.model.bundle import load_bundle
 
     models = load_bundle(bundled_path("models"))
     generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)

@@ -4,19 +4,19 @@
 
 Steps (every figure printed is also written into the card and data/bbb/validation.json):
 
-1. Curate B3DB (screenkit.bbb): standardise, merge agreeing duplicates, drop conflicting
+1. Curate B3DB (screenkit.curation.bbb): standardise, merge agreeing duplicates, drop conflicting
    ones; write data/bbb/b3db_curated.csv.gz and data/bbb/exclusions.csv.
 2. Cluster split: Butina clusters on Morgan r2 (2048 bits) at the smallest Tanimoto
    distance cut-off whose 5-fold GroupKFold gives a median test->train nearest-neighbour
    similarity <= 0.55 (new chemistry, not analogues).
 3. Baselines on the same folds: nearest-neighbour similarity (max Tanimoto to BBB+
    minus max Tanimoto to BBB- training compounds), -TPSA, -HBD, and CNS MPO as
-   screenkit.properties computes it.
+   screenkit.chem.properties computes it.
 4. Candidate featurisations x estimators, chosen by mean ROC-AUC on a second cluster
    split (seed 1, 3 folds); the chosen one is then validated on the seed-0 5-fold split.
 5. Final fit on all compounds, Platt calibration and Mondrian conformal scores from the
-   out-of-fold predictions (screenkit.estimators.ConformalModel), saved with
-   screenkit.bundle.save_bundle: only the BBB_B3DB entry of models/manifest.json changes.
+   out-of-fold predictions (screenkit.model.estimators.ConformalModel), saved with
+   screenkit.model.bundle.save_bundle: only the BBB_B3DB entry of models/manifest.json changes.
 """
 
 from __future__ import annotations
@@ -40,14 +40,14 @@ from rdkit import Chem, rdBase  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from screenkit import __version__  # noqa: E402
-from screenkit.bbb import b3db_path, curate_b3db, read_b3db  # noqa: E402
-from screenkit.bundle import TargetModel, save_bundle  # noqa: E402
-from screenkit.estimators import ConformalModel, fit_platt, make_estimator, positive_score  # noqa: E402
-from screenkit.featurize import MorganFingerprint, make_featurizer, tanimoto_max  # noqa: E402
+from screenkit.chem.featurize import MorganFingerprint, make_featurizer, tanimoto_max  # noqa: E402
+from screenkit.chem.properties import compute_properties  # noqa: E402
+from screenkit.curation.bbb import b3db_path, curate_b3db, read_b3db  # noqa: E402
 from screenkit.hashing import file_sha256  # noqa: E402
-from screenkit.metrics import classification_metrics, summarise  # noqa: E402
-from screenkit.properties import compute_properties  # noqa: E402
-from screenkit.split import butina_clusters, scaffold_kfold  # noqa: E402
+from screenkit.model.bundle import TargetModel, save_bundle  # noqa: E402
+from screenkit.model.estimators import ConformalModel, fit_platt, make_estimator, positive_score  # noqa: E402
+from screenkit.model.metrics import classification_metrics, summarise  # noqa: E402
+from screenkit.model.split import butina_clusters, scaffold_kfold  # noqa: E402
 
 NAME = "BBB_B3DB"
 TARGET_MEDIAN_NN = 0.55
@@ -212,7 +212,7 @@ def main(argv=None) -> int:
         "nearest-neighbour similarity (max Tanimoto to BBB+ minus to BBB- training compounds)": fold_aucs(y, sim, folds),
         "TPSA alone (lower = BBB+)": fold_aucs(y, -np.array([p["tpsa"] for p in props]), folds),
         "HBD alone (fewer = BBB+)": fold_aucs(y, -np.array([p["hbd"] for p in props], dtype=float), folds),
-        "CNS MPO (screenkit.properties, this commit)": fold_aucs(y, np.array([p["cns_mpo"] for p in props]), folds),
+        "CNS MPO (screenkit.chem.properties, this commit)": fold_aucs(y, np.array([p["cns_mpo"] for p in props]), folds),
     }
     for name, value in baselines.items():
         print(f"  baseline {name}: {value}", flush=True)

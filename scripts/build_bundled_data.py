@@ -42,12 +42,12 @@ from rdkit.Chem import AllChem
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from screenkit.chem.featurize import tanimoto_max  # noqa: E402
+from screenkit.chem.standardize import standardize_smiles  # noqa: E402
 from screenkit.config import load_panel  # noqa: E402
-from screenkit.dataset import DATASET_COLUMNS  # noqa: E402
-from screenkit.featurize import tanimoto_max  # noqa: E402
-from screenkit.problem import ad_fingerprints  # noqa: E402
-from screenkit.split import murcko_scaffold  # noqa: E402
-from screenkit.standardize import standardize_smiles  # noqa: E402
+from screenkit.curation.dataset import DATASET_COLUMNS  # noqa: E402
+from screenkit.model.problem import ad_fingerprints  # noqa: E402
+from screenkit.model.split import murcko_scaffold  # noqa: E402
 
 MOLECULEACE = "MoleculeACE==3.0.0"
 MOLSETS = "molsets==0.3.1"
@@ -290,7 +290,7 @@ https://www.ebi.ac.uk/chembl/): this derived table is shared under the same lice
 attribution to ChEMBL and to MoleculeACE (MIT-licensed code).
 
 **Processing.** pActivity = 9 + `y` (MoleculeACE's `y` is -log10 of the value in nM). Each
-SMILES was standardised with `screenkit.standardize` (RDKit MolStandardize: cleanup, salt and
+SMILES was standardised with `screenkit.chem.standardize` (RDKit MolStandardize: cleanup, salt and
 solvent removal, largest organic fragment, neutralisation) and keyed by InChIKey; compounds that
 became identical were merged with the median pActivity (`n_measurements`, `pactivity_spread`).
 

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from screenkit.config import load_panel  # noqa: E402
-from screenkit.curate import curate_file  # noqa: E402
+from screenkit.curation.curate import curate_file  # noqa: E402
 from screenkit.hashing import file_sha256  # noqa: E402
 
 OUT = ROOT / "data" / "tyk2"

@@ -8,7 +8,7 @@ For every signal it reports ROC-AUC per cluster fold (mean, sd) and on B3DB grou
 (compounds with a measured logBB). Signals:
 
 * CNS MPO before issue 14 (class pKa of commit 088e339, cLogD ignoring acids),
-* CNS MPO now (screenkit.ionisation), TPSA, HBD, the old ``cns_rules`` count,
+* CNS MPO now (screenkit.chem.ionisation), TPSA, HBD, the old ``cns_rules`` count,
 * the BBB model (out of fold), and ``d_cns`` of the bundled leukodystrophy profile built
   from the out-of-fold BBB probability and its out-of-fold applicability domain.
 
@@ -36,12 +36,12 @@ from rdkit import Chem  # noqa: E402
 from rdkit.Chem import Crippen, Descriptors, Lipinski, rdMolDescriptors  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
-from screenkit.bbb import b3db_path, curate_b3db, read_b3db  # noqa: E402
-from screenkit.bundle import load_bundle  # noqa: E402
+from screenkit.chem.featurize import MorganFingerprint, tanimoto_max  # noqa: E402
+from screenkit.chem.properties import cns_mpo, compute_properties  # noqa: E402
 from screenkit.config import bundled_path, load_profile  # noqa: E402
-from screenkit.featurize import MorganFingerprint, tanimoto_max  # noqa: E402
-from screenkit.properties import cns_mpo, compute_properties  # noqa: E402
-from screenkit.rank import cns_desirability  # noqa: E402
+from screenkit.curation.bbb import b3db_path, curate_b3db, read_b3db  # noqa: E402
+from screenkit.model.bundle import load_bundle  # noqa: E402
+from screenkit.screen.rank import cns_desirability  # noqa: E402
 
 # The class table screenkit used before issue 14 (screenkit/properties.py at 088e339), kept
 # here only to measure what the fix changed.

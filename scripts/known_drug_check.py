@@ -23,9 +23,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from screenkit.bundle import bundle_digest, load_bundle  # noqa: E402
-from screenkit.library import RawRecord, iter_records  # noqa: E402
-from screenkit.score import ScoreOptions, score_records  # noqa: E402
+from screenkit.model.bundle import bundle_digest, load_bundle  # noqa: E402
+from screenkit.screen.library import RawRecord, iter_records  # noqa: E402
+from screenkit.screen.score import ScoreOptions, score_records  # noqa: E402
 
 
 def main() -> int:
@@ -65,7 +65,7 @@ def main() -> int:
 
 
 def _props(record: RawRecord):
-    from screenkit.library import sd_properties
+    from screenkit.screen.library import sd_properties
 
     return sd_properties(record.text) if record.kind == "molblock" else record.props
 

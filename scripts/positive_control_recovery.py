@@ -23,10 +23,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from screenkit.bundle import load_bundle  # noqa: E402
-from screenkit.featurize import tanimoto_max  # noqa: E402
-from screenkit.problem import ad_fingerprints  # noqa: E402
-from screenkit.screen import screen_library  # noqa: E402
+from screenkit.chem.featurize import tanimoto_max  # noqa: E402
+from screenkit.model.bundle import load_bundle  # noqa: E402
+from screenkit.model.problem import ad_fingerprints  # noqa: E402
+from screenkit.screen.run import screen_library  # noqa: E402
 
 
 def _ranks(ranked: Path) -> dict[str, int]:

@@ -3,9 +3,9 @@
 For every molecule it compares, as the scoring path computes them on the standardised parent,
 
 * the alert names of ``FilterCatalog.GetMatches`` (each family of ``--families``) with
-  :meth:`screenkit.alertscreen.AlertPanel.match`, and
+  :meth:`screenkit.chem.alertscreen.AlertPanel.match`, and
 * ``rdkit.Chem.QED.properties`` (all eight fields, hence ``QED.qed``) with
-  :func:`screenkit.alertscreen.fast_qed_properties`,
+  :func:`screenkit.chem.alertscreen.fast_qed_properties`,
 
 and prints the number of molecules and of differences per source; it exits 1 on any
 difference. Sources: the bundled ChEMBL-derived data, the example library, and ZINC
@@ -56,8 +56,8 @@ def compare_chunk(smiles: list[str], families: tuple[str, ...]) -> tuple[int, in
     from rdkit import RDLogger
     from rdkit.Chem import QED
 
-    from screenkit.alertscreen import alert_catalog, alert_panel, fast_qed_properties
-    from screenkit.standardize import standardize_smiles
+    from screenkit.chem.alertscreen import alert_catalog, alert_panel, fast_qed_properties
+    from screenkit.chem.standardize import standardize_smiles
 
     RDLogger.DisableLog("rdApp.*")
     panel = alert_panel(families, qed_alerts=True)

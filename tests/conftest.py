@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from screenkit.config import bundled_path, load_panel
-from screenkit.train import TrainConfig, train_models
+from screenkit.model.train import TrainConfig, train_models
 
 ROOT = Path(__file__).resolve().parent.parent
 

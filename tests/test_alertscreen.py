@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from rdkit import Chem
 from rdkit.Chem import QED
 
-from screenkit.alertscreen import (
+from screenkit.chem.alertscreen import (
     ALERT_FAMILIES,
     AlertPanel,
     MoleculeFeatures,

@@ -10,9 +10,9 @@ import pytest
 from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
-from screenkit import arrayfile
-from screenkit.bundle import TRUSTED_TYPES
-from screenkit.estimators import ConformalModel
+from screenkit.model import arrayfile
+from screenkit.model.bundle import TRUSTED_TYPES
+from screenkit.model.estimators import ConformalModel
 
 RNG = np.random.default_rng(0)
 X = (RNG.random((300, 64)) < 0.2).astype(np.uint8)

@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from screenkit.bbb import curate_b3db
-from screenkit.bundle import MANIFEST, TRUSTED_TYPES, load_bundle
 from screenkit.config import bundled_path
+from screenkit.curation.bbb import curate_b3db
 from screenkit.errors import ModelBundleError
 from screenkit.hashing import file_sha256
+from screenkit.model.bundle import MANIFEST, MOVED_TYPES, TRUSTED_TYPES, load_bundle
 
 
 def test_curation_merges_salts_and_drops_conflicts_with_a_log():
@@ -52,7 +52,7 @@ def bbb_model():
 
 
 def test_bbb_model_is_a_verified_property_model(bbb_model):
-    from screenkit import arrayfile
+    from screenkit.model import arrayfile
 
     manifest = json.loads((bundled_path("models") / MANIFEST).read_text())
     entry = next(e for e in manifest["models"] if e["name"] == "BBB_B3DB")
@@ -60,7 +60,7 @@ def test_bbb_model_is_a_verified_property_model(bbb_model):
         assert manifest["sha256"][name] == file_sha256(bundled_path("models") / name)
     # an array file whose every class is trusted (load refuses any other)
     assert entry["files"]["estimator"].endswith(".model.npz")
-    arrayfile.load(bundled_path("models") / entry["files"]["estimator"], TRUSTED_TYPES)
+    arrayfile.load(bundled_path("models") / entry["files"]["estimator"], TRUSTED_TYPES, MOVED_TYPES)
     card = bbb_model.card
     assert card["role"] == "property" and card["data"]["licence"] == "CC0-1.0"
     validation = card["validation"]
@@ -93,9 +93,9 @@ def test_bbb_model_separates_cns_drugs_from_peripheral_ones(bbb_model):
 
 
 def test_scoring_writes_the_bbb_columns():
-    from screenkit.bundle import bundle_digest
-    from screenkit.library import RawRecord
-    from screenkit.score import ScoreOptions, score_records
+    from screenkit.model.bundle import bundle_digest
+    from screenkit.screen.library import RawRecord
+    from screenkit.screen.score import ScoreOptions, score_records
 
     folder = bundled_path("models")
     (row,) = score_records([RawRecord(1, "smiles", "CN1C(=O)CN=C(c2ccccc2)c2cc(Cl)ccc21", "diazepam")],

@@ -6,9 +6,9 @@ import pytest
 import skops.io as sio
 from sklearn.preprocessing import FunctionTransformer
 
-from screenkit.bundle import MANIFEST, load_bundle
 from screenkit.errors import ModelBundleError
 from screenkit.hashing import file_sha256
+from screenkit.model.bundle import MANIFEST, load_bundle
 
 
 def copy_bundle(src, tmp_path):
@@ -63,7 +63,7 @@ def test_untrusted_type_in_skops_is_refused_even_with_a_matching_hash(small_mode
 
 
 def test_untrusted_type_in_array_file_is_refused_even_with_a_matching_hash(small_models, tmp_path):
-    from screenkit import arrayfile
+    from screenkit.model import arrayfile
 
     bundle = copy_bundle(small_models, tmp_path)
     trusting_more = ["sklearn.preprocessing._function_transformer.FunctionTransformer", "builtins.print"]

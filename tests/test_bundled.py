@@ -5,10 +5,10 @@ import csv
 import pandas as pd
 import pytest
 
-from screenkit.bundle import load_bundle
 from screenkit.config import bundled_path
-from screenkit.dataset import DATASET_COLUMNS, read_dataset
-from screenkit.screen import screen_library
+from screenkit.curation.dataset import DATASET_COLUMNS, read_dataset
+from screenkit.model.bundle import load_bundle
+from screenkit.screen.run import screen_library
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +50,8 @@ def test_bundled_models_verify_and_were_validated_on_new_chemistry(bundled_model
 
 
 def test_positive_controls_are_new_chemistry_to_every_model(bundled_models):
-    from screenkit.featurize import tanimoto_max
-    from screenkit.problem import ad_fingerprints
+    from screenkit.chem.featurize import tanimoto_max
+    from screenkit.model.problem import ad_fingerprints
 
     controls = pd.read_csv(bundled_path("data/examples/positive_controls.csv"))
     fps = ad_fingerprints(controls["smiles"])

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdkit import Chem
 
+from screenkit.chem.properties import compute_properties
+from screenkit.chem.standardize import standardize_smiles
 from screenkit.cli import main
-from screenkit.properties import compute_properties
-from screenkit.standardize import standardize_smiles
 
 DATA = Path(__file__).resolve().parent / "data"
 MANIFEST = list(csv.DictReader(open(DATA / "MANIFEST.csv", newline="")))

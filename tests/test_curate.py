@@ -12,15 +12,15 @@ from chembl_fixture import MODALITY_SMILES, RELEASE, U50488, build_fixture, fixt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from screenkit.chem.standardize import standardize_smiles
 from screenkit.chembl import fetch_records, open_source, read_raw, write_raw
 from screenkit.chembl.export import read_web_export
 from screenkit.chembl.modality import MODALITIES
 from screenkit.chembl.records import raw_frame
 from screenkit.cli import main
-from screenkit.curate import RULES, CurationConfig, curate_file, curate_records, fetch_dataset, output_paths
-from screenkit.dataset import DATASET_COLUMNS, Issue, known_compounds, read_dataset, select_modality
+from screenkit.curation.curate import RULES, CurationConfig, curate_file, curate_records, fetch_dataset, output_paths
+from screenkit.curation.dataset import DATASET_COLUMNS, Issue, known_compounds, read_dataset, select_modality
 from screenkit.errors import UsageError
-from screenkit.standardize import standardize_smiles
 
 T = fixture_targets()
 PANEL = [T["OPRK1"], T["CHRM1"]]
@@ -122,7 +122,7 @@ def test_row_findings_are_issue_codes_and_the_note_is_their_text(raw, curated):
     # the summary counts flagged rows by code: a note that merely mentions the words does not count
     edited = dataset.copy()
     edited.loc[edited["curation_issues"] == "", "curation_note"] = "replicates disagree (copied prose)"
-    from screenkit.curate import _summary
+    from screenkit.curation.curate import _summary
 
     summary = _summary(raw, edited, curated[1], CurationConfig(), GENES, [])
     assert summary.set_index("target_chembl_id").loc["CHEMBL237", "flagged_spread"] == 1
@@ -143,7 +143,7 @@ def test_censored_values_are_bounds_on_the_pactivity_scale(curated):
 
 
 def test_censored_rows_are_used_by_training_only_when_they_decide_the_label(curated):
-    from screenkit.train import _labels
+    from screenkit.model.train import _labels
 
     rows, dropped = _labels(curated[0][curated[0]["relation"] != "="], threshold=7.0)
     assert rows["activity_ids"].tolist() == ["1009", "1006"] or sorted(rows["activity_ids"]) == ["1006", "1009"]
@@ -253,7 +253,7 @@ def test_raw_file_without_fetch_metadata_uses_the_panel_for_genes(raw, tmp_path,
 
 
 def test_train_consumes_the_fetched_dataset_unchanged(fetched, tmp_path, panel, small_pool):
-    from screenkit.train import TrainConfig, train_models
+    from screenkit.model.train import TrainConfig, train_models
 
     models = train_models(fetched.paths["dataset"], tmp_path / "models", panel, targets=["CHEMBL237"],
                           pool=small_pool, config=TrainConfig(n_estimators=10, n_folds=3, min_compounds=20,
@@ -506,7 +506,7 @@ def test_shipped_tyk2_dataset_keeps_chembl_ids_and_years():
 
 
 def test_own_measurements_carry_issue_codes(tmp_path):
-    from screenkit.measurements import EXCLUDED_COLUMNS, read_measurements
+    from screenkit.curation.measurements import EXCLUDED_COLUMNS, read_measurements
 
     path = tmp_path / "mine.csv"
     path.write_text("smiles,ic50,rel\nCCO,100,=\nnot a smiles,5,=\nCCN,abc,=\nCCC,10,~\n")

@@ -5,7 +5,7 @@ import pytest
 distributed = pytest.importorskip("distributed", reason="install the test extras: pip install '.[test]'")
 
 from screenkit.errors import UsageError  # noqa: E402
-from screenkit.screen import screen_library  # noqa: E402
+from screenkit.screen.run import screen_library  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ import skops.io as sio
 from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 
-from screenkit.bundle import TRUSTED_TYPES
 from screenkit.errors import UsageError
-from screenkit.estimators import (
+from screenkit.model.bundle import TRUSTED_TYPES
+from screenkit.model.estimators import (
     ESTIMATORS,
     ConformalModel,
     TanimotoSVC,

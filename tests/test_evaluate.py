@@ -6,7 +6,7 @@ import pytest
 from screenkit.cli import main
 from screenkit.config import bundled_path
 from screenkit.errors import UsageError
-from screenkit.evaluate import evaluate_models
+from screenkit.model.evaluate import evaluate_models
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from rdkit import Chem
 
-import screenkit.score as score_module
-from screenkit.bundle import TargetModel
+import screenkit.screen.score as score_module
+from screenkit.chem.featurize import MorganFingerprint
 from screenkit.cli import main
 from screenkit.errors import UsageError
-from screenkit.featurize import MorganFingerprint
-from screenkit.screen import screen_library
+from screenkit.model.bundle import TargetModel
+from screenkit.screen.run import screen_library
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = ["CN1CCC[C@H]1c1cccnc1", "CC(=O)Oc1ccccc1C(=O)O", "c1ccc2[nH]ccc2c1", "CCN(CC)CCOC(=O)c1ccccc1",
@@ -141,7 +141,7 @@ def test_a_failure_outside_every_guard_still_costs_one_record(tmp_path, small_mo
 
 
 def test_a_failing_output_format_costs_one_record(tmp_path, small_models, monkeypatch):
-    import screenkit.library as library_module
+    import screenkit.screen.library as library_module
 
     real = library_module.RankedRowFormat.parts
 
@@ -192,7 +192,7 @@ def test_kill_during_the_final_write_leaves_no_complete_looking_output(tmp_path,
     out = tmp_path / "out.csv"
     script = textwrap.dedent(f"""
         import os, signal
-        import screenkit.screen as screen
+        import screenkit.screen.run as screen
         real = screen.write_ranked
         def killed_halfway(parts, path, fmt):
             parts = iter(parts)
@@ -218,7 +218,7 @@ def test_kill_during_the_final_write_leaves_no_complete_looking_output(tmp_path,
 
 
 def test_full_disk_during_the_final_write_is_one_line_and_resumable(tmp_path, small_models, monkeypatch, capsys):
-    import screenkit.screen as screen
+    import screenkit.screen.run as screen
 
     def disk_full(parts, path, fmt):
         Path(path).write_text(fmt.header())
@@ -269,7 +269,7 @@ def test_a_pipe_without_format_says_how_to_fix(tmp_path, small_models):
 
 
 def test_a_failing_ranking_costs_only_its_record(tmp_path, small_models, monkeypatch):
-    import screenkit.screen as screen
+    import screenkit.screen.run as screen
 
     real = screen.score_rows
 

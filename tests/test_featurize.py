@@ -4,8 +4,8 @@ from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 from sklearn.base import clone
 
+from screenkit.chem.featurize import MorganFingerprint, SimilarityIndex, make_featurizer, tanimoto_max
 from screenkit.errors import UsageError
-from screenkit.featurize import MorganFingerprint, SimilarityIndex, make_featurizer, tanimoto_max
 
 SMILES = ["CCOc1ccc(CN2CCCC2)cc1", "CC(=O)Oc1ccccc1C(=O)O", "CN1CCC[C@H]1c1cccnc1", "c1ccc2ccccc2c1"]
 
@@ -49,7 +49,7 @@ def test_tanimoto_max_agrees_with_rdkit():
 
 import pickle  # noqa: E402
 
-from screenkit.featurize import FEATURIZERS, FeaturizationError, featurizer_spec  # noqa: E402
+from screenkit.chem.featurize import FEATURIZERS, FeaturizationError, featurizer_spec  # noqa: E402
 
 _SPECS = {name: {} for name in FEATURIZERS}
 _SPECS["concat"] = {"parts": [{"name": "morgan", "params": {"fp_size": 128}}, {"name": "maccs", "params": {}}]}

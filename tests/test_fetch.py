@@ -13,7 +13,7 @@ from chembl_fixture import N_PULLED, RELEASE, FakeChemblApi, build_fixture, fixt
 
 from screenkit.chembl import RAW_COLUMNS, ApiSettings, fetch_records, open_source
 from screenkit.cli import main
-from screenkit.curate import fetch_dataset, output_paths
+from screenkit.curation.curate import fetch_dataset, output_paths
 from screenkit.errors import FetchError, InputFileError, UsageError
 
 T = fixture_targets()

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screenkit.errors import InputFileError, UsageError
-from screenkit.library import detect_format, iter_records, sd_properties
+from screenkit.screen.library import detect_format, iter_records, sd_properties
 
 
 def test_sdf_records_keep_titles_and_text(broken_sdf):
@@ -89,7 +89,7 @@ def test_sdf_splitting_does_not_depend_on_where_reading_blocks_end(entries, bloc
     import io
     from pathlib import Path
 
-    from screenkit.library import _sdf_records
+    from screenkit.screen.library import _sdf_records
 
     text = "".join(f"{title}{eol}M  END{eol}{terminator}{eol}" for title, eol, terminator in entries)
     expected, body = [], []
@@ -111,7 +111,7 @@ def test_ranked_csv_text_is_what_csv_dictwriter_writes(columns):
     import csv
     import io
 
-    from screenkit.library import RankedRowFormat
+    from screenkit.screen.library import RankedRowFormat
 
     rows = [{"id": 'a,"b"', "score": 0.123456, "note": "two\nlines"}, {"id": "", "score": float("nan")},
             {"id": "x", "score": 123456.0, "note": None}, {}]
@@ -175,7 +175,7 @@ def test_csv_field_longer_than_the_csv_module_default(tmp_path):
 
 
 def test_csv_with_a_nul_byte_deep_inside_is_one_unparsable_record(tmp_path):
-    from screenkit.standardize import mol_from_text
+    from screenkit.chem.standardize import mol_from_text
 
     path = tmp_path / "nul.csv"
     path.write_bytes(b"id,smiles\n" + b"".join(b"m%d,CCO\n" % i for i in range(2000)) + b"x,C\x00CCl\n")

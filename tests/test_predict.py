@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from screenkit.bundle import load_bundle
 from screenkit.cli import main
-from screenkit.predict import predict_smiles
+from screenkit.model.bundle import load_bundle
+from screenkit.screen.predict import predict_smiles
 
 
 def test_rows_neighbours_and_errors(small_models):
@@ -50,7 +50,7 @@ def test_empty_stdin_is_one_line_usage_error(small_models, capsys, monkeypatch):
 
 
 def test_a_property_models_neighbour_reads_as_a_label_not_a_potency():
-    from screenkit.predict import Neighbour
+    from screenkit.screen.predict import Neighbour
 
     bbb = Neighbour("BBB_B3DB", 1.0, "CCO", 1.0, True, is_property=True)
     assert bbb.measured() == "label 1"

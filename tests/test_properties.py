@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from rdkit import Chem
 
-from screenkit.ionisation import Ionisation, clogd, ionisation
-from screenkit.properties import PROPERTY_COLUMNS, alert_matches, cns_mpo, compute_properties
+from screenkit.chem.ionisation import Ionisation, clogd, ionisation
+from screenkit.chem.properties import PROPERTY_COLUMNS, alert_matches, cns_mpo, compute_properties
 
 PKA_TABLE = Path(__file__).parent / "data_pka" / "drug_pka.csv"
 
@@ -129,8 +129,8 @@ def test_amine_increments_follow_their_smarts_definitions():
     """The per-atom classification used for speed agrees with the documented SMARTS of each group."""
     import gzip
 
+    from screenkit.chem.ionisation import _DECREMENTS, _group_decrement
     from screenkit.config import bundled_path
-    from screenkit.ionisation import _DECREMENTS, _group_decrement
 
     patterns = [(Chem.MolFromSmarts(smarts), (d1, d2)) for _, smarts, d1, d2 in _DECREMENTS]
     with gzip.open(bundled_path("data/bbb/b3db_curated.csv.gz"), "rt", encoding="utf-8") as handle:

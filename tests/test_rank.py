@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from screenkit.config import load_profile
 from screenkit.errors import UsageError
-from screenkit.rank import ParetoFront, cns_desirability, objective_columns, rank_key, score_rows
+from screenkit.screen.rank import ParetoFront, cns_desirability, objective_columns, rank_key, score_rows
 
 
 class Model:
@@ -84,7 +84,7 @@ def test_cns_objective_blends_the_bbb_model_and_mpo_under_hard_limits():
 def test_sucrose_and_metformin_get_no_cns_credit():
     from rdkit import Chem
 
-    from screenkit.properties import compute_properties
+    from screenkit.chem.properties import compute_properties
 
     cns = load_profile("leukodystrophy").cns
     sucrose, metformin = (compute_properties(Chem.MolFromSmiles(s)) for s in (

@@ -24,17 +24,17 @@ import pandas as pd
 import pytest
 from conftest import molblock_from_smiles, write_sdf
 
+from screenkit.chem.featurize import nearest_neighbours
 from screenkit.cli import main
 from screenkit.config import bundled_path
 from screenkit.errors import InputFileError, UsageError
-from screenkit.featurize import nearest_neighbours
 from screenkit.report import write_report
 from screenkit.report.data import NO_MODEL_SUPPORT, assemble
 from screenkit.report.evidence import alert_catalog, find_alerts
 from screenkit.report.html import content_security_policy, safe_json
 from screenkit.report.models import unmodelled_targets
 from screenkit.report.reading import read_marks
-from screenkit.screen import screen_library
+from screenkit.screen.run import screen_library
 
 IMG_ID = "<img src=x onerror=alert(1)>"
 SCRIPT_ID = "<script>window.__injected = 1</script>"
@@ -185,7 +185,7 @@ def data(ranked, small_models):
 
 
 def test_evidence_neighbours_are_the_measured_training_compounds(data, ranked, small_models):
-    from screenkit.bundle import load_bundle
+    from screenkit.model.bundle import load_bundle
 
     rows = read_csv(ranked)
     assert data.table.text["id"] == [r["id"] for r in rows]  # every row, rank order untouched

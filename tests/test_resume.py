@@ -14,8 +14,8 @@ import pytest
 
 from screenkit.config import bundled_path
 from screenkit.errors import UsageError
-from screenkit.runstore import RunStore
-from screenkit.screen import screen_library
+from screenkit.screen.run import screen_library
+from screenkit.screen.runstore import RunStore
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import pytest
 from conftest import broken_sdf_records
 from rdkit import Chem
 
-from screenkit.screen import screen_library
+from screenkit.screen.run import screen_library
 
 
 def read_csv(path):

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from screenkit.config import bundled_path
-from screenkit.split import murcko_scaffold, scaffold_groups, scaffold_kfold
+from screenkit.model.split import murcko_scaffold, scaffold_groups, scaffold_kfold
 
 
 def test_no_scaffold_is_shared_between_train_and_test():
@@ -33,8 +33,8 @@ def _gsk3b(n=300):
 
 
 def test_no_butina_cluster_is_shared_between_train_and_test():
-    from screenkit.featurize import MorganFingerprint
-    from screenkit.split import butina_clusters, make_folds
+    from screenkit.chem.featurize import MorganFingerprint
+    from screenkit.model.split import butina_clusters, make_folds
 
     smiles = _gsk3b()
     fps = MorganFingerprint().transform(smiles)
@@ -45,7 +45,7 @@ def test_no_butina_cluster_is_shared_between_train_and_test():
     for train_idx, test_idx in folds:
         assert not set(clusters[train_idx]) & set(clusters[test_idx])
     # every molecule is within the cutoff of its cluster's first-picked centroid
-    from screenkit.estimators import minmax_kernel
+    from screenkit.model.estimators import minmax_kernel
 
     sim = minmax_kernel(fps, fps)
     for c in np.unique(clusters)[:20]:
@@ -54,7 +54,7 @@ def test_no_butina_cluster_is_shared_between_train_and_test():
 
 
 def test_temporal_folds_train_on_the_past():
-    from screenkit.split import make_folds
+    from screenkit.model.split import make_folds
 
     years = [str(2000 + i % 12) for i in range(120)]
     folds, _ = make_folds("temporal", smiles=["C"] * 120, years=years, n_splits=3)
@@ -68,7 +68,7 @@ def test_unknown_or_impossible_split_is_a_usage_error():
     import pytest
 
     from screenkit.errors import UsageError
-    from screenkit.split import make_folds
+    from screenkit.model.split import make_folds
 
     with pytest.raises(UsageError, match="unknown split 'stratified'"):
         make_folds("stratified", smiles=["C"])
@@ -79,8 +79,8 @@ def test_unknown_or_impossible_split_is_a_usage_error():
 
 
 def test_cluster_split_widens_its_cutoff_until_the_median_is_low_enough():
-    from screenkit.featurize import MorganFingerprint
-    from screenkit.split import CLUSTER_CUTOFFS, cluster_folds, nearest_train_similarity
+    from screenkit.chem.featurize import MorganFingerprint
+    from screenkit.model.split import CLUSTER_CUTOFFS, cluster_folds, nearest_train_similarity
 
     smiles = _gsk3b()
     fps = MorganFingerprint().transform(smiles)
@@ -92,7 +92,7 @@ def test_cluster_split_widens_its_cutoff_until_the_median_is_low_enough():
 
 
 def test_split_difficulty_figures():
-    from screenkit.split import split_difficulty
+    from screenkit.model.split import split_difficulty
 
     d = split_difficulty(np.array([0.1, 0.3, 0.5, 0.7, 0.85, 0.95]))
     assert d["median"] == 0.6 and d["share_ge_0_8"] == pytest.approx(2 / 6, abs=1e-4) and d["n"] == 6

@@ -1,8 +1,8 @@
 import pytest
 from rdkit import Chem
 
-from screenkit.properties import compute_properties
-from screenkit.standardize import mol_from_text, one_line_message, standardize_mol, standardize_smiles
+from screenkit.chem.properties import compute_properties
+from screenkit.chem.standardize import mol_from_text, one_line_message, standardize_mol, standardize_smiles
 
 
 @pytest.mark.parametrize("smiles, parent, status, reason_part", [
@@ -94,8 +94,8 @@ def test_normaliser_pre_check_never_skips_a_molecule_rdkit_would_change():
     from rdkit import Chem
     from rdkit.Chem.MolStandardize import rdMolStandardize
 
+    from screenkit.chem.standardize import _MAYBE_NORMALIZED, _has_charge
     from screenkit.config import bundled_path
-    from screenkit.standardize import _MAYBE_NORMALIZED, _has_charge
 
     crafted = ["CS(C)=O", "CN(=O)=O", "CN=[N+]=[N-]", "C=[N+]=[N-]", "C[n+]1ccccc1", "[O-][n+]1ccccc1",
                "CC(=O)[O-].[Na+]", "O=S(=O)(N)c1ccccc1", "CP(C)(C)=O", "CCN=NCC", "OC(=O)CN"]

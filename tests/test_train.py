@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from screenkit.bundle import load_bundle
-from screenkit.card import ModelCard
 from screenkit.errors import UsageError
-from screenkit.problem import labels as _labels
-from screenkit.train import TrainConfig, train_models
+from screenkit.model.bundle import load_bundle
+from screenkit.model.card import ModelCard
+from screenkit.model.problem import labels as _labels
+from screenkit.model.train import TrainConfig, train_models
 
 
 def test_model_card_records_data_split_metrics_and_versions(small_models):
@@ -30,8 +30,8 @@ def test_model_card_records_data_split_metrics_and_versions(small_models):
 
 
 def test_putative_inactives_are_far_from_actives_and_diverse(small_pool):
-    from screenkit.featurize import MorganFingerprint, tanimoto_max
-    from screenkit.problem import pick_putative_inactives
+    from screenkit.chem.featurize import MorganFingerprint, tanimoto_max
+    from screenkit.model.problem import pick_putative_inactives
 
     config = TrainConfig()
     pool_fps = MorganFingerprint().transform(pd.read_csv(small_pool)["smiles"].tolist())
@@ -47,8 +47,8 @@ def test_putative_inactives_are_far_from_actives_and_diverse(small_pool):
 
 
 def test_holdout_removes_controls_and_their_similarity_cluster(small_dataset, small_pool, panel, tmp_path):
-    from screenkit.featurize import tanimoto_max
-    from screenkit.problem import ad_fingerprints
+    from screenkit.chem.featurize import tanimoto_max
+    from screenkit.model.problem import ad_fingerprints
 
     table = pd.read_csv(small_dataset)
     jak1 = table[table["gene"] == "JAK1"]
@@ -80,7 +80,7 @@ def test_too_little_data_is_reported_not_trained(small_dataset, small_pool, pane
 def test_a_fold_without_actives_does_not_crash():
     from sklearn.ensemble import RandomForestClassifier
 
-    from screenkit.estimators import positive_score
+    from screenkit.model.estimators import positive_score
 
     X = np.zeros((4, 3))
     only_inactive = RandomForestClassifier(n_estimators=2).fit(X, [0, 0, 0, 0])
@@ -163,7 +163,7 @@ def test_regression_with_censored_values(small_dataset, small_pool, panel, tmp_p
 def test_train_on_own_data_csv_and_sdf(small_dataset, tmp_path):
     from rdkit import Chem
 
-    from screenkit.train import train_on_data
+    from screenkit.model.train import train_on_data
 
     table = pd.read_csv(small_dataset)
     own = table[table["gene"] == "GSK3B"].head(120)

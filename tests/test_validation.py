@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from screenkit.featurize import tanimoto_max
-from screenkit.problem import ad_fingerprints, build_problem, fold_decoys, load_pool, pick_putative_inactives
-from screenkit.split import butina_clusters
-from screenkit.train import TrainConfig
-from screenkit.validation import (
+from screenkit.chem.featurize import tanimoto_max
+from screenkit.model.problem import ad_fingerprints, build_problem, fold_decoys, load_pool, pick_putative_inactives
+from screenkit.model.split import butina_clusters
+from screenkit.model.train import TrainConfig
+from screenkit.model.validation import (
     baseline_predictions,
     compare_with_baseline,
     cross_validate,
@@ -57,7 +57,7 @@ def test_no_test_fold_cluster_appears_in_training(problem, gsk3b):
 
 
 def test_cluster_split_is_harder_than_random(gsk3b, pool):
-    from screenkit.validation import difficulty
+    from screenkit.model.validation import difficulty
 
     cluster = difficulty(build_problem(gsk3b, 7.5, *pool, dataclasses.replace(CONFIG, putative_inactive_ratio=0))[0])
     random = difficulty(build_problem(gsk3b, 7.5, *pool,
@@ -159,7 +159,7 @@ def test_temporal_split_trains_on_the_past(gsk3b, pool):
 
 
 def test_a_model_card_reports_a_temporal_check_beside_the_cluster_split(gsk3b, small_pool, panel, tmp_path):
-    from screenkit.train import train_models
+    from screenkit.model.train import train_models
 
     dated = gsk3b.assign(document_year=2000 + (np.arange(len(gsk3b)) * 12) // len(gsk3b))
     path = tmp_path / "dated.csv"
@@ -177,7 +177,7 @@ def test_a_model_card_reports_a_temporal_check_beside_the_cluster_split(gsk3b, s
 
 
 def test_calibration_on_out_of_fold_scores_lowers_held_out_brier(gsk3b, pool):
-    from screenkit.validation import FoldPrediction, calibration_and_conformal
+    from screenkit.model.validation import FoldPrediction, calibration_and_conformal
 
     problem = build_problem(gsk3b, 7.5, *pool, dataclasses.replace(CONFIG, split="random"))[0]
     featurizer = {"name": "morgan", "params": {"radius": 2, "fp_size": 2048}}
@@ -200,7 +200,7 @@ def test_calibration_on_out_of_fold_scores_lowers_held_out_brier(gsk3b, pool):
 def test_prior_correction_moves_a_known_base_rate():
     from sklearn.linear_model import LogisticRegression
 
-    from screenkit.estimators import ConformalModel, prior_correct
+    from screenkit.model.estimators import ConformalModel, prior_correct
 
     rng = np.random.default_rng(0)
 

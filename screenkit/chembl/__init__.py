@@ -2,7 +2,7 @@
 
 All back ends yield the same raw records (:data:`RAW_COLUMNS`); this package reads
 text and numbers only (including the modality an action type or assay description
-states), and leaves chemistry and filtering to :mod:`screenkit.curate`.
+states), and leaves chemistry and filtering to :mod:`screenkit.curation.curate`.
 """
 
 from .api import DEFAULT_API_URL, ApiSettings, ApiSource, Checkpoint

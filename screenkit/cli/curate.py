@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..config import load_panel
-from ..curate import CurationConfig, CurationResult, curate_file
+from ..curation.curate import CurationConfig, CurationResult, curate_file
 
 
 def add_rule_options(p) -> None:

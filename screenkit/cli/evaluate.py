@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ..evaluate import evaluate_models
-from ..measurements import UNITS
+from ..curation.measurements import UNITS
+from ..model.evaluate import evaluate_models
 
 
 def add_parser(sub) -> None:

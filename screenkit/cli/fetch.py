@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from ..chembl import API_SOURCES, DEFAULT_API_URL, ApiSettings
+from ..cli import curate as curate_cli
 from ..config import load_panel
-from ..curate import fetch_dataset
+from ..curation.curate import fetch_dataset
 from ..errors import UsageError
-from . import curate as curate_cli
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import json
 import sys
 
 from ..errors import UsageError
-from ..predict import predict_smiles
+from ..screen.predict import predict_smiles
 
 # Shown per molecule, in this order, when present in the row.
 _PROPERTY_LINE = ("mw", "clogp", "clogd", "tpsa", "hbd", "cns_mpo", "qed")

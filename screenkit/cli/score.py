@@ -6,7 +6,7 @@ import argparse
 import shlex
 import sys
 
-from ..screen import screen_library
+from ..screen.run import screen_library
 
 
 def add_parser(sub) -> None:

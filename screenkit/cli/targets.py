@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from ..bundle import load_bundle
-from ..card import ModelCard
 from ..config import bundled_path, load_panel
+from ..model.bundle import load_bundle
+from ..model.card import ModelCard
 
 
 def add_parser(sub) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
+from ..chem.featurize import FEATURIZERS
 from ..config import bundled_path, load_panel
+from ..curation.measurements import UNITS
 from ..errors import UsageError, check_count
-from ..estimators import ESTIMATORS
-from ..featurize import FEATURIZERS
-from ..measurements import UNITS
-from ..split import SPLITS
-from ..train import TASKS, TrainConfig, train_models, train_on_data
+from ..model.estimators import ESTIMATORS
+from ..model.split import SPLITS
+from ..model.train import TASKS, TrainConfig, train_models, train_on_data
 
 
 def add_parser(sub) -> None:

@@ -85,7 +85,7 @@ class ReportData:
 
 
 def _load_models(models_dir: Path, names: list[str], meta: dict | None, warnings: list[str]) -> dict:
-    from ..bundle import bundle_digest, load_bundle
+    from ..model.bundle import bundle_digest, load_bundle
 
     try:
         digest = bundle_digest(models_dir)
@@ -139,7 +139,7 @@ def _structures(table: RankedTable, fp_rows: int, fallback_rows: int, n_jobs: in
     """One pass over the rows' structures (in parallel for ``n_jobs`` > 1), then the evidence rows' fingerprints."""
     from rdkit import RDLogger
 
-    from ..parallel import map_chunks
+    from ..screen.parallel import map_chunks
 
     listed_alerts = "alerts" in table.columns
     texts = table.text["alerts"] if listed_alerts else [None] * len(table)

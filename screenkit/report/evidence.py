@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..chem.featurize import nearest_neighbours
 from ..errors import InputFileError
-from ..featurize import nearest_neighbours
 from ..hashing import file_sha256
 
 __all__ = [
@@ -124,7 +124,7 @@ def parse_smiles(smiles: str):
 
 
 def fingerprints(mols: list) -> np.ndarray:
-    from ..featurize import MorganFingerprint
+    from ..chem.featurize import MorganFingerprint
 
     fp = MorganFingerprint(radius=2, fp_size=2048)
     out = np.zeros((len(mols), 2048), dtype=np.uint8)

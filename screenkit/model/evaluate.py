@@ -1,7 +1,7 @@
 """Evaluate trained models on an external test set of measurements.
 
 The external file goes through the same reading, standardisation and aggregation as
-training data (:func:`screenkit.measurements.read_measurements`). Compounds that were
+training data (:func:`screenkit.curation.measurements.read_measurements`). Compounds that were
 in a model's training set are counted and left out of its metrics, so the figures are
 about new compounds; metrics are reported for all test compounds and for those inside
 the model's applicability domain.
@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..chem.featurize import MorganFingerprint, tanimoto_max
+from ..curation.measurements import read_measurements
+from ..errors import UsageError
 from .bundle import TargetModel, load_bundle
-from .errors import UsageError
-from .featurize import MorganFingerprint, tanimoto_max
-from .measurements import read_measurements
 from .metrics import classification_metrics, regression_metrics
 
 __all__ = ["evaluate_models"]
@@ -90,7 +90,7 @@ def evaluate_models(models_dir: str | Path, data: str | Path, *, smiles_col: str
     data : path
         CSV/TSV, SDF or Parquet with structures and measured values.
     smiles_col, value_col, units, relation_col
-        As for :func:`screenkit.measurements.read_measurements`.
+        As for :func:`screenkit.curation.measurements.read_measurements`.
     names : list of str, optional
         Models to evaluate; required when the folder holds more than one, because one
         test set normally measures one target.

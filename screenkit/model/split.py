@@ -100,7 +100,7 @@ def butina_clusters(fingerprints: np.ndarray, cutoff: float = 0.6, block: int = 
 
 def nearest_train_similarity(fingerprints: np.ndarray, folds) -> np.ndarray:
     """Per fold, each test row's largest Tanimoto to that fold's training rows (concatenated)."""
-    from .featurize import tanimoto_max
+    from ..chem.featurize import tanimoto_max
 
     parts = [tanimoto_max(fingerprints[test], fingerprints[train]) for train, test in folds]
     return np.concatenate(parts) if parts else np.zeros(0)
@@ -186,7 +186,7 @@ def make_folds(kind: str, *, smiles, fingerprints: np.ndarray | None = None, yea
     only: analogues leak) or ``temporal`` (by document year; needs ``years``). With 0/1
     labels ``y``, grouped folds are stratified so each keeps actives.
     """
-    from .errors import UsageError
+    from ..errors import UsageError
 
     n = len(smiles)
     if kind not in SPLITS:

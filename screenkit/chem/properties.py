@@ -6,13 +6,13 @@ every compound:
 * **CNS MPO** (Wager et al. 2010, *ACS Chem Neurosci* 1:435): six piecewise-linear
   desirabilities (cLogP, cLogD at pH 7.4, MW, TPSA, HBD, pKa of the most basic centre)
   summed to 0-6; 4 or more is where most CNS drugs sit.
-* **Ionisation** (:mod:`screenkit.ionisation`): pKa of the most basic and the most
+* **Ionisation** (:mod:`screenkit.chem.ionisation`): pKa of the most basic and the most
   acidic centre from functional-group classes (amines corrected for nearby
   electron-withdrawing groups), tested against literature values for 58 drugs;
   cLogD at pH 7.4 accounts for acids, bases, zwitterions and permanent cations.
   A permanent cation counts as fully ionised in the MPO's pKa term.
 * The B3DB BBB model (``BBB_B3DB`` in the model bundle) is the measured-data signal;
-  ranking profiles combine it with the MPO and hard limits (see :mod:`screenkit.rank`).
+  ranking profiles combine it with the MPO and hard limits (see :mod:`screenkit.screen.rank`).
 
 Also QED (Bickerton 2012), the spacial score SPS as a synthetic-complexity proxy
 (Krzyzanowski 2023; RDKit's SA score needs its pickled fragment table, which screenkit
@@ -68,7 +68,7 @@ def alert_matches(mol: Chem.Mol, families=ALERT_FAMILIES,
     """``(family, alert name, matched atoms)`` for every structural alert in the molecule.
 
     Without atoms the patterns that cannot match are screened out first
-    (:mod:`screenkit.alertscreen`, the same answers as RDKit's FilterCatalog); matched atoms
+    (:mod:`screenkit.chem.alertscreen`, the same answers as RDKit's FilterCatalog); matched atoms
     (for highlighting) cost a second substructure search, so they are only collected when
     ``with_atoms`` is true.
 

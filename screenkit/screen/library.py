@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, NamedTuple
 
-from .errors import InputFileError, UsageError
+from ..errors import InputFileError, UsageError
 
 __all__ = [
     "RawRecord",

@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import math
 
-from .bundle import ModelInfo
-from .config import Profile
+from ..config import Profile
+from ..model.bundle import ModelInfo
 
 __all__ = ["RANK_COLUMNS", "objective_columns", "score_rows", "rank_key", "ParetoFront", "activity_models",
            "cns_desirability"]
@@ -55,7 +55,7 @@ def _ramp01(value: float, full: float, low: float) -> float:
 def cns_desirability(row: dict, cns, bbb_model=None) -> tuple[float, str, bool]:
     """``(d_cns, text, good)`` for one row: the blend of the BBB model and CNS MPO under hard limits.
 
-    ``bbb_model`` is the BBB model's :class:`~screenkit.bundle.ModelInfo` (or ``None``
+    ``bbb_model`` is the BBB model's :class:`~screenkit.model.bundle.ModelInfo` (or ``None``
     when the bundle has none: MPO only). ``good`` says whether the text is a reason
     (full credit or close to it) rather than a penalty.
 

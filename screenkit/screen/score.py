@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 from rdkit import Chem
 
-from .bundle import TargetModel, bundle_digest, load_bundle
-from .featurize import MorganFingerprint, SimilarityIndex
+from ..chem.featurize import MorganFingerprint, SimilarityIndex
+from ..chem.properties import compute_properties
+from ..chem.standardize import ERROR, OK, mol_from_text, muted_rdkit_log, one_line_message, standardize_mol
+from ..model.bundle import TargetModel, bundle_digest, load_bundle
 from .library import RawRecord, sd_properties, sd_title
-from .properties import compute_properties
-from .standardize import ERROR, OK, mol_from_text, muted_rdkit_log, one_line_message, standardize_mol
 
 __all__ = ["ScoreOptions", "score_records", "prediction_columns", "cached_models", "error_row"]
 
@@ -31,7 +31,7 @@ class ScoreOptions:
     models_digest: str
     id_field: str | None = None  # SD property to use as the compound ID instead of the title
     keep_molblock: bool = False  # carry a molblock per row (for SDF output)
-    properties: bool = True  # CNS, drug-likeness and alert columns (see screenkit.properties)
+    properties: bool = True  # CNS, drug-likeness and alert columns (see screenkit.chem.properties)
     alert_families: tuple[str, ...] = ("PAINS_A", "PAINS_B", "Brenk")
     qed: bool = True
 
@@ -148,7 +148,7 @@ def error_row(record: RawRecord, reason: str, base: dict | None = None) -> dict:
 
 
 def _property_step(exc: BaseException) -> str:
-    """Which property failed, from the innermost screenkit.properties frame (e.g. ``CalcTPSA``)."""
+    """Which property failed, from the innermost screenkit.chem.properties frame (e.g. ``CalcTPSA``)."""
     import re
     import traceback
 
@@ -210,7 +210,7 @@ def score_records(records: list[RawRecord], options: ScoreOptions) -> list[dict]
     Examples
     --------
     >>> from screenkit.config import bundled_path
-    >>> from screenkit.bundle import bundle_digest
+    >>> from screenkit.model.bundle import bundle_digest
     >>> d = bundled_path("models")
     >>> opts = ScoreOptions(str(d), bundle_digest(d))
     >>> rows = score_records([RawRecord(1, "smiles", "CCO", "ethanol"),

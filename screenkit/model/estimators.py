@@ -20,7 +20,7 @@ import weakref
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
-from .errors import UsageError
+from ..errors import UsageError
 
 __all__ = ["ESTIMATORS", "make_estimator", "minmax_kernel", "TanimotoSVC", "TanimotoSVR", "TanimotoKNN",
            "ConformalModel", "positive_score", "forest_class_proba", "prior_correct"]

@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 from rdkit.SimDivFilters import rdSimDivPickers
 
-from .config import bundled_path
-from .errors import InputFileError, UsageError
-from .featurize import SimilarityIndex, bitvects_from_matrix, make_featurizer, tanimoto_max
+from ..chem.featurize import SimilarityIndex, bitvects_from_matrix, make_featurizer, tanimoto_max
+from ..config import bundled_path
+from ..errors import InputFileError, UsageError
 from .split import make_folds
 
 __all__ = ["Fold", "Problem", "ad_fingerprints", "labels", "regression_rows", "holdout_filter",

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .bundle import bundle_digest
-from .config import bundled_path, load_profile
-from .featurize import MorganFingerprint, nearest_neighbours
+from ..chem.featurize import MorganFingerprint, nearest_neighbours
+from ..config import bundled_path, load_profile
+from ..model.bundle import bundle_digest
 from .library import RawRecord
 from .rank import score_rows
 from .score import ScoreOptions, cached_models, score_records

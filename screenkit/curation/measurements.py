@@ -1,10 +1,10 @@
 """A user's own measurements (CSV/TSV, SDF or Parquet) to screenkit's curated table schema.
 
 Each structure goes through the same standardisation as everything else in screenkit
-(:func:`screenkit.standardize.standardize_smiles`); values are converted to the pActivity
+(:func:`screenkit.chem.standardize.standardize_smiles`); values are converted to the pActivity
 scale; replicates of one parent compound (same InChIKey) are aggregated to their median.
 Rows that cannot be used are never dropped silently: :class:`Measurements` carries
-each one as an :class:`~screenkit.dataset.Issue` (``code``, ``severity``, and the ``reason``
+each one as an :class:`~screenkit.curation.dataset.Issue` (``code``, ``severity``, and the ``reason``
 text rendered from it). Count or branch on ``code``, never on ``reason``.
 """
 
@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import InputFileError, UsageError
 from .dataset import Issue
-from .errors import InputFileError, UsageError
 
 __all__ = ["Measurements", "read_measurements", "UNITS", "EXCLUDED_COLUMNS"]
 
@@ -48,7 +48,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     if name.endswith((".sdf", ".sdf.gz", ".sd")):
         from rdkit import Chem
 
-        from .standardize import muted_rdkit_log
+        from ..chem.standardize import muted_rdkit_log
 
         handle = gzip.open(path, "rb") if name.endswith(".gz") else open(path, "rb")
         rows = []
@@ -124,7 +124,7 @@ def read_measurements(path: str | Path, *, smiles_col: str | None, value_col: st
             raise UsageError(f"{path.name} has no column {col!r} for {option}; columns: {', '.join(map(str, shown))}")
     from rdkit import Chem
 
-    from .standardize import standardize_smiles
+    from ..chem.standardize import standardize_smiles
 
     records, excluded = [], []
     relation_flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "": "="}

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputFileError, UsageError
+from ..errors import InputFileError, UsageError
 
 __all__ = ["DATASET_COLUMNS", "Issue", "render_issues", "read_dataset", "select_targets", "select_modality",
            "KnownMeasurement", "known_compounds"]
@@ -235,7 +235,7 @@ def known_compounds(table: pd.DataFrame, *, key: str = "inchikey") -> Mapping[st
     """Index a curated dataset by standardised parent: key -> the compound's measured values.
 
     The dataset's ``inchikey`` and ``smiles`` are those of the standardised parent
-    (:mod:`screenkit.standardize`), so a library molecule standardised the same way finds
+    (:mod:`screenkit.chem.standardize`), so a library molecule standardised the same way finds
     its measurements whatever salt or drawing it came as.
 
     Parameters
@@ -265,7 +265,7 @@ def known_compounds(table: pd.DataFrame, *, key: str = "inchikey") -> Mapping[st
     if key not in ("inchikey", "smiles"):
         raise UsageError(f"known_compounds key {key!r} must be 'inchikey' or 'smiles'")
     if key not in table.columns:
-        raise UsageError(f"the dataset has no {key!r} column; read it with screenkit.dataset.read_dataset")
+        raise UsageError(f"the dataset has no {key!r} column; read it with screenkit.curation.dataset.read_dataset")
 
     def text(row, column, default=""):
         value = row.get(column, default)

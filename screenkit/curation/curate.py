@@ -37,7 +37,7 @@ rule                          a record is excluded when
 Aggregation: one row per (standardised parent InChIKey, target, activity type), with the
 median pActivity, the spread (max - min), the count of the values used and the modalities
 of its records. Row-level findings (salt removed, replicates disagree, censored bound) are
-:class:`~screenkit.dataset.Issue` records: ``curation_issues`` lists their codes and
+:class:`~screenkit.curation.dataset.Issue` records: ``curation_issues`` lists their codes and
 ``curation_note`` renders their messages.
 
 Censored values: ``relation`` is on the pActivity scale. ChEMBL's ``IC50 > 10000 nM``
@@ -61,15 +61,15 @@ from pathlib import Path
 import pandas as pd
 from rdkit import Chem
 
-from . import __version__
-from .chembl import RAW_COLUMNS, ApiSettings, fetch_records, open_source, read_raw, write_raw
-from .chembl.export import IMPLIED_CONFIDENCE, is_web_export
-from .chembl.modality import MODALITIES, record_modality
-from .config import Panel, Target
+from .. import __version__
+from ..chem.standardize import muted_rdkit_log, standardize_smiles
+from ..chembl import RAW_COLUMNS, ApiSettings, fetch_records, open_source, read_raw, write_raw
+from ..chembl.export import IMPLIED_CONFIDENCE, is_web_export
+from ..chembl.modality import MODALITIES, record_modality
+from ..config import Panel, Target
+from ..errors import InputFileError, UsageError
+from ..hashing import file_sha256
 from .dataset import DATASET_COLUMNS, Issue, render_issues
-from .errors import InputFileError, UsageError
-from .hashing import file_sha256
-from .standardize import muted_rdkit_log, standardize_smiles
 
 __all__ = ["RULES", "CurationConfig", "CurationResult", "curate_records", "curate_file", "fetch_dataset",
            "output_paths"]
@@ -276,7 +276,7 @@ def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, g
     Returns
     -------
     dataset, log, summary : DataFrame
-        The dataset (:data:`screenkit.dataset.DATASET_COLUMNS`), one log line per excluded
+        The dataset (:data:`screenkit.curation.dataset.DATASET_COLUMNS`), one log line per excluded
         record, and one summary line per target. ``len(raw)`` equals the number of IDs in
         ``dataset.activity_ids`` plus ``len(log)``.
 

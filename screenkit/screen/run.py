@@ -2,7 +2,7 @@
 
 Memory stays flat as the library grows: the main process only splits the file into
 text records, workers score chunks, and finished chunks go straight to a crash-safe
-external sort (:mod:`screenkit.runstore`) in ``OUT.work/``. The ranked output is a
+external sort (:mod:`screenkit.screen.runstore`) in ``OUT.work/``. The ranked output is a
 streaming merge of sorted runs; ``--resume`` continues a killed run from its last
 completed chunk and produces byte-identical output.
 """
@@ -24,14 +24,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import __version__
-from .bundle import bundle_digest, load_bundle
-from .config import Profile, bundled_path, load_profile
-from .errors import InputFileError, OutputFileError, ScreenkitError, UsageError, check_count
-from .hashing import file_sha256
+from .. import __version__
+from ..chem.properties import PROPERTY_COLUMNS
+from ..config import Profile, bundled_path, load_profile
+from ..errors import InputFileError, OutputFileError, ScreenkitError, UsageError, check_count
+from ..hashing import file_sha256
+from ..model.bundle import bundle_digest, load_bundle
 from .library import RankedRowFormat, detect_format, iter_records, write_ranked
 from .parallel import map_chunks
-from .properties import PROPERTY_COLUMNS
 from .rank import RANK_COLUMNS, ParetoFront, objective_columns, rank_key, score_rows
 from .runstore import RunStore, encode_rows
 from .score import ScoreOptions, StepFailed, error_row, prediction_columns, score_records
@@ -382,7 +382,7 @@ def _cv_roc_auc(card: dict):
 
 def unmodelled_targets(models) -> list[dict]:
     """Default-panel targets that no model of the bundle covers, and how to get one."""
-    from .config import load_panel
+    from ..config import load_panel
 
     covered = {(m.card.get("target") or {}).get("chembl_id") for m in models}
     return [{"gene": t.gene, "chembl_id": t.chembl_id,
@@ -421,7 +421,7 @@ def _write_metadata(summary: ScreenSummary, path: Path, library: Path, signature
         "profile": {"name": profile.name, "description": profile.description, "source": profile.source,
                     "sha256": signature["profile_sha256"], "objectives": objective_columns(profile, models),
                     "pareto_only": pareto},
-        "overall_score": "weighted geometric mean of the profile's objective desirabilities (see screenkit.rank)",
+        "overall_score": "weighted geometric mean of the profile's objective desirabilities (see screenkit.screen.rank)",
         "counts": {k: v for k, v in asdict(summary).items() if k.startswith("n_")},
         "seconds": round(summary.seconds, 2),
         "versions": {"python": platform.python_version(), "rdkit": rdkit.__version__,

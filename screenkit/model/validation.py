@@ -1,4 +1,4 @@
-"""Validate a model configuration on a :class:`~screenkit.problem.Problem`.
+"""Validate a model configuration on a :class:`~screenkit.model.problem.Problem`.
 
 Everything is computed on the same folds: the model's out-of-fold scores, a similarity
 baseline (max Tanimoto to the fold's measured training actives: what a chemist gets from
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..chem.featurize import make_featurizer, tanimoto_max
 from .estimators import conformal_quantile, fit_platt, make_estimator, mondrian_p_values, positive_score, prior_correct
-from .featurize import make_featurizer, tanimoto_max
 from .metrics import bedroc, classification_metrics, regression_metrics, summarise
 from .problem import Problem, build_problem
 from .split import nearest_train_similarity, split_difficulty
@@ -320,7 +320,7 @@ def measured_nn_similarity(problem: Problem) -> np.ndarray:
 
 
 def difficulty(problem: Problem) -> tuple[dict, np.ndarray]:
-    """:func:`~screenkit.split.split_difficulty` of the problem's folds and the raw similarities."""
+    """:func:`~screenkit.model.split.split_difficulty` of the problem's folds and the raw similarities."""
     nn = measured_nn_similarity(problem)
     return split_difficulty(nn), nn
 
@@ -404,7 +404,7 @@ def temporal_check(rows, threshold: float, pool_smiles, pool_fps, config, featur
         return {"available": False,
                 "why": f"no usable document_year ({int(years.notna().sum())} of {len(rows)} rows have one); "
                        "data fetched from ChEMBL carry it, the MoleculeACE-derived bundled data do not"}
-    from .errors import UsageError
+    from ..errors import UsageError
 
     temporal = dataclasses.replace(config, split="temporal", y_randomisation_permutations=0)
     try:

@@ -31,7 +31,7 @@ from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .errors import UsageError
+from ..errors import UsageError
 
 __all__ = ["MorganFingerprint", "FeatureMorganFingerprint", "AtomPairFingerprint", "TopologicalTorsionFingerprint",
            "RDKitPathFingerprint", "MACCSKeys", "RDKitDescriptors", "ConcatFeaturizer", "FeaturizationError",

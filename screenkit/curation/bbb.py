@@ -3,7 +3,7 @@
 B3DB (Meng et al. 2021, *Sci Data* 8:289; CC0) collects BBB+/BBB- labels for 7,807
 compounds from 50 publications. Its PyPI wheel ``qc-B3DB`` ships the table as a TSV;
 this module reads that file (without importing the package, which loads every B3DB
-table at import), standardises each SMILES with :mod:`screenkit.standardize` and merges
+table at import), standardises each SMILES with :mod:`screenkit.chem.standardize` and merges
 compounds that share a standardised InChIKey. Compounds whose records disagree on the
 label are dropped; every dropped or merged record is logged with a reason.
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from rdkit import Chem
 
-from .errors import InputFileError
-from .standardize import ERROR, standardize_smiles
+from ..chem.standardize import ERROR, standardize_smiles
+from ..errors import InputFileError
 
 __all__ = ["B3DB_CLASSIFICATION", "BBBRecord", "Exclusion", "b3db_path", "read_b3db", "curate_b3db"]
 

@@ -1,9 +1,9 @@
 """Fit and validate one model per (target, activity type), and write model bundles.
 
-This module orchestrates; the work is done by :mod:`screenkit.problem` (labels, hold-out,
-folds, fold-clean putative inactives), :mod:`screenkit.validation` (cross-validation,
+This module orchestrates; the work is done by :mod:`screenkit.model.problem` (labels, hold-out,
+folds, fold-clean putative inactives), :mod:`screenkit.model.validation` (cross-validation,
 similarity baseline, y-randomisation, calibration and conformal checks) and
-:mod:`screenkit.card` (the model card).
+:mod:`screenkit.model.card` (the model card).
 
 Why classification by default: the bundled data are measured compounds only, mostly
 potent ones, and a screening library is mostly inactive. A classifier trained on
@@ -34,15 +34,15 @@ import numpy as np
 import pandas as pd
 from rdkit import rdBase
 
-from . import __version__
+from .. import __version__
+from ..chem.featurize import FEATURIZERS, featurizer_spec, make_featurizer
+from ..config import Panel
+from ..curation.dataset import read_dataset, select_targets
+from ..errors import UsageError
+from ..hashing import file_sha256
 from .bundle import TargetModel, save_bundle
 from .card import ModelCard, card_markdown
-from .config import Panel
-from .dataset import read_dataset, select_targets
-from .errors import UsageError
 from .estimators import ESTIMATORS, ConformalModel
-from .featurize import FEATURIZERS, featurizer_spec, make_featurizer
-from .hashing import file_sha256
 from .problem import Problem, build_problem, holdout_filter, load_pool
 from .problem import labels as _labels  # noqa: F401  (old private name, still imported by callers)
 from .search import auto_candidates, auto_search
@@ -68,8 +68,8 @@ CENSORED = ("exclude", "bound")
 class TrainConfig:
     """Every setting that shapes a model; written verbatim into each model card.
 
-    ``featurizer``/``estimator`` name one of :data:`screenkit.featurize.FEATURIZERS` and
-    :data:`screenkit.estimators.ESTIMATORS`; ``fp_radius``/``fp_size`` apply to Morgan-type
+    ``featurizer``/``estimator`` name one of :data:`screenkit.chem.featurize.FEATURIZERS` and
+    :data:`screenkit.model.estimators.ESTIMATORS`; ``fp_radius``/``fp_size`` apply to Morgan-type
     fingerprints and ``n_estimators``/``min_samples_leaf`` to forests unless
     ``featurizer_params``/``estimator_params`` say otherwise. ``auto=True`` searches
     :func:`auto_candidates` on the first ``auto_folds`` folds within ``time_budget`` seconds.
@@ -272,7 +272,7 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
     Parameters
     ----------
     dataset : path
-        Curated activity table (see :mod:`screenkit.dataset`).
+        Curated activity table (see :mod:`screenkit.curation.dataset`).
     output : path
         Model folder to write (models of other targets already there are kept).
     panel : Panel
@@ -333,7 +333,7 @@ def train_on_data(data: str | Path, output: str | Path, *, smiles_col: str | Non
     Parameters
     ----------
     data : path
-        CSV/TSV, SDF or Parquet (see :func:`screenkit.measurements.read_measurements`).
+        CSV/TSV, SDF or Parquet (see :func:`screenkit.curation.measurements.read_measurements`).
     output : path
         Model folder to write; score with ``screenkit score LIBRARY --models output``.
     smiles_col, value_col, units, relation_col, year_col
@@ -354,7 +354,7 @@ def train_on_data(data: str | Path, output: str | Path, *, smiles_col: str | Non
         train_on_data("assay.csv", "my_models", smiles_col="smiles", value_col="IC50_nM",
                       units="nM", threshold=6.5)
     """
-    from .measurements import read_measurements
+    from ..curation.measurements import read_measurements
 
     measurements = read_measurements(data, smiles_col=smiles_col, value_col=value_col, units=units,
                                      relation_col=relation_col, year_col=year_col)

@@ -4,7 +4,7 @@ A bundle is a folder with one set of files per model::
 
     manifest.json             file names and sha256 of every file below
     <model>.model.npz         the fitted estimator as a screenkit array file (JSON graph
-                              plus numpy arrays, read without pickle; see screenkit.arrayfile),
+                              plus numpy arrays, read without pickle; see screenkit.model.arrayfile),
     or <model>.skops          skops, for an estimator the array format cannot hold
     <model>.train.npz         measured training compounds: packed fingerprints,
                               pActivity, SMILES, InChIKey (numpy, allow_pickle=False)
@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelBundleError
-from .featurize import make_featurizer
-from .hashing import file_sha256
+from ..chem.featurize import make_featurizer
+from ..errors import ModelBundleError
+from ..hashing import file_sha256
 
 __all__ = ["TargetModel", "ModelInfo", "TRUSTED_TYPES", "save_bundle", "load_bundle", "bundle_digest"]
 
@@ -48,16 +48,21 @@ TRUSTED_TYPES = [
     "builtins.slice",
     # screenkit's own estimators (numpy arrays and floats only) and the wrapper that holds
     # calibration and conformal scores; types used inside scikit-learn estimators
-    "screenkit.estimators.ConformalModel",
-    "screenkit.estimators.TanimotoSVC",
-    "screenkit.estimators.TanimotoSVR",
-    "screenkit.estimators.TanimotoKNN",
+    "screenkit.model.estimators.ConformalModel",
+    "screenkit.model.estimators.TanimotoSVC",
+    "screenkit.model.estimators.TanimotoSVR",
+    "screenkit.model.estimators.TanimotoKNN",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.metrics._dist_metrics.EuclideanDistance64",
     "sklearn.neighbors._kd_tree.KDTree",
 ]
 # Class paths that array files written by an earlier screenkit hold, mapped to where they live now.
-MOVED_TYPES: dict[str, str] = {}
+MOVED_TYPES: dict[str, str] = {
+    "screenkit.estimators.ConformalModel": "screenkit.model.estimators.ConformalModel",
+    "screenkit.estimators.TanimotoSVC": "screenkit.model.estimators.TanimotoSVC",
+    "screenkit.estimators.TanimotoSVR": "screenkit.model.estimators.TanimotoSVR",
+    "screenkit.estimators.TanimotoKNN": "screenkit.model.estimators.TanimotoKNN",
+}
 
 
 @dataclass
@@ -94,7 +99,7 @@ class TargetModel:
     def predict(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Predictions for a feature matrix, one array per name in :attr:`outputs`.
 
-        A :class:`~screenkit.estimators.ConformalModel` gives every output it declares
+        A :class:`~screenkit.model.estimators.ConformalModel` gives every output it declares
         (calibrated ``p_active``, conformal p-values or intervals); a bare classifier
         (bundles from before the wrapper) gives ``p_active`` from ``predict_proba``.
         """

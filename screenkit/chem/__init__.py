@@ -1,0 +1,1 @@
+"""Chemistry of one molecule: standardisation, fingerprints and descriptors, properties, ionisation, alerts."""

@@ -1,0 +1,1 @@
+"""Scoring a library: reading records, scoring chunks in workers, ranking, the crash-safe run store, the orchestrator."""
