@@ -50,7 +50,7 @@ def test_bundled_models_verify_and_were_validated_on_new_chemistry(bundled_model
 
 
 def test_positive_controls_are_new_chemistry_to_every_model(bundled_models):
-    from screenkit.chem.featurize import tanimoto_max
+    from screenkit.chem.similarity import tanimoto_max
     from screenkit.model.problem import ad_fingerprints
 
     controls = pd.read_csv(bundled_path("data/examples/positive_controls.csv"))

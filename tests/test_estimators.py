@@ -4,6 +4,7 @@ import skops.io as sio
 from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 
+from screenkit.chem.similarity import minmax_kernel
 from screenkit.errors import UsageError
 from screenkit.model.bundle import TRUSTED_TYPES
 from screenkit.model.estimators import (
@@ -12,7 +13,6 @@ from screenkit.model.estimators import (
     TanimotoSVC,
     forest_class_proba,
     make_estimator,
-    minmax_kernel,
     mondrian_p_values,
 )
 

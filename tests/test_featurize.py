@@ -4,7 +4,8 @@ from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 from sklearn.base import clone
 
-from screenkit.chem.featurize import MorganFingerprint, SimilarityIndex, make_featurizer, tanimoto_max
+from screenkit.chem.featurize import MorganFingerprint, make_featurizer
+from screenkit.chem.similarity import SimilarityIndex, tanimoto_max
 from screenkit.errors import UsageError
 
 SMILES = ["CCOc1ccc(CN2CCCC2)cc1", "CC(=O)Oc1ccccc1C(=O)O", "CN1CCC[C@H]1c1cccnc1", "c1ccc2ccccc2c1"]

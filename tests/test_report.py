@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 from conftest import molblock_from_smiles, write_sdf
 
-from screenkit.chem.featurize import nearest_neighbours
+from screenkit.chem.similarity import nearest_neighbours
 from screenkit.cli import main
 from screenkit.config import bundled_path
 from screenkit.errors import InputFileError, UsageError

@@ -45,7 +45,7 @@ def test_no_butina_cluster_is_shared_between_train_and_test():
     for train_idx, test_idx in folds:
         assert not set(clusters[train_idx]) & set(clusters[test_idx])
     # every molecule is within the cutoff of its cluster's first-picked centroid
-    from screenkit.model.estimators import minmax_kernel
+    from screenkit.chem.similarity import minmax_kernel
 
     sim = minmax_kernel(fps, fps)
     for c in np.unique(clusters)[:20]:

@@ -30,7 +30,8 @@ def test_model_card_records_data_split_metrics_and_versions(small_models):
 
 
 def test_putative_inactives_are_far_from_actives_and_diverse(small_pool):
-    from screenkit.chem.featurize import MorganFingerprint, tanimoto_max
+    from screenkit.chem.featurize import MorganFingerprint
+    from screenkit.chem.similarity import tanimoto_max
     from screenkit.model.problem import pick_putative_inactives
 
     config = TrainConfig()
@@ -47,7 +48,7 @@ def test_putative_inactives_are_far_from_actives_and_diverse(small_pool):
 
 
 def test_holdout_removes_controls_and_their_similarity_cluster(small_dataset, small_pool, panel, tmp_path):
-    from screenkit.chem.featurize import tanimoto_max
+    from screenkit.chem.similarity import tanimoto_max
     from screenkit.model.problem import ad_fingerprints
 
     table = pd.read_csv(small_dataset)

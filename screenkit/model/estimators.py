@@ -20,46 +20,13 @@ import weakref
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
+from ..chem.similarity import minmax_kernel
 from ..errors import UsageError
 
-__all__ = ["ESTIMATORS", "make_estimator", "minmax_kernel", "TanimotoSVC", "TanimotoSVR", "TanimotoKNN",
+__all__ = ["ESTIMATORS", "make_estimator", "TanimotoSVC", "TanimotoSVR", "TanimotoKNN",
            "ConformalModel", "positive_score", "forest_class_proba", "prior_correct"]
 
 ESTIMATORS = ("rf", "extra_trees", "hist_gb", "linear", "knn", "svm_tanimoto")
-
-
-def minmax_kernel(X: np.ndarray, Y: np.ndarray, block: int = 2048) -> np.ndarray:
-    """MinMax similarity ``sum(min(x, y)) / sum(max(x, y))``; Tanimoto for 0/1 rows.
-
-    Bits use one matrix product; counts use ``min = (x + y - |x - y|) / 2``.
-
-    Examples
-    --------
-    >>> minmax_kernel(np.array([[1, 1, 0]]), np.array([[1, 0, 0], [0, 0, 1]])).tolist()
-    [[0.5, 0.0]]
-    """
-    X = np.asarray(X)
-    Y = np.asarray(Y)
-    sx = X.sum(axis=1, dtype=np.float64)
-    sy = Y.sum(axis=1, dtype=np.float64)
-    binary = X.max(initial=0) <= 1 and Y.max(initial=0) <= 1
-    out = np.empty((len(X), len(Y)))
-    if binary:
-        Yf = Y.astype(np.float32)
-        for s in range(0, len(X), block):
-            common = X[s:s + block].astype(np.float32) @ Yf.T
-            union = sx[s:s + block, None] + sy[None, :] - common
-            out[s:s + block] = np.divide(common, union, out=np.zeros_like(union, dtype=np.float64),
-                                         where=union > 0)
-        return out
-    from scipy.spatial.distance import cdist
-
-    Xf, Yf = X.astype(np.float64), Y.astype(np.float64)
-    for s in range(0, len(X), block):
-        l1 = cdist(Xf[s:s + block], Yf, "cityblock")
-        total = sx[s:s + block, None] + sy[None, :]
-        out[s:s + block] = np.divide(total - l1, total + l1, out=np.zeros_like(l1), where=(total + l1) > 0)
-    return out
 
 
 class TanimotoSVC(ClassifierMixin, BaseEstimator):

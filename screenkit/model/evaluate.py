@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..chem.featurize import MorganFingerprint, tanimoto_max
+from ..chem.featurize import MorganFingerprint
+from ..chem.similarity import tanimoto_max
 from ..curation.measurements import read_measurements
 from ..errors import UsageError
 from .bundle import TargetModel, load_bundle

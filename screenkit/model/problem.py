@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 from rdkit.SimDivFilters import rdSimDivPickers
 
-from ..chem.featurize import SimilarityIndex, bitvects_from_matrix, make_featurizer, tanimoto_max
+from ..chem.featurize import make_featurizer
+from ..chem.similarity import SimilarityIndex, bitvects_from_matrix, tanimoto_max
 from ..config import bundled_path
 from ..errors import InputFileError, UsageError
 from .split import make_folds

@@ -79,7 +79,7 @@ def butina_clusters(fingerprints: np.ndarray, cutoff: float = 0.6, block: int = 
     >>> butina_clusters(X, cutoff=0.5).tolist()
     [0, 0, 1]
     """
-    from .estimators import minmax_kernel
+    from ..chem.similarity import minmax_kernel
 
     n = len(fingerprints)
     neighbours = np.zeros((n, n), dtype=bool)
@@ -100,7 +100,7 @@ def butina_clusters(fingerprints: np.ndarray, cutoff: float = 0.6, block: int = 
 
 def nearest_train_similarity(fingerprints: np.ndarray, folds) -> np.ndarray:
     """Per fold, each test row's largest Tanimoto to that fold's training rows (concatenated)."""
-    from ..chem.featurize import tanimoto_max
+    from ..chem.similarity import tanimoto_max
 
     parts = [tanimoto_max(fingerprints[test], fingerprints[train]) for train, test in folds]
     return np.concatenate(parts) if parts else np.zeros(0)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..chem.featurize import nearest_neighbours
+from ..chem.similarity import nearest_neighbours
 from ..errors import InputFileError
 from ..hashing import file_sha256
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..chem.featurize import MorganFingerprint, nearest_neighbours
+from ..chem.featurize import MorganFingerprint
+from ..chem.similarity import nearest_neighbours
 from ..config import bundled_path, load_profile
 from ..model.bundle import bundle_digest
 from .library import RawRecord

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 from rdkit import Chem
 
-from ..chem.featurize import MorganFingerprint, SimilarityIndex
+from ..chem.featurize import MorganFingerprint
 from ..chem.properties import compute_properties
+from ..chem.similarity import SimilarityIndex
 from ..chem.standardize import ERROR, OK, mol_from_text, muted_rdkit_log, one_line_message, standardize_mol
 from ..model.bundle import TargetModel, bundle_digest, load_bundle
 from .library import RawRecord, sd_properties, sd_title

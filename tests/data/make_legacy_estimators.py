@@ -13,8 +13,8 @@ import pandas as pd
 
 from screenkit.chem.featurize import MorganFingerprint
 from screenkit.model import arrayfile
-from screenkit.model.bundle import TRUSTED_TYPES
 from screenkit.model import estimators as E
+from screenkit.model.bundle import TRUSTED_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent / "legacy_estimators"
