@@ -14,8 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..chem.featurize import MorganFingerprint
-from ..chem.similarity import tanimoto_max
+from ..chem.similarity import AD_SPACE, tanimoto_max
 from ..curation.measurements import read_measurements
 from ..errors import UsageError
 from .bundle import TargetModel, load_bundle
@@ -116,7 +115,7 @@ def evaluate_models(models_dir: str | Path, data: str | Path, *, smiles_col: str
     from rdkit import Chem
 
     mols = [Chem.MolFromSmiles(s) for s in table["smiles"]]
-    ad_fps = MorganFingerprint(radius=2, fp_size=2048).transform(mols)
+    ad_fps = AD_SPACE.fingerprints(mols)
     results = []
     for model in models:
         result = _evaluate_one(model, table, ad_fps, mols)

@@ -26,7 +26,7 @@ import pandas as pd
 from rdkit.SimDivFilters import rdSimDivPickers
 
 from ..chem.featurize import make_featurizer
-from ..chem.similarity import SimilarityIndex, bitvects_from_matrix, tanimoto_max
+from ..chem.similarity import AD_SPACE, SimilarityIndex, bitvects_from_matrix, tanimoto_max
 from ..config import bundled_path
 from ..errors import InputFileError, UsageError
 from .split import make_folds
@@ -36,8 +36,8 @@ __all__ = ["Fold", "Problem", "ad_fingerprints", "labels", "regression_rows", "h
 
 
 def ad_fingerprints(smiles) -> np.ndarray:
-    """The applicability-domain and similarity space: Morgan radius 2, 2048 bits."""
-    return make_featurizer("morgan", radius=2, fp_size=2048).transform(list(smiles))
+    """Fingerprints in the applicability-domain and similarity space (:data:`AD_SPACE`)."""
+    return AD_SPACE.fingerprints(smiles)
 
 
 def _relation(rows: pd.DataFrame) -> pd.Series:
@@ -76,7 +76,7 @@ def holdout_filter(table: pd.DataFrame, holdout_path: Path | None,
                    max_similarity: float = 0.5) -> tuple[pd.DataFrame, int]:
     """Drop every compound that is a hold-out compound or within ``max_similarity`` of one.
 
-    Similarity is Tanimoto on Morgan r2 2048 bits to the hold-out file's ``smiles``; with
+    Similarity is Tanimoto in :data:`AD_SPACE` to the hold-out file's ``smiles``; with
     only an ``inchikey`` column, exact matches are dropped. This is a cluster hold-out:
     no kept compound has Tanimoto >= ``max_similarity`` to any hold-out compound.
     """
@@ -96,7 +96,7 @@ def load_pool(pool: str | Path | None, config) -> tuple[np.ndarray, np.ndarray, 
     """Putative-inactive pool SMILES, their AD fingerprints and the file (default: the bundled pool)."""
     pool_path = Path(pool) if pool else bundled_path("data/putative_inactive_pool.csv.gz")
     if config.task != "classification" or config.putative_inactive_ratio <= 0:
-        return np.array([], dtype=str), np.zeros((0, 2048), np.uint8), pool_path
+        return np.array([], dtype=str), np.zeros((0, AD_SPACE.fp_size), np.uint8), pool_path
     if not pool_path.is_file():
         raise InputFileError(f"putative-inactive pool {pool_path} does not exist; pass --pool CSV with a 'smiles' "
                              "column or --putative-inactive-ratio 0")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..chem.similarity import nearest_neighbours
+from ..chem.similarity import AD_SPACE, nearest_neighbours
 from ..errors import InputFileError
 from ..hashing import file_sha256
 
@@ -124,13 +124,10 @@ def parse_smiles(smiles: str):
 
 
 def fingerprints(mols: list) -> np.ndarray:
-    from ..chem.featurize import MorganFingerprint
-
-    fp = MorganFingerprint(radius=2, fp_size=2048)
-    out = np.zeros((len(mols), 2048), dtype=np.uint8)
+    out = np.zeros((len(mols), AD_SPACE.fp_size), dtype=np.uint8)
     ok = [i for i, m in enumerate(mols) if m is not None]
     if ok:
-        out[ok] = fp.transform([mols[i] for i in ok])
+        out[ok] = AD_SPACE.fingerprints([mols[i] for i in ok])
     return out
 
 
@@ -226,7 +223,7 @@ def evidence_neighbours(fps: np.ndarray, bundle: dict, sources: dict, *, k: int 
     for name, model in bundle.items():
         if model.train_fingerprints.shape[1] != fps.shape[1]:
             if warnings is not None:
-                warnings.append(f"{name}: training fingerprints are not Morgan 2048 bits; no evidence shown.")
+                warnings.append(f"{name}: training fingerprints are not in the evidence space ({AD_SPACE.label}); no evidence shown.")
             continue
         idx, sim = nearest_neighbours(fps, model.train_fingerprints, k=k)
         for i in np.flatnonzero(has_bits):
