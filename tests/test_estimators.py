@@ -10,11 +10,11 @@ from screenkit.model.bundle import TRUSTED_TYPES
 from screenkit.model.estimators import (
     ESTIMATORS,
     ConformalModel,
-    TanimotoSVC,
     forest_class_proba,
     make_estimator,
     mondrian_p_values,
 )
+from screenkit.model.tanimoto import TanimotoSVC
 
 SMILES = ["CCOc1ccc(CN2CCCC2)cc1", "CC(=O)Oc1ccccc1C(=O)O", "CN1CCC[C@H]1c1cccnc1", "c1ccc2ccccc2c1", "CCCCCCO"]
 
