@@ -51,7 +51,9 @@ TRUSTED_TYPES = [
     "screenkit.model.estimators.ConformalModel",
     "screenkit.model.tanimoto.TanimotoSVC",
     "screenkit.model.tanimoto.TanimotoSVR",
-    "screenkit.model.tanimoto.TanimotoKNN",
+    "screenkit.model.tanimoto.TanimotoKNNClassifier",
+    "screenkit.model.tanimoto.TanimotoKNNRegressor",
+    "screenkit.model.tanimoto.TanimotoKNN",  # files written before the kNN split; loads as one of the two
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.metrics._dist_metrics.EuclideanDistance64",
     "sklearn.neighbors._kd_tree.KDTree",

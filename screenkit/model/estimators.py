@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ..errors import UsageError
-from .tanimoto import TanimotoKNN, TanimotoSVC, TanimotoSVR
+from .tanimoto import TanimotoKNNClassifier, TanimotoKNNRegressor, TanimotoSVC, TanimotoSVR, check_parameters
 
 __all__ = ["ESTIMATORS", "make_estimator", "ConformalModel", "positive_score", "forest_class_proba", "prior_correct"]
 
@@ -35,9 +35,73 @@ def _scaled(estimator):
     return make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), estimator)
 
 
+def _forest(name: str, classify: bool, nonnegative: bool, seed: int, n_jobs: int, params: dict):
+    from sklearn.ensemble import (
+        ExtraTreesClassifier,
+        ExtraTreesRegressor,
+        RandomForestClassifier,
+        RandomForestRegressor,
+    )
+
+    cls = {("rf", True): RandomForestClassifier, ("rf", False): RandomForestRegressor,
+           ("extra_trees", True): ExtraTreesClassifier, ("extra_trees", False): ExtraTreesRegressor}
+    defaults = {"n_estimators": 200, "max_features": "sqrt" if classify else 0.33, "random_state": seed,
+                "n_jobs": n_jobs}
+    if classify:
+        defaults["class_weight"] = "balanced_subsample"
+    est = cls[name, classify](**{**defaults, **params})
+    if not nonnegative:
+        from sklearn.impute import SimpleImputer
+        from sklearn.pipeline import make_pipeline
+
+        est = make_pipeline(SimpleImputer(strategy="median"), est)
+    return est
+
+
+def _hist_gb(name: str, classify: bool, nonnegative: bool, seed: int, n_jobs: int, params: dict):
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    defaults = {"max_iter": 200, "learning_rate": 0.1, "random_state": seed, "early_stopping": False}
+    if classify:
+        defaults["class_weight"] = "balanced"
+    cls = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor
+    return cls(**{**defaults, **params})
+
+
+def _linear(name: str, classify: bool, nonnegative: bool, seed: int, n_jobs: int, params: dict):
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    if classify:
+        est = LogisticRegression(**{"C": 0.1, "max_iter": 2000, "class_weight": "balanced", **params})
+    else:
+        est = Ridge(**{"alpha": 10.0, **params})
+    return est if nonnegative else _scaled(est)
+
+
+def _knn(name: str, classify: bool, nonnegative: bool, seed: int, n_jobs: int, params: dict):
+    if nonnegative:
+        cls = TanimotoKNNClassifier if classify else TanimotoKNNRegressor
+        return cls(**{"n_neighbors": 5, **params})
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+    cls = KNeighborsClassifier if classify else KNeighborsRegressor
+    return _scaled(cls(**{"n_neighbors": 5, "weights": "distance", **params}))
+
+
+def _svm_tanimoto(name: str, classify: bool, nonnegative: bool, seed: int, n_jobs: int, params: dict):
+    if not nonnegative:
+        raise UsageError("estimator 'svm_tanimoto' needs fingerprint features (0/1 or counts); "
+                         "pick a fingerprint featurizer or another estimator")
+    return TanimotoSVC(**{"C": 1.0, **params}) if classify else TanimotoSVR(**{"C": 1.0, **params})
+
+
+_BUILDERS = {"rf": _forest, "extra_trees": _forest, "hist_gb": _hist_gb, "linear": _linear, "knn": _knn,
+             "svm_tanimoto": _svm_tanimoto}
+
+
 def make_estimator(name: str, task: str = "classification", *, nonnegative: bool = True, seed: int = 0,
                    n_jobs: int = 1, **params):
-    """A fresh, unfitted estimator.
+    """A fresh, unfitted estimator, its parameters checked now (not at the first fit).
 
     Parameters
     ----------
@@ -54,6 +118,11 @@ def make_estimator(name: str, task: str = "classification", *, nonnegative: bool
     **params
         Hyperparameters passed to the estimator (e.g. ``n_estimators``, ``C``).
 
+    Raises
+    ------
+    UsageError
+        An unknown name, task or parameter, or a parameter value the estimator refuses.
+
     Examples
     --------
     >>> make_estimator("rf", n_estimators=10).n_estimators
@@ -63,58 +132,25 @@ def make_estimator(name: str, task: str = "classification", *, nonnegative: bool
         raise UsageError(f"unknown task {task!r}; use 'classification' or 'regression'")
     if name not in ESTIMATORS:
         raise UsageError(f"unknown estimator {name!r}; available: {', '.join(ESTIMATORS)}")
-    classify = task == "classification"
     try:
-        if name in ("rf", "extra_trees"):
-            from sklearn.ensemble import (
-                ExtraTreesClassifier,
-                ExtraTreesRegressor,
-                RandomForestClassifier,
-                RandomForestRegressor,
-            )
-
-            cls = {("rf", True): RandomForestClassifier, ("rf", False): RandomForestRegressor,
-                   ("extra_trees", True): ExtraTreesClassifier, ("extra_trees", False): ExtraTreesRegressor}
-            defaults = {"n_estimators": 200, "max_features": "sqrt" if classify else 0.33, "random_state": seed,
-                        "n_jobs": n_jobs}
-            if classify:
-                defaults["class_weight"] = "balanced_subsample"
-            est = cls[name, classify](**{**defaults, **params})
-            if not nonnegative:
-                from sklearn.impute import SimpleImputer
-                from sklearn.pipeline import make_pipeline
-
-                est = make_pipeline(SimpleImputer(strategy="median"), est)
-            return est
-        if name == "hist_gb":
-            from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-
-            defaults = {"max_iter": 200, "learning_rate": 0.1, "random_state": seed, "early_stopping": False}
-            if classify:
-                defaults["class_weight"] = "balanced"
-            cls = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor
-            return cls(**{**defaults, **params})
-        if name == "linear":
-            from sklearn.linear_model import LogisticRegression, Ridge
-
-            if classify:
-                est = LogisticRegression(**{"C": 0.1, "max_iter": 2000, "class_weight": "balanced", **params})
-            else:
-                est = Ridge(**{"alpha": 10.0, **params})
-            return est if nonnegative else _scaled(est)
-        if name == "knn":
-            if nonnegative:
-                return TanimotoKNN(**{"n_neighbors": 5, **params}, task=task)
-            from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-
-            cls = KNeighborsClassifier if classify else KNeighborsRegressor
-            return _scaled(cls(**{"n_neighbors": 5, "weights": "distance", **params}))
-        if not nonnegative:
-            raise UsageError("estimator 'svm_tanimoto' needs fingerprint features (0/1 or counts); "
-                             "pick a fingerprint featurizer or another estimator")
-        return TanimotoSVC(**{"C": 1.0, **params}) if classify else TanimotoSVR(**{"C": 1.0, **params})
+        est = _BUILDERS[name](name, task == "classification", nonnegative, seed, n_jobs, params)
     except TypeError as exc:
         raise UsageError(f"bad parameters for estimator {name!r}: {exc}") from None
+    _check_values(name, est)
+    return est
+
+
+def _check_values(name: str, est) -> None:
+    """Parameter values checked the way the estimator's own fit would, as a UsageError."""
+    final = est.steps[-1][1] if hasattr(est, "steps") else est
+    try:
+        if hasattr(final, "_limits"):
+            check_parameters(final)
+        else:
+            final._validate_params()  # scikit-learn's own constraints, which fit checks later
+    except ValueError as exc:
+        raise UsageError(f"bad parameter value for estimator {name!r}: {exc}; "
+                         "fix it in --estimator-params (or the config)") from None
 
 
 def positive_score(estimator, X) -> np.ndarray:
