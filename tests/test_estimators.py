@@ -100,7 +100,7 @@ def test_forest_proba_is_bit_identical_to_scikit_learn(name):
     expected = forest.predict_proba(query)
     for column in (1, 0, 1):  # the second call for a column reuses the cached leaf tables
         assert np.array_equal(forest_class_proba(forest, query, column), expected[:, column])
-    with pytest.raises(ValueError, match="features"):
+    with pytest.raises(UsageError, match="features"):
         forest_class_proba(forest, query[:, :10], 1)
 
 

@@ -111,7 +111,7 @@ def test_similarity_index_is_rdkit_max_tanimoto_per_set():
 
 
 def test_similarity_index_refuses_counts_and_handles_wide_fingerprints():
-    with pytest.raises(ValueError, match="0/1"):
+    with pytest.raises(UsageError, match="0/1"):
         SimilarityIndex([np.array([[2, 0, 1]])])
     wide = np.ones((1, 40_000), dtype=np.uint8)  # more shared bits than int16 can count
     assert SimilarityIndex([wide]).max_similarity(wide).tolist() == [[1.0]]

@@ -74,7 +74,7 @@ def test_unknown_or_impossible_split_is_a_usage_error():
         make_folds("stratified", smiles=["C"])
     with pytest.raises(UsageError, match="document_year"):
         make_folds("temporal", smiles=["C"] * 10, years=[""] * 10)
-    with pytest.raises(UsageError, match="only 1 scaffolds for 3 folds"):
+    with pytest.raises(UsageError, match="only 1 Bemis-Murcko scaffold groups for 3 folds"):
         make_folds("scaffold", smiles=["c1ccccc1C", "c1ccccc1CC", "c1ccccc1O"], n_splits=3)
 
 

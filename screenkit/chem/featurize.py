@@ -35,7 +35,7 @@ from ..errors import UsageError
 
 __all__ = ["MorganFingerprint", "FeatureMorganFingerprint", "AtomPairFingerprint", "TopologicalTorsionFingerprint",
            "RDKitPathFingerprint", "MACCSKeys", "RDKitDescriptors", "ConcatFeaturizer", "FeaturizationError",
-           "make_featurizer", "featurizer_spec", "FEATURIZERS"]
+           "make_featurizer", "check_featurizer_params", "featurizer_spec", "FEATURIZERS"]
 
 _CHUNK = 256  # molecules per parallel task
 
@@ -421,9 +421,39 @@ def make_featurizer(name: str, **params) -> _MolFeaturizer:
         featurizer = cls(**params)
     except TypeError as exc:
         raise UsageError(f"bad parameters for featurizer {name!r}: {exc}") from None
+    check_featurizer_params(name, featurizer)
     if name == "concat":
         featurizer._featurizers()  # validate the parts now, not at the first transform
     return featurizer
+
+
+# Smallest allowed value of each whole-number parameter (RDKit itself fails late, or crashes, on less).
+_MINIMUM = {"radius": 0, "fp_size": 1, "max_path": 1}
+
+
+def check_featurizer_params(name: str, featurizer) -> None:
+    """Raise :class:`UsageError` naming a parameter value no fingerprint can be built with.
+
+    Examples
+    --------
+    >>> check_featurizer_params("morgan", MorganFingerprint(fp_size=0))
+    Traceback (most recent call last):
+    ...
+    screenkit.errors.UsageError: featurizer 'morgan': fp_size must be a whole number of at least 1, not 0; \
+fix it in --featurizer-params (or --fp-size/--radius)
+    """
+    params = featurizer.get_params(deep=False)
+    for key, low in _MINIMUM.items():
+        value = params.get(key, low)
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise UsageError(f"featurizer {name!r}: {key} must be a whole number of at least {low}, not {value!r}; "
+                             "fix it in --featurizer-params (or --fp-size/--radius)")
+    if not isinstance(params.get("counts", False), (bool, np.bool_)):
+        raise UsageError(f"featurizer {name!r}: counts must be true or false, not {params['counts']!r}")
+    n_jobs = params.get("n_jobs", 1)
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0):
+        raise UsageError(f"featurizer {name!r}: n_jobs must be a whole number other than 0 (-1: all cores), "
+                         f"not {n_jobs!r}")
 
 
 def featurizer_spec(featurizer: _MolFeaturizer) -> dict:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import UsageError
+
 __all__ = ["AD_SPACE", "FingerprintSpace", "minmax_kernel", "tanimoto_max", "SimilarityIndex", "nearest_neighbours",
            "bitvects_from_matrix"]
 
@@ -152,9 +154,11 @@ class SimilarityIndex:
     def __init__(self, references: list[np.ndarray]):
         references = [np.asarray(r) for r in references]
         if any(r.ndim != 2 for r in references):
-            raise ValueError("each reference set must be a 2-D (compounds x bits) matrix")
+            raise UsageError("each reference set must be a 2-D (compounds x bits) matrix; reshape 1-D fingerprints "
+                             "with fps.reshape(1, -1)")
         if any(r.size and r.max() > 1 for r in references):
-            raise ValueError("SimilarityIndex needs 0/1 fingerprints (Tanimoto on bits), not counts")
+            raise UsageError("SimilarityIndex needs 0/1 fingerprints (Tanimoto on bits), not counts; use minmax_kernel "
+                             "for counts")
         # Shared bits are summed in int16 unless a fingerprint is wider than int16 can count.
         width = max((r.shape[1] for r in references), default=0)
         dtype = np.int16 if width <= np.iinfo(np.int16).max else np.int32

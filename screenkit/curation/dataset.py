@@ -55,7 +55,7 @@ class Issue:
 
     def __post_init__(self):
         if self.severity not in SEVERITIES:
-            raise ValueError(f"issue severity {self.severity!r} is not one of {', '.join(SEVERITIES)}")
+            raise UsageError(f"issue severity {self.severity!r} is not one of {', '.join(SEVERITIES)}")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

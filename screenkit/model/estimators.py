@@ -149,7 +149,7 @@ def _check_values(name: str, est) -> None:
         else:
             final._validate_params()  # scikit-learn's own constraints, which fit checks later
     except ValueError as exc:
-        raise UsageError(f"bad parameter value for estimator {name!r}: {exc}; "
+        raise UsageError(f"bad parameter value for estimator {name!r}: {str(exc).rstrip('.')}; "
                          "fix it in --estimator-params (or the config)") from None
 
 
@@ -186,7 +186,8 @@ def forest_class_proba(forest, X: np.ndarray, column: int) -> np.ndarray:
     bit-identical (tested).
     """
     if X.shape[1] != forest.n_features_in_:
-        raise ValueError(f"X has {X.shape[1]} features, but the forest expects {forest.n_features_in_}")
+        raise UsageError(f"X has {X.shape[1]} features, but the forest expects {forest.n_features_in_}; "
+                         "featurize with the model card's featurizer")
     trees = forest.estimators_
     cached_trees, cached_count, tables = _LEAF_PROBABILITIES.get(forest, (None, 0, None))
     if cached_trees is not trees or cached_count != len(trees):  # first use, refit, or warm-start growth
@@ -329,7 +330,8 @@ class ConformalModel(BaseEstimator):
         """``p_active`` corrected from the calibration mix's active rate to ``base_rate``
         (:func:`prior_correct`); what ``p_active`` means in a library with that hit rate."""
         if self.task != "classification" or self.training_rate is None:
-            raise ValueError("prior correction needs a classification model calibrated on known labels")
+            raise UsageError(f"prior correction needs a classification model calibrated on known labels, not a {self.task} "
+                             "model; use p_active as it is")
         return prior_correct(self._calibrated(X), self.training_rate, base_rate)
 
     def predict_outputs(self, X) -> dict[str, np.ndarray]:

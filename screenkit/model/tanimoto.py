@@ -42,7 +42,7 @@ def check_parameters(estimator) -> None:
         ok = isinstance(value, kind) and not isinstance(value, bool)
         ok = ok and (value > low if strict else value >= low)
         if not ok:
-            bound = f"greater than {low}" if strict else f"at least {low}"
+            bound = f"greater than {low}" if strict else f"of at least {low}"
             what = "a whole number" if kind is Integral else "a number"
             raise ValueError(f"{type(estimator).__name__} parameter {name} must be {what} {bound}, not {value!r}")
 
