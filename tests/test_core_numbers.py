@@ -117,7 +117,7 @@ def test_every_models_ad_column_is_its_own_training_set_similarity(small_models,
 def test_card_ad_threshold_is_the_5_percent_quantile_of_test_to_train_similarity(bundle):
     """The 50 % quantile fails: the threshold is recomputed from the card's own split settings, with
     RDKit similarities of each fold's measured test compounds to its measured training compounds."""
-    for name, model in bundle.items():
+    for model in bundle.values():
         card = model.card
         config = card["training_config"]
         assert config["ad_quantile"] == 0.05
