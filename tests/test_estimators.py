@@ -13,6 +13,7 @@ from screenkit.model.estimators import (
     forest_class_proba,
     make_estimator,
     mondrian_p_values,
+    positive_score,
 )
 from screenkit.model.tanimoto import TanimotoSVC
 
@@ -65,7 +66,13 @@ def test_every_estimator_saves_with_skops_and_trusted_types(name, task, tmp_path
     for key in a:
         np.testing.assert_allclose(a[key], b[key])
         assert a[key].shape == (5,)
-    assert ((a["p_active"] >= 0) & (a["p_active"] <= 1)).all()
+    if task == "classification":  # Platt-calibrated probability, recomputed from the raw score
+        expected = 1 / (1 + np.exp(-(wrapped.platt_a * positive_score(est, X[:5]) + wrapped.platt_b)))
+    else:  # share of out-of-fold residuals r with prediction + r >= threshold (conformal predictive distribution)
+        yhat = est.predict(X[:5])
+        expected = np.array([((y + wrapped.residuals >= 1.5).sum() + 0.5) / (len(wrapped.residuals) + 1)
+                             for y in yhat])
+    np.testing.assert_allclose(a["p_active"], expected, rtol=1e-9)
 
 
 def test_descriptor_features_get_scaled_models_and_no_tanimoto_svm():

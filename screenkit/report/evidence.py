@@ -12,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..chem.alertscreen import ALERT_FAMILIES
+from ..chem.properties import alert_matches
 from ..chem.similarity import AD_SPACE, nearest_neighbours
-from ..errors import InputFileError
+from ..errors import InputFileError, UsageError
 from ..hashing import file_sha256
 
 __all__ = [
@@ -50,13 +52,29 @@ class Alert:
     atoms: tuple[int, ...]
 
 
-def alert_catalog(families: tuple[str, ...]):
-    from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
+def alert_catalog(families: tuple[str, ...]) -> tuple[str, ...]:
+    """The alert families (:data:`~screenkit.chem.alertscreen.ALERT_FAMILIES`) behind catalogue names.
 
-    params = FilterCatalogParams()
-    for family in families:
-        params.AddCatalog(getattr(FilterCatalogParams.FilterCatalogs, family))
-    return FilterCatalog(params)
+    Names are case-insensitive; ``PAINS`` means PAINS_A, PAINS_B and PAINS_C, and ``ALL`` every family
+    a ranking can write (RDKit's own "ALL" catalogue adds ZINC, ChEMBL and other filter sets that no
+    screenkit ranking names, so it would highlight alerts the table never lists). The catalogues
+    themselves are built once per process by :func:`screenkit.chem.alertscreen.alert_catalog`, the
+    same ones the ranking's ``alerts`` column comes from.
+
+    Examples
+    --------
+    >>> alert_catalog(("pains", "BRENK"))
+    ('PAINS_A', 'PAINS_B', 'PAINS_C', 'Brenk')
+    """
+    by_name = {family.lower(): (family,) for family in ALERT_FAMILIES}
+    by_name["pains"] = tuple(f for f in ALERT_FAMILIES if f.startswith("PAINS"))
+    by_name["all"] = ALERT_FAMILIES
+    out: list[str] = []
+    for name in families:
+        if name.lower() not in by_name:
+            raise UsageError(f"unknown alert catalogue {name!r}; use PAINS, ALL or one of {', '.join(ALERT_FAMILIES)}")
+        out += [f for f in by_name[name.lower()] if f not in out]
+    return tuple(out)
 
 
 def _family(catalog: str) -> str:
@@ -71,7 +89,8 @@ def find_alerts(mol, catalog, wanted: list[str] | None = None) -> list[Alert]:
     Parameters
     ----------
     mol : rdkit.Chem.Mol
-    catalog : rdkit.Chem.FilterCatalog.FilterCatalog
+    catalog : tuple of str
+        Alert families, from :func:`alert_catalog`.
     wanted : list of str, optional
         ``CATALOG:name`` labels from the ranked file's ``alerts`` column; when given, only
         matches with these catalog and names are returned (so the drawing highlights what the
@@ -96,17 +115,14 @@ def find_alerts(mol, catalog, wanted: list[str] | None = None) -> list[Alert]:
             family, _, name = label.strip().rpartition(":") if ":" in label else ("", "", label.strip())
             keys.add((_family(family), name.strip().lower()))
     out, seen = [], set()
-    for entry in catalog.GetMatches(mol):
-        description = entry.GetDescription()
-        filter_set = entry.GetProp("FilterSet") if "FilterSet" in entry.GetPropList() else ""
-        label = f"{filter_set}:{description}" if filter_set else description
-        if keys is not None and (_family(filter_set), description.lower()) not in keys \
+    for family, description, atoms in alert_matches(mol, catalog, with_atoms=True):
+        label = f"{family}:{description}"
+        if keys is not None and (_family(family), description.lower()) not in keys \
                 and ("", description.lower()) not in keys:
             continue
         if label in seen:
             continue
         seen.add(label)
-        atoms = sorted({pair[1] for match in entry.GetFilterMatches(mol) for pair in match.atomPairs})
         out.append(Alert(label, tuple(atoms)))
     return out
 
