@@ -185,7 +185,29 @@ class FeatureMorganFingerprint(MorganFingerprint):
             atomInvariantsGenerator=rdFingerprintGenerator.GetMorganFeatureAtomInvGen())
 
 
-class AtomPairFingerprint(_GeneratorFingerprint):
+class _TopologicalFingerprint(_GeneratorFingerprint):
+    """Atom-pair or topological-torsion fingerprint, bits or counts: one class, the ``kind`` chosen by name.
+
+    The two public classes differ only in ``kind`` (and so in their featurizer name, which model cards
+    store); parameters are ``fp_size``, ``counts`` and ``n_jobs`` for both.
+    """
+
+    kind = ""
+    _GENERATORS = {"atom_pair": "GetAtomPairGenerator", "torsion": "GetTopologicalTorsionGenerator"}
+
+    def __init__(self, fp_size: int = 2048, counts: bool = False, n_jobs: int = 1):
+        self.fp_size = fp_size
+        self.counts = counts
+        self.n_jobs = n_jobs
+
+    def _prefix(self):
+        return f"{self.kind}_count" if self.counts else self.kind
+
+    def _generator(self):
+        return getattr(rdFingerprintGenerator, self._GENERATORS[self.kind])(fpSize=self.fp_size)
+
+
+class AtomPairFingerprint(_TopologicalFingerprint):
     """Atom-pair fingerprint (atom types and topological distance), bits or counts.
 
     Examples
@@ -194,19 +216,10 @@ class AtomPairFingerprint(_GeneratorFingerprint):
     True
     """
 
-    def __init__(self, fp_size: int = 2048, counts: bool = False, n_jobs: int = 1):
-        self.fp_size = fp_size
-        self.counts = counts
-        self.n_jobs = n_jobs
-
-    def _prefix(self):
-        return "atom_pair_count" if self.counts else "atom_pair"
-
-    def _generator(self):
-        return rdFingerprintGenerator.GetAtomPairGenerator(fpSize=self.fp_size)
+    kind = "atom_pair"
 
 
-class TopologicalTorsionFingerprint(_GeneratorFingerprint):
+class TopologicalTorsionFingerprint(_TopologicalFingerprint):
     """Topological-torsion fingerprint (paths of four atoms), bits or counts.
 
     Examples
@@ -215,16 +228,7 @@ class TopologicalTorsionFingerprint(_GeneratorFingerprint):
     True
     """
 
-    def __init__(self, fp_size: int = 2048, counts: bool = False, n_jobs: int = 1):
-        self.fp_size = fp_size
-        self.counts = counts
-        self.n_jobs = n_jobs
-
-    def _prefix(self):
-        return "torsion_count" if self.counts else "torsion"
-
-    def _generator(self):
-        return rdFingerprintGenerator.GetTopologicalTorsionGenerator(fpSize=self.fp_size)
+    kind = "torsion"
 
 
 class RDKitPathFingerprint(_GeneratorFingerprint):
