@@ -31,7 +31,7 @@ from ..config import bundled_path
 from ..errors import InputFileError, UsageError
 from .split import make_folds
 
-__all__ = ["Fold", "Problem", "ad_fingerprints", "labels", "regression_rows", "holdout_filter",
+__all__ = ["Fold", "Problem", "ad_fingerprints", "decided_labels", "labels", "regression_rows", "holdout_filter",
            "pick_putative_inactives", "similarity_to_actives", "fold_decoys", "load_pool", "build_problem"]
 
 
@@ -44,19 +44,25 @@ def _relation(rows: pd.DataFrame) -> pd.Series:
     return rows["relation"].fillna("=").replace("", "=")
 
 
-def labels(rows: pd.DataFrame, threshold: float) -> tuple[pd.DataFrame, int]:
-    """Binary labels; a censored value is kept only when it decides the label.
+def decided_labels(rows: pd.DataFrame, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """The one censored-label rule: 0/1 labels at ``threshold`` and which rows it decides.
 
     ``relation`` is on the pActivity scale: ``<`` 5 means "weaker than 10 uM" and is a sure
-    inactive at threshold 6; ``>`` 5 says nothing about a threshold of 6 and is dropped.
+    inactive at threshold 6; ``>`` 5 says nothing about a threshold of 6 and is undecided.
+    Exact values are always decided. Training (:func:`labels`) and evaluation use it.
     """
     relation = _relation(rows)
-    exact = relation == "="
-    sure_inactive = relation.isin(["<", "<="]) & (rows["pactivity"] <= threshold)
-    sure_active = relation.isin([">", ">="]) & (rows["pactivity"] >= threshold)
-    keep = exact | sure_inactive | sure_active
-    rows = rows[keep].assign(active=lambda d: (d["pactivity"] >= threshold).astype(int))
-    return rows, int((~keep).sum())
+    value = rows["pactivity"].to_numpy(float)
+    sure_inactive = relation.isin(["<", "<="]).to_numpy() & (value <= threshold)
+    sure_active = relation.isin([">", ">="]).to_numpy() & (value >= threshold)
+    decided = (relation == "=").to_numpy() | sure_inactive | sure_active
+    return (value >= threshold).astype(int), decided
+
+
+def labels(rows: pd.DataFrame, threshold: float) -> tuple[pd.DataFrame, int]:
+    """Binary labels (column ``active``) of the rows :func:`decided_labels` decides, and how many it drops."""
+    y, keep = decided_labels(rows, threshold)
+    return rows[keep].assign(active=y[keep]), int((~keep).sum())
 
 
 def regression_rows(rows: pd.DataFrame, policy: str) -> tuple[pd.DataFrame, int]:
