@@ -190,6 +190,13 @@ class _TopologicalFingerprint(_GeneratorFingerprint):
 
     The two public classes differ only in ``kind`` (and so in their featurizer name, which model cards
     store); parameters are ``fp_size``, ``counts`` and ``n_jobs`` for both.
+
+    Examples
+    --------
+    >>> bool(AtomPairFingerprint(fp_size=256).transform(["CCO"]).sum() > 0)
+    True
+    >>> bool(TopologicalTorsionFingerprint(fp_size=256).transform(["CCCCO"]).sum() > 0)
+    True
     """
 
     kind = ""
@@ -208,25 +215,13 @@ class _TopologicalFingerprint(_GeneratorFingerprint):
 
 
 class AtomPairFingerprint(_TopologicalFingerprint):
-    """Atom-pair fingerprint (atom types and topological distance), bits or counts.
-
-    Examples
-    --------
-    >>> bool(AtomPairFingerprint(fp_size=256).transform(["CCO"]).sum() > 0)
-    True
-    """
+    """Atom-pair fingerprint (atom types and topological distance), bits or counts."""
 
     kind = "atom_pair"
 
 
 class TopologicalTorsionFingerprint(_TopologicalFingerprint):
-    """Topological-torsion fingerprint (paths of four atoms), bits or counts.
-
-    Examples
-    --------
-    >>> bool(TopologicalTorsionFingerprint(fp_size=256).transform(["CCCCO"]).sum() > 0)
-    True
-    """
+    """Topological-torsion fingerprint (paths of four atoms), bits or counts."""
 
     kind = "torsion"
 

@@ -24,14 +24,16 @@ __all__ = ["AD_SPACE", "FingerprintSpace", "minmax_kernel", "tanimoto_max", "Sim
 
 @dataclass(frozen=True)
 class FingerprintSpace:
-    """A Morgan bit space fixed once: similarities in it are comparable across models and runs."""
+    """A Morgan bit space fixed once: similarities in it are comparable across models and runs.
+
+    ``label`` is how cards, reports and messages name it.
+    """
 
     radius: int
     fp_size: int
 
     @property
     def label(self) -> str:
-        """How cards, reports and messages name the space."""
         return f"Morgan radius {self.radius}, {self.fp_size} bits"
 
     def featurizer(self):

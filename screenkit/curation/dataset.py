@@ -84,7 +84,7 @@ def read_dataset(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     InputFileError
-        If the file is missing or lacks a required column.
+        A file that does not exist, or a table without a required column (the message names it).
     """
     path = Path(path)
     if not path.is_file():
