@@ -68,8 +68,8 @@ def _as_mols(X) -> list:
 class _MolFeaturizer(TransformerMixin, BaseEstimator):
     """Shared machinery: parsing, failure reporting, ordered parallel chunks."""
 
-    dtype = np.uint8
-    nonnegative = True  # usable with a Tanimoto/MinMax kernel
+    dtype: type = np.uint8
+    nonnegative: bool = True  # usable with a Tanimoto/MinMax kernel
 
     def fit(self, X=None, y=None):
         """Nothing to learn; present for the scikit-learn contract."""
@@ -366,12 +366,13 @@ class ConcatFeaturizer(_MolFeaturizer):
             out.append(make_featurizer(part["name"], **dict(part.get("params", {}))))
         return out
 
+    # dtype and nonnegative follow from the parts (the other featurizers fix them per class)
     @property
-    def dtype(self):
+    def dtype(self):  # type: ignore[override]
         return np.uint8 if all(f.dtype == np.uint8 for f in self._featurizers()) else np.float64
 
     @property
-    def nonnegative(self):
+    def nonnegative(self):  # type: ignore[override]
         return all(f.nonnegative for f in self._featurizers())
 
     @property

@@ -572,7 +572,7 @@ def fetch_dataset(targets: Sequence[Target], output: str | Path, *, source: str 
         chembl.close()
     write_raw(pull.records, paths["raw"])
     paths["raw_meta"].write_text(json.dumps(pull.meta, indent=2, default=str), encoding="utf-8")
-    result = _finish(pull.records, pull.meta, paths, config, {t.chembl_id: t.gene for t in targets}, paths["raw"],
-                     {t.chembl_id: tuple(t.activity_types) for t in targets})
+    result = _finish(pull.records, pull.meta, paths, config, {str(t.chembl_id): t.gene for t in targets},
+                     paths["raw"], {str(t.chembl_id): tuple(t.activity_types) for t in targets})
     shutil.rmtree(paths["checkpoint"], ignore_errors=True)
     return result

@@ -61,7 +61,8 @@ def _forest(name: str, classify: bool, nonnegative: bool, seed: int, n_jobs: int
 def _hist_gb(name: str, classify: bool, nonnegative: bool, seed: int, n_jobs: int, params: dict):
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-    defaults = {"max_iter": 200, "learning_rate": 0.1, "random_state": seed, "early_stopping": False}
+    defaults: dict[str, object] = {"max_iter": 200, "learning_rate": 0.1, "random_state": seed,
+                                   "early_stopping": False}
     if classify:
         defaults["class_weight"] = "balanced"
     cls = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor

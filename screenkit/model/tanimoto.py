@@ -76,7 +76,7 @@ class _TanimotoSVM(_TanimotoEstimator):
     def _keep(self, X: np.ndarray, svm) -> None:
         self.support_vectors_ = X[svm.support_]
         self.dual_coef_ = svm.dual_coef_.ravel().astype(np.float64)
-        self.intercept_ = float(svm.intercept_[0])
+        self.intercept_: float | np.ndarray = float(svm.intercept_[0])  # an array for one-vs-rest machines
 
     def _decision(self, X) -> np.ndarray:
         X = self._query(X)
@@ -140,7 +140,7 @@ class TanimotoSVC(ClassifierMixin, _TanimotoSVM):
         machines = []
         for label in self.classes_:
             target = (y == label).astype(int)
-            weight = "balanced" if weights == "balanced" else None
+            weight: str | dict | None = "balanced" if weights == "balanced" else None
             if isinstance(weights, dict):  # the class's own weight against the mean of the rest
                 rest = [w for k, w in weights.items() if k != label] or [1.0]
                 weight = {1: weights.get(label, 1.0), 0: float(np.mean(rest))}
@@ -282,9 +282,9 @@ class TanimotoKNN:
         state = dict(state)
         task = state.pop("task", "classification")
         new = TanimotoKNNClassifier if task == "classification" else TanimotoKNNRegressor
-        self.__class__ = new  # type: ignore[assignment]  # the file's object becomes the new class
+        self.__class__ = new  # the file's object becomes the new class
         if task == "classification":
             state["classes_"] = np.unique(state["y_"]).astype(int) if "classes_" not in state else state["classes_"]
             state["y_"] = state["y_"].astype(int)
         state.setdefault("n_features_in_", state["X_"].shape[1])
-        new.__setstate__(self, state)  # type: ignore[arg-type]
+        new.__setstate__(self, state)

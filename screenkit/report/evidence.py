@@ -66,7 +66,7 @@ def alert_catalog(families: tuple[str, ...]) -> tuple[str, ...]:
     >>> alert_catalog(("pains", "BRENK"))
     ('PAINS_A', 'PAINS_B', 'PAINS_C', 'Brenk')
     """
-    by_name = {family.lower(): (family,) for family in ALERT_FAMILIES}
+    by_name: dict[str, tuple[str, ...]] = {family.lower(): (family,) for family in ALERT_FAMILIES}
     by_name["pains"] = tuple(f for f in ALERT_FAMILIES if f.startswith("PAINS"))
     by_name["all"] = ALERT_FAMILIES
     out: list[str] = []
@@ -292,11 +292,12 @@ def measured_matches(canonical: list[str], inchikeys: list[str] | None, bundle: 
                     by_smiles.setdefault(key, j)
             by_key = {str(k): j for j, k in enumerate(model.train_inchikey) if str(k)}
             for i, smiles in enumerate(canonical):
-                j = by_smiles.get(smiles) if smiles else None
-                if j is None and inchikeys is not None and inchikeys[i]:
-                    j = by_key.get(inchikeys[i])
-                if j is not None:
-                    out.setdefault(i, []).append(Measured(name, float(model.train_pactivity[j]), f"{name}:{j}"))
+                match = by_smiles.get(smiles) if smiles else None
+                if match is None and inchikeys is not None and inchikeys[i]:
+                    match = by_key.get(inchikeys[i])
+                if match is not None:
+                    out.setdefault(i, []).append(Measured(name, float(model.train_pactivity[match]),
+                                                          f"{name}:{match}"))
     finally:
         RDLogger.EnableLog("rdApp.*")
     return out
