@@ -27,111 +27,18 @@ name               class                                            dtype
 from __future__ import annotations
 
 import numpy as np
-from rdkit import Chem, DataStructs
+from rdkit import DataStructs
 from rdkit.Chem import rdFingerprintGenerator
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..errors import UsageError
+from .molfeaturizer import FeaturizationError, GeneratorFingerprint, MolFeaturizer
 
 __all__ = ["MorganFingerprint", "FeatureMorganFingerprint", "AtomPairFingerprint", "TopologicalTorsionFingerprint",
            "RDKitPathFingerprint", "MACCSKeys", "RDKitDescriptors", "ConcatFeaturizer", "FeaturizationError",
            "make_featurizer", "check_featurizer_params", "featurizer_spec", "FEATURIZERS"]
 
-_CHUNK = 256  # molecules per parallel task
 
-
-class FeaturizationError(UsageError):
-    """Some molecules could not be featurized; ``rows`` lists their indices (0-based)."""
-
-    def __init__(self, rows: list[int], examples: list[str]):
-        self.rows = list(rows)
-        shown = ", ".join(f"row {i} ({e})" for i, e in zip(rows[:5], examples[:5]))
-        more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
-        super().__init__(f"{len(rows)} molecule(s) cannot be featurized: {shown}{more}; standardise them first "
-                         "(screenkit.standardize_smiles) and drop or fix the rows it reports")
-
-
-def _as_mols(X) -> list:
-    """Molecules from molecules or SMILES; raises naming every bad row."""
-    mols, bad, examples = [], [], []
-    for i, item in enumerate(X):
-        mol = Chem.MolFromSmiles(item) if isinstance(item, str) else item
-        if mol is None or not isinstance(mol, Chem.Mol):
-            bad.append(i)
-            examples.append(f"{item!r} is not a valid molecule")
-        mols.append(mol)
-    if bad:
-        raise FeaturizationError(bad, examples)
-    return mols
-
-
-class _MolFeaturizer(TransformerMixin, BaseEstimator):
-    """Shared machinery: parsing, failure reporting, ordered parallel chunks."""
-
-    dtype: type = np.uint8
-    nonnegative: bool = True  # usable with a Tanimoto/MinMax kernel
-
-    def fit(self, X=None, y=None):
-        """Nothing to learn; present for the scikit-learn contract."""
-        self.n_features_in_ = 1
-        return self
-
-    def __sklearn_is_fitted__(self):
-        return True
-
-    @property
-    def n_features(self) -> int:
-        raise NotImplementedError
-
-    def get_feature_names_out(self, input_features=None):
-        return np.array([f"{self._prefix()}_{i}" for i in range(self.n_features)], dtype=object)
-
-    def _prefix(self) -> str:
-        return type(self).__name__.lower()
-
-    def _transform_mols(self, mols: list) -> np.ndarray:
-        raise NotImplementedError
-
-    def transform(self, X) -> np.ndarray:
-        """Featurize each molecule (or SMILES) of ``X``; one row per input, in order."""
-        mols = _as_mols(X)
-        n_jobs = getattr(self, "n_jobs", 1) or 1
-        if n_jobs == 1 or len(mols) <= _CHUNK:
-            return self._transform_mols(mols)
-        from joblib import Parallel, delayed
-
-        chunks = [[m.ToBinary() for m in mols[s:s + _CHUNK]] for s in range(0, len(mols), _CHUNK)]
-        parts = Parallel(n_jobs=n_jobs)(delayed(_transform_binary)(self, chunk) for chunk in chunks)
-        return np.vstack(parts)
-
-
-def _transform_binary(featurizer: _MolFeaturizer, chunk: list[bytes]) -> np.ndarray:
-    return featurizer._transform_mols([Chem.Mol(b) for b in chunk])
-
-
-class _GeneratorFingerprint(_MolFeaturizer):
-    """A fingerprint from an RDKit ``rdFingerprintGenerator``; bits or counts (capped at 255)."""
-
-    def _generator(self):
-        raise NotImplementedError
-
-    @property
-    def n_features(self) -> int:
-        return self.fp_size
-
-    def _transform_mols(self, mols):
-        generator = self._generator()  # generators are not picklable: one per call
-        out = np.zeros((len(mols), self.fp_size), dtype=np.uint8)
-        counts = getattr(self, "counts", False)
-        for i, mol in enumerate(mols):
-            if counts:
-                out[i] = np.minimum(generator.GetCountFingerprintAsNumPy(mol), 255)
-            else:
-                out[i] = generator.GetFingerprintAsNumPy(mol)
-        return out
-
-
-class MorganFingerprint(_GeneratorFingerprint):
+class MorganFingerprint(GeneratorFingerprint):
     """Morgan (ECFP-like) fingerprint bits or counts.
 
     Parameters
@@ -185,7 +92,7 @@ class FeatureMorganFingerprint(MorganFingerprint):
             atomInvariantsGenerator=rdFingerprintGenerator.GetMorganFeatureAtomInvGen())
 
 
-class _TopologicalFingerprint(_GeneratorFingerprint):
+class _TopologicalFingerprint(GeneratorFingerprint):
     """Atom-pair or topological-torsion fingerprint, bits or counts: one class, the ``kind`` chosen by name.
 
     The two public classes differ only in ``kind`` (and so in their featurizer name, which model cards
@@ -226,7 +133,7 @@ class TopologicalTorsionFingerprint(_TopologicalFingerprint):
     kind = "torsion"
 
 
-class RDKitPathFingerprint(_GeneratorFingerprint):
+class RDKitPathFingerprint(GeneratorFingerprint):
     """RDKit (Daylight-like) path fingerprint: linear and branched subgraphs up to ``max_path`` bonds.
 
     Examples
@@ -247,7 +154,7 @@ class RDKitPathFingerprint(_GeneratorFingerprint):
         return rdFingerprintGenerator.GetRDKitFPGenerator(maxPath=self.max_path, fpSize=self.fp_size)
 
 
-class MACCSKeys(_MolFeaturizer):
+class MACCSKeys(MolFeaturizer):
     """The 166 public MACCS keys (167 columns; column 0 is always 0, as in RDKit).
 
     Examples
@@ -281,7 +188,7 @@ def _descriptor_names() -> list[str]:
     return [name for name, _ in Descriptors._descList]
 
 
-class RDKitDescriptors(_MolFeaturizer):
+class RDKitDescriptors(MolFeaturizer):
     """RDKit 2D physicochemical descriptors (all of ``rdkit.Chem.Descriptors`` by default).
 
     A descriptor that fails or is infinite for a molecule is ``NaN`` in its row (the row
@@ -337,7 +244,7 @@ class RDKitDescriptors(_MolFeaturizer):
         return np.clip(out, -1e12, 1e12)
 
 
-class ConcatFeaturizer(_MolFeaturizer):
+class ConcatFeaturizer(MolFeaturizer):
     """Side-by-side concatenation of several featurizers.
 
     Parameters
@@ -356,7 +263,7 @@ class ConcatFeaturizer(_MolFeaturizer):
         self.parts = parts
         self.n_jobs = n_jobs
 
-    def _featurizers(self) -> list[_MolFeaturizer]:
+    def _featurizers(self) -> list[MolFeaturizer]:
         if not self.parts:
             raise UsageError("featurizer 'concat' needs parts=[{'name': ..., 'params': {...}}, ...]")
         out = []
@@ -400,7 +307,7 @@ FEATURIZERS = {
 }
 
 
-def make_featurizer(name: str, **params) -> _MolFeaturizer:
+def make_featurizer(name: str, **params) -> MolFeaturizer:
     """Build a featurizer by name (see :data:`FEATURIZERS`) with keyword parameters.
 
     Examples
@@ -456,7 +363,7 @@ fix it in --featurizer-params (or --fp-size/--radius)
                          f"not {n_jobs!r}")
 
 
-def featurizer_spec(featurizer: _MolFeaturizer) -> dict:
+def featurizer_spec(featurizer: MolFeaturizer) -> dict:
     """``{"name": ..., "params": ...}`` (JSON-able; ``n_jobs`` set to 1) for a model card."""
     for name, cls in FEATURIZERS.items():
         if type(featurizer) is cls:
