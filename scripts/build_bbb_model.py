@@ -40,8 +40,9 @@ from rdkit import Chem, rdBase  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from screenkit import __version__  # noqa: E402
-from screenkit.chem.featurize import MorganFingerprint, make_featurizer, tanimoto_max  # noqa: E402
+from screenkit.chem.featurize import MorganFingerprint, make_featurizer  # noqa: E402
 from screenkit.chem.properties import compute_properties  # noqa: E402
+from screenkit.chem.similarity import tanimoto_max  # noqa: E402
 from screenkit.curation.bbb import b3db_path, curate_b3db, read_b3db  # noqa: E402
 from screenkit.hashing import file_sha256  # noqa: E402
 from screenkit.model.bundle import TargetModel, save_bundle  # noqa: E402

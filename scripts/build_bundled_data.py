@@ -42,7 +42,7 @@ from rdkit.Chem import AllChem
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from screenkit.chem.featurize import tanimoto_max  # noqa: E402
+from screenkit.chem.similarity import tanimoto_max  # noqa: E402
 from screenkit.chem.standardize import standardize_smiles  # noqa: E402
 from screenkit.config import load_panel  # noqa: E402
 from screenkit.curation.dataset import DATASET_COLUMNS  # noqa: E402

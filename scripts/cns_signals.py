@@ -36,8 +36,9 @@ from rdkit import Chem  # noqa: E402
 from rdkit.Chem import Crippen, Descriptors, Lipinski, rdMolDescriptors  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
-from screenkit.chem.featurize import MorganFingerprint, tanimoto_max  # noqa: E402
+from screenkit.chem.featurize import MorganFingerprint  # noqa: E402
 from screenkit.chem.properties import cns_mpo, compute_properties  # noqa: E402
+from screenkit.chem.similarity import tanimoto_max  # noqa: E402
 from screenkit.config import bundled_path, load_profile  # noqa: E402
 from screenkit.curation.bbb import b3db_path, curate_b3db, read_b3db  # noqa: E402
 from screenkit.model.bundle import load_bundle  # noqa: E402

@@ -18,8 +18,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from screenkit.model import arrayfile  # noqa: E402
 from screenkit.hashing import file_sha256  # noqa: E402
+from screenkit.model import arrayfile  # noqa: E402
 from screenkit.model.bundle import MANIFEST, TRUSTED_TYPES, load_bundle  # noqa: E402
 
 

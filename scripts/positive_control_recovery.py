@@ -23,7 +23,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from screenkit.chem.featurize import tanimoto_max  # noqa: E402
+from screenkit.chem.similarity import tanimoto_max  # noqa: E402
 from screenkit.model.bundle import load_bundle  # noqa: E402
 from screenkit.model.problem import ad_fingerprints  # noqa: E402
 from screenkit.screen.run import screen_library  # noqa: E402

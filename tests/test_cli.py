@@ -40,9 +40,13 @@ def test_caller_mistakes_exit_nonzero_with_one_line(tmp_path, small_models, argv
 
 
 def test_every_command_has_help():
-    for command in ["score", "train", "targets"]:
+    from screenkit.cli import COMMANDS
+
+    assert len(COMMANDS) == 8
+    for command in COMMANDS:
         result = subprocess.run([sys.executable, "-m", "screenkit", command, "--help"], capture_output=True, text=True)
-        assert result.returncode == 0 and "usage: screenkit " + command in result.stdout
+        assert result.returncode == 0 and result.stdout.startswith("usage: screenkit " + command), command
+        assert len([line for line in result.stdout.splitlines() if line.strip().startswith("-")]) >= 2, command
 
 
 def test_targets_lists_panel_and_models(small_models, capsys):

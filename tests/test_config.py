@@ -78,8 +78,17 @@ def test_bad_panel_files_give_clear_errors(tmp_path):
 
 
 def test_public_api_exposes_every_stage():
+    import inspect
+
     import screenkit
 
+    assert len(set(screenkit.__all__)) == len(screenkit.__all__)
     for name in screenkit.__all__:
-        assert getattr(screenkit, name) is not None
+        obj = getattr(screenkit, name)
+        if name == "__version__":
+            assert isinstance(obj, str) and obj[0].isdigit()
+        elif inspect.isclass(obj) or inspect.isfunction(obj):  # defined in a screenkit stage, under its own name
+            assert obj.__module__.startswith("screenkit.") and obj.__name__ == name, name
+        else:
+            assert isinstance(obj, (tuple, dict, str, frozenset)) and obj, name
     assert callable(screenkit.screen_library) and callable(screenkit.train_models)

@@ -127,7 +127,7 @@ def test_row_findings_are_issue_codes_and_the_note_is_their_text(raw, curated):
     summary = _summary(raw, edited, curated[1], CurationConfig(), GENES, [])
     assert summary.set_index("target_chembl_id").loc["CHEMBL237", "flagged_spread"] == 1
     issue = Issue("censored", "info", "x")
-    with pytest.raises(ValueError, match="severity"):
+    with pytest.raises(UsageError, match="severity"):
         Issue("censored", "fatal", "x")
     assert Issue.from_json(issue.to_json()) == issue
 

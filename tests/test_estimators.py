@@ -4,17 +4,18 @@ import skops.io as sio
 from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 
+from screenkit.chem.similarity import minmax_kernel
 from screenkit.errors import UsageError
 from screenkit.model.bundle import TRUSTED_TYPES
 from screenkit.model.estimators import (
     ESTIMATORS,
     ConformalModel,
-    TanimotoSVC,
     forest_class_proba,
     make_estimator,
-    minmax_kernel,
     mondrian_p_values,
+    positive_score,
 )
+from screenkit.model.tanimoto import TanimotoSVC
 
 SMILES = ["CCOc1ccc(CN2CCCC2)cc1", "CC(=O)Oc1ccccc1C(=O)O", "CN1CCC[C@H]1c1cccnc1", "c1ccc2ccccc2c1", "CCCCCCO"]
 
@@ -65,7 +66,13 @@ def test_every_estimator_saves_with_skops_and_trusted_types(name, task, tmp_path
     for key in a:
         np.testing.assert_allclose(a[key], b[key])
         assert a[key].shape == (5,)
-    assert ((a["p_active"] >= 0) & (a["p_active"] <= 1)).all()
+    if task == "classification":  # Platt-calibrated probability, recomputed from the raw score
+        expected = 1 / (1 + np.exp(-(wrapped.platt_a * positive_score(est, X[:5]) + wrapped.platt_b)))
+    else:  # share of out-of-fold residuals r with prediction + r >= threshold (conformal predictive distribution)
+        yhat = est.predict(X[:5])
+        expected = np.array([((y + wrapped.residuals >= 1.5).sum() + 0.5) / (len(wrapped.residuals) + 1)
+                             for y in yhat])
+    np.testing.assert_allclose(a["p_active"], expected, rtol=1e-9)
 
 
 def test_descriptor_features_get_scaled_models_and_no_tanimoto_svm():
@@ -100,7 +107,7 @@ def test_forest_proba_is_bit_identical_to_scikit_learn(name):
     expected = forest.predict_proba(query)
     for column in (1, 0, 1):  # the second call for a column reuses the cached leaf tables
         assert np.array_equal(forest_class_proba(forest, query, column), expected[:, column])
-    with pytest.raises(ValueError, match="features"):
+    with pytest.raises(UsageError, match="features"):
         forest_class_proba(forest, query[:, :10], 1)
 
 

@@ -4,7 +4,8 @@ from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 from sklearn.base import clone
 
-from screenkit.chem.featurize import MorganFingerprint, SimilarityIndex, make_featurizer, tanimoto_max
+from screenkit.chem.featurize import MorganFingerprint, make_featurizer
+from screenkit.chem.similarity import SimilarityIndex, tanimoto_max
 from screenkit.errors import UsageError
 
 SMILES = ["CCOc1ccc(CN2CCCC2)cc1", "CC(=O)Oc1ccccc1C(=O)O", "CN1CCC[C@H]1c1cccnc1", "c1ccc2ccccc2c1"]
@@ -110,7 +111,7 @@ def test_similarity_index_is_rdkit_max_tanimoto_per_set():
 
 
 def test_similarity_index_refuses_counts_and_handles_wide_fingerprints():
-    with pytest.raises(ValueError, match="0/1"):
+    with pytest.raises(UsageError, match="0/1"):
         SimilarityIndex([np.array([[2, 0, 1]])])
     wide = np.ones((1, 40_000), dtype=np.uint8)  # more shared bits than int16 can count
     assert SimilarityIndex([wide]).max_similarity(wide).tolist() == [[1.0]]

@@ -45,7 +45,7 @@ def test_no_butina_cluster_is_shared_between_train_and_test():
     for train_idx, test_idx in folds:
         assert not set(clusters[train_idx]) & set(clusters[test_idx])
     # every molecule is within the cutoff of its cluster's first-picked centroid
-    from screenkit.model.estimators import minmax_kernel
+    from screenkit.chem.similarity import minmax_kernel
 
     sim = minmax_kernel(fps, fps)
     for c in np.unique(clusters)[:20]:
@@ -74,7 +74,7 @@ def test_unknown_or_impossible_split_is_a_usage_error():
         make_folds("stratified", smiles=["C"])
     with pytest.raises(UsageError, match="document_year"):
         make_folds("temporal", smiles=["C"] * 10, years=[""] * 10)
-    with pytest.raises(UsageError, match="only 1 scaffolds for 3 folds"):
+    with pytest.raises(UsageError, match="only 1 Bemis-Murcko scaffold groups for 3 folds"):
         make_folds("scaffold", smiles=["c1ccccc1C", "c1ccccc1CC", "c1ccccc1O"], n_splits=3)
 
 

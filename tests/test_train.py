@@ -30,7 +30,8 @@ def test_model_card_records_data_split_metrics_and_versions(small_models):
 
 
 def test_putative_inactives_are_far_from_actives_and_diverse(small_pool):
-    from screenkit.chem.featurize import MorganFingerprint, tanimoto_max
+    from screenkit.chem.featurize import MorganFingerprint
+    from screenkit.chem.similarity import tanimoto_max
     from screenkit.model.problem import pick_putative_inactives
 
     config = TrainConfig()
@@ -47,7 +48,7 @@ def test_putative_inactives_are_far_from_actives_and_diverse(small_pool):
 
 
 def test_holdout_removes_controls_and_their_similarity_cluster(small_dataset, small_pool, panel, tmp_path):
-    from screenkit.chem.featurize import tanimoto_max
+    from screenkit.chem.similarity import tanimoto_max
     from screenkit.model.problem import ad_fingerprints
 
     table = pd.read_csv(small_dataset)
@@ -127,8 +128,11 @@ def test_pinned_featurizer_and_estimator(small_dataset, small_pool, panel, tmp_p
     assert model.card["estimator"]["class"] == "TanimotoSVC" and model.card["estimator"]["params"]["C"] == 0.5
     assert "scaffold" in model.card["validation"]["split"] and model.card["validation"]["split_name"] == "scaffold"
     loaded = load_bundle(tmp_path / "m")[0]
-    p = loaded.predict(loaded.featurizer.transform(loaded.train_smiles[:4].tolist()))["p_active"]
-    assert p.shape == (4,) and ((0 <= p) & (p <= 1)).all()
+    X = loaded.featurizer.transform(loaded.train_smiles.tolist())
+    p = loaded.predict(X)["p_active"]
+    np.testing.assert_array_equal(p, model.predict(X)["p_active"])  # the saved SVM predicts as the fitted one
+    active = loaded.train_pactivity >= loaded.card["label"]["threshold"]
+    assert p[active].mean() > p[~active].mean() + 0.2  # and it learned the labels it was trained on
 
 
 def test_auto_search_honours_budget_and_is_seeded(small_dataset, small_pool, panel, tmp_path):
@@ -152,7 +156,9 @@ def test_regression_with_censored_values(small_dataset, small_pool, panel, tmp_p
         model = train_models(path, tmp_path / policy, panel, pool=small_pool, config=config)[0]
         card = model.card
         assert card["data"]["n_measured"] == n_measured and card["data"]["n_putative_inactives"] == 0
-        assert policy in ("exclude", "bound") and "censored" in card["data"]["censored_values"]
+        assert card["data"]["censored_values"] == {"exclude": "censored values excluded from training",
+                                                   "bound": "censored values train at their bound; excluded from "
+                                                            "metrics and conformal residuals"}[policy]
         assert {"rmse", "mae", "r2", "spearman", "roc_auc"} <= set(card["validation"]["metrics"])
         assert card["outputs"] == ["pactivity", "pactivity_lower", "pactivity_upper", "p_active"]
         coverage = card["validation"]["conformal"]["held_out_check"]["conformal_coverage"]["mean"]

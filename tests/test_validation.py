@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from screenkit.chem.featurize import tanimoto_max
+from screenkit.chem.similarity import tanimoto_max
 from screenkit.model.problem import ad_fingerprints, build_problem, fold_decoys, load_pool, pick_putative_inactives
 from screenkit.model.split import butina_clusters
 from screenkit.model.train import TrainConfig

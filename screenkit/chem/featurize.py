@@ -27,111 +27,18 @@ name               class                                            dtype
 from __future__ import annotations
 
 import numpy as np
-from rdkit import Chem, DataStructs
+from rdkit import DataStructs
 from rdkit.Chem import rdFingerprintGenerator
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..errors import UsageError
+from .molfeaturizer import FeaturizationError, GeneratorFingerprint, MolFeaturizer
 
 __all__ = ["MorganFingerprint", "FeatureMorganFingerprint", "AtomPairFingerprint", "TopologicalTorsionFingerprint",
            "RDKitPathFingerprint", "MACCSKeys", "RDKitDescriptors", "ConcatFeaturizer", "FeaturizationError",
-           "make_featurizer", "featurizer_spec", "FEATURIZERS", "tanimoto_max", "nearest_neighbours", "SimilarityIndex"]
-
-_CHUNK = 256  # molecules per parallel task
+           "make_featurizer", "check_featurizer_params", "featurizer_spec", "FEATURIZERS"]
 
 
-class FeaturizationError(UsageError):
-    """Some molecules could not be featurized; ``rows`` lists their indices (0-based)."""
-
-    def __init__(self, rows: list[int], examples: list[str]):
-        self.rows = list(rows)
-        shown = ", ".join(f"row {i} ({e})" for i, e in zip(rows[:5], examples[:5]))
-        more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
-        super().__init__(f"{len(rows)} molecule(s) cannot be featurized: {shown}{more}; standardise them first "
-                         "(screenkit.standardize_smiles) and drop or fix the rows it reports")
-
-
-def _as_mols(X) -> list:
-    """Molecules from molecules or SMILES; raises naming every bad row."""
-    mols, bad, examples = [], [], []
-    for i, item in enumerate(X):
-        mol = Chem.MolFromSmiles(item) if isinstance(item, str) else item
-        if mol is None or not isinstance(mol, Chem.Mol):
-            bad.append(i)
-            examples.append(f"{item!r} is not a valid molecule")
-        mols.append(mol)
-    if bad:
-        raise FeaturizationError(bad, examples)
-    return mols
-
-
-class _MolFeaturizer(TransformerMixin, BaseEstimator):
-    """Shared machinery: parsing, failure reporting, ordered parallel chunks."""
-
-    dtype = np.uint8
-    nonnegative = True  # usable with a Tanimoto/MinMax kernel
-
-    def fit(self, X=None, y=None):
-        """Nothing to learn; present for the scikit-learn contract."""
-        self.n_features_in_ = 1
-        return self
-
-    def __sklearn_is_fitted__(self):
-        return True
-
-    @property
-    def n_features(self) -> int:
-        raise NotImplementedError
-
-    def get_feature_names_out(self, input_features=None):
-        return np.array([f"{self._prefix()}_{i}" for i in range(self.n_features)], dtype=object)
-
-    def _prefix(self) -> str:
-        return type(self).__name__.lower()
-
-    def _transform_mols(self, mols: list) -> np.ndarray:
-        raise NotImplementedError
-
-    def transform(self, X) -> np.ndarray:
-        """Featurize each molecule (or SMILES) of ``X``; one row per input, in order."""
-        mols = _as_mols(X)
-        n_jobs = getattr(self, "n_jobs", 1) or 1
-        if n_jobs == 1 or len(mols) <= _CHUNK:
-            return self._transform_mols(mols)
-        from joblib import Parallel, delayed
-
-        chunks = [[m.ToBinary() for m in mols[s:s + _CHUNK]] for s in range(0, len(mols), _CHUNK)]
-        parts = Parallel(n_jobs=n_jobs)(delayed(_transform_binary)(self, chunk) for chunk in chunks)
-        return np.vstack(parts)
-
-
-def _transform_binary(featurizer: _MolFeaturizer, chunk: list[bytes]) -> np.ndarray:
-    return featurizer._transform_mols([Chem.Mol(b) for b in chunk])
-
-
-class _GeneratorFingerprint(_MolFeaturizer):
-    """A fingerprint from an RDKit ``rdFingerprintGenerator``; bits or counts (capped at 255)."""
-
-    def _generator(self):
-        raise NotImplementedError
-
-    @property
-    def n_features(self) -> int:
-        return self.fp_size
-
-    def _transform_mols(self, mols):
-        generator = self._generator()  # generators are not picklable: one per call
-        out = np.zeros((len(mols), self.fp_size), dtype=np.uint8)
-        counts = getattr(self, "counts", False)
-        for i, mol in enumerate(mols):
-            if counts:
-                out[i] = np.minimum(generator.GetCountFingerprintAsNumPy(mol), 255)
-            else:
-                out[i] = generator.GetFingerprintAsNumPy(mol)
-        return out
-
-
-class MorganFingerprint(_GeneratorFingerprint):
+class MorganFingerprint(GeneratorFingerprint):
     """Morgan (ECFP-like) fingerprint bits or counts.
 
     Parameters
@@ -185,49 +92,48 @@ class FeatureMorganFingerprint(MorganFingerprint):
             atomInvariantsGenerator=rdFingerprintGenerator.GetMorganFeatureAtomInvGen())
 
 
-class AtomPairFingerprint(_GeneratorFingerprint):
-    """Atom-pair fingerprint (atom types and topological distance), bits or counts.
+class _TopologicalFingerprint(GeneratorFingerprint):
+    """Atom-pair or topological-torsion fingerprint, bits or counts: one class, the ``kind`` chosen by name.
+
+    The two public classes differ only in ``kind`` (and so in their featurizer name, which model cards
+    store); parameters are ``fp_size``, ``counts`` and ``n_jobs`` for both.
 
     Examples
     --------
     >>> bool(AtomPairFingerprint(fp_size=256).transform(["CCO"]).sum() > 0)
     True
-    """
-
-    def __init__(self, fp_size: int = 2048, counts: bool = False, n_jobs: int = 1):
-        self.fp_size = fp_size
-        self.counts = counts
-        self.n_jobs = n_jobs
-
-    def _prefix(self):
-        return "atom_pair_count" if self.counts else "atom_pair"
-
-    def _generator(self):
-        return rdFingerprintGenerator.GetAtomPairGenerator(fpSize=self.fp_size)
-
-
-class TopologicalTorsionFingerprint(_GeneratorFingerprint):
-    """Topological-torsion fingerprint (paths of four atoms), bits or counts.
-
-    Examples
-    --------
     >>> bool(TopologicalTorsionFingerprint(fp_size=256).transform(["CCCCO"]).sum() > 0)
     True
     """
 
+    kind = ""
+    _GENERATORS = {"atom_pair": "GetAtomPairGenerator", "torsion": "GetTopologicalTorsionGenerator"}
+
     def __init__(self, fp_size: int = 2048, counts: bool = False, n_jobs: int = 1):
         self.fp_size = fp_size
         self.counts = counts
         self.n_jobs = n_jobs
 
     def _prefix(self):
-        return "torsion_count" if self.counts else "torsion"
+        return f"{self.kind}_count" if self.counts else self.kind
 
     def _generator(self):
-        return rdFingerprintGenerator.GetTopologicalTorsionGenerator(fpSize=self.fp_size)
+        return getattr(rdFingerprintGenerator, self._GENERATORS[self.kind])(fpSize=self.fp_size)
 
 
-class RDKitPathFingerprint(_GeneratorFingerprint):
+class AtomPairFingerprint(_TopologicalFingerprint):
+    """Atom-pair fingerprint (atom types and topological distance), bits or counts."""
+
+    kind = "atom_pair"
+
+
+class TopologicalTorsionFingerprint(_TopologicalFingerprint):
+    """Topological-torsion fingerprint (paths of four atoms), bits or counts."""
+
+    kind = "torsion"
+
+
+class RDKitPathFingerprint(GeneratorFingerprint):
     """RDKit (Daylight-like) path fingerprint: linear and branched subgraphs up to ``max_path`` bonds.
 
     Examples
@@ -248,7 +154,7 @@ class RDKitPathFingerprint(_GeneratorFingerprint):
         return rdFingerprintGenerator.GetRDKitFPGenerator(maxPath=self.max_path, fpSize=self.fp_size)
 
 
-class MACCSKeys(_MolFeaturizer):
+class MACCSKeys(MolFeaturizer):
     """The 166 public MACCS keys (167 columns; column 0 is always 0, as in RDKit).
 
     Examples
@@ -282,7 +188,7 @@ def _descriptor_names() -> list[str]:
     return [name for name, _ in Descriptors._descList]
 
 
-class RDKitDescriptors(_MolFeaturizer):
+class RDKitDescriptors(MolFeaturizer):
     """RDKit 2D physicochemical descriptors (all of ``rdkit.Chem.Descriptors`` by default).
 
     A descriptor that fails or is infinite for a molecule is ``NaN`` in its row (the row
@@ -338,7 +244,7 @@ class RDKitDescriptors(_MolFeaturizer):
         return np.clip(out, -1e12, 1e12)
 
 
-class ConcatFeaturizer(_MolFeaturizer):
+class ConcatFeaturizer(MolFeaturizer):
     """Side-by-side concatenation of several featurizers.
 
     Parameters
@@ -357,7 +263,7 @@ class ConcatFeaturizer(_MolFeaturizer):
         self.parts = parts
         self.n_jobs = n_jobs
 
-    def _featurizers(self) -> list[_MolFeaturizer]:
+    def _featurizers(self) -> list[MolFeaturizer]:
         if not self.parts:
             raise UsageError("featurizer 'concat' needs parts=[{'name': ..., 'params': {...}}, ...]")
         out = []
@@ -367,12 +273,13 @@ class ConcatFeaturizer(_MolFeaturizer):
             out.append(make_featurizer(part["name"], **dict(part.get("params", {}))))
         return out
 
+    # dtype and nonnegative follow from the parts (the other featurizers fix them per class)
     @property
-    def dtype(self):
+    def dtype(self):  # type: ignore[override]
         return np.uint8 if all(f.dtype == np.uint8 for f in self._featurizers()) else np.float64
 
     @property
-    def nonnegative(self):
+    def nonnegative(self):  # type: ignore[override]
         return all(f.nonnegative for f in self._featurizers())
 
     @property
@@ -400,7 +307,7 @@ FEATURIZERS = {
 }
 
 
-def make_featurizer(name: str, **params) -> _MolFeaturizer:
+def make_featurizer(name: str, **params) -> MolFeaturizer:
     """Build a featurizer by name (see :data:`FEATURIZERS`) with keyword parameters.
 
     Examples
@@ -421,12 +328,42 @@ def make_featurizer(name: str, **params) -> _MolFeaturizer:
         featurizer = cls(**params)
     except TypeError as exc:
         raise UsageError(f"bad parameters for featurizer {name!r}: {exc}") from None
+    check_featurizer_params(name, featurizer)
     if name == "concat":
         featurizer._featurizers()  # validate the parts now, not at the first transform
     return featurizer
 
 
-def featurizer_spec(featurizer: _MolFeaturizer) -> dict:
+# Smallest allowed value of each whole-number parameter (RDKit itself fails late, or crashes, on less).
+_MINIMUM = {"radius": 0, "fp_size": 1, "max_path": 1}
+
+
+def check_featurizer_params(name: str, featurizer) -> None:
+    """Raise :class:`UsageError` naming a parameter value no fingerprint can be built with.
+
+    Examples
+    --------
+    >>> check_featurizer_params("morgan", MorganFingerprint(fp_size=0))
+    Traceback (most recent call last):
+    ...
+    screenkit.errors.UsageError: featurizer 'morgan': fp_size must be a whole number of at least 1, not 0; \
+fix it in --featurizer-params (or --fp-size/--radius)
+    """
+    params = featurizer.get_params(deep=False)
+    for key, low in _MINIMUM.items():
+        value = params.get(key, low)
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise UsageError(f"featurizer {name!r}: {key} must be a whole number of at least {low}, not {value!r}; "
+                             "fix it in --featurizer-params (or --fp-size/--radius)")
+    if not isinstance(params.get("counts", False), (bool, np.bool_)):
+        raise UsageError(f"featurizer {name!r}: counts must be true or false, not {params['counts']!r}")
+    n_jobs = params.get("n_jobs", 1)
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0):
+        raise UsageError(f"featurizer {name!r}: n_jobs must be a whole number other than 0 (-1: all cores), "
+                         f"not {n_jobs!r}")
+
+
+def featurizer_spec(featurizer: MolFeaturizer) -> dict:
     """``{"name": ..., "params": ...}`` (JSON-able; ``n_jobs`` set to 1) for a model card."""
     for name, cls in FEATURIZERS.items():
         if type(featurizer) is cls:
@@ -436,150 +373,3 @@ def featurizer_spec(featurizer: _MolFeaturizer) -> dict:
                 params["parts"] = list(params["parts"])
             return {"name": name, "params": params}
     raise UsageError(f"{type(featurizer).__name__} is not a screenkit featurizer")
-
-
-def tanimoto_max(query: np.ndarray, reference: np.ndarray, block: int = 4096) -> np.ndarray:
-    """Largest Tanimoto similarity of each query bit vector to any reference bit vector.
-
-    Both inputs are 0/1 matrices with the same number of columns. Computed as sparse
-    intersections, which is fast because fingerprints have few bits set.
-
-    Examples
-    --------
-    >>> a = np.array([[1, 1, 0, 0], [0, 0, 1, 1]], dtype=np.uint8)
-    >>> tanimoto_max(a, a[:1]).round(2).tolist()
-    [1.0, 0.0]
-    """
-    from scipy import sparse
-
-    if len(reference) == 0:
-        return np.zeros(len(query))
-    q = sparse.csr_matrix(query, dtype=np.float32)
-    q_counts = np.asarray(q.sum(axis=1)).ravel()
-    best = np.zeros(len(query))
-    for start in range(0, len(reference), block):
-        r = sparse.csr_matrix(reference[start:start + block], dtype=np.float32)
-        r_counts = np.asarray(r.sum(axis=1)).ravel()
-        common = (q @ r.T).toarray()
-        union = q_counts[:, None] + r_counts[None, :] - common
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sim = np.where(union > 0, common / union, 0.0)
-        best = np.maximum(best, sim.max(axis=1))
-    return best
-
-
-class SimilarityIndex:
-    """Nearest-neighbour Tanimoto similarity of queries to several reference sets at once.
-
-    Scoring asks, for every library compound, how close it is to each model's training
-    set. Each set is kept dense and bit-major as int16, so a sparse query times it is a
-    few row additions per set bit; a set (at most a few MB) stays in cache while a whole
-    chunk is compared with it. That is 2.5x faster than one float32 product over all
-    sets at once, in half the memory (about 55 MB for the bundled models' 13k compounds).
-
-    Examples
-    --------
-    >>> a = np.array([[1, 1, 0, 0]], dtype=np.uint8)
-    >>> b = np.array([[0, 0, 1, 1], [0, 1, 1, 0]], dtype=np.uint8)
-    >>> SimilarityIndex([a, b]).max_similarity(np.array([[1, 1, 1, 0]], dtype=np.uint8)).round(3).tolist()
-    [[0.667, 0.667]]
-    """
-
-    def __init__(self, references: list[np.ndarray]):
-        references = [np.asarray(r) for r in references]
-        if any(r.ndim != 2 for r in references):
-            raise ValueError("each reference set must be a 2-D (compounds x bits) matrix")
-        if any(r.size and r.max() > 1 for r in references):
-            raise ValueError("SimilarityIndex needs 0/1 fingerprints (Tanimoto on bits), not counts")
-        # Shared bits are summed in int16 unless a fingerprint is wider than int16 can count.
-        width = max((r.shape[1] for r in references), default=0)
-        dtype = np.int16 if width <= np.iinfo(np.int16).max else np.int32
-        self._dtype = dtype
-        self._sets = [(np.ascontiguousarray(r.T, dtype=dtype), r.sum(axis=1, dtype=np.float32)) for r in references]
-
-    def max_similarity(self, query: np.ndarray) -> np.ndarray:
-        """``(n_query, n_reference_sets)`` matrix of the largest Tanimoto similarity."""
-        from scipy import sparse
-
-        out = np.zeros((len(query), len(self._sets)))
-        if len(query) == 0:
-            return out
-        q = sparse.csr_matrix(query, dtype=self._dtype)
-        q_counts = np.asarray(query.sum(axis=1), dtype=np.float32)[:, None]
-        for k, (reference_t, reference_counts) in enumerate(self._sets):
-            if reference_t.shape[1] == 0:
-                continue
-            common = (q @ reference_t).astype(np.float32)
-            union = q_counts + reference_counts
-            union -= common
-            np.maximum(union, 1.0, out=union)  # union 0 means both empty, and then common is 0 too
-            common /= union
-            out[:, k] = common.max(axis=1)
-        return out
-
-
-def nearest_neighbours(query: np.ndarray, reference: np.ndarray, k: int = 3,
-                       block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` most Tanimoto-similar reference rows for each query row (which rows, not just how close).
-
-    Parameters
-    ----------
-    query, reference : numpy.ndarray
-        0/1 fingerprint matrices with the same number of columns.
-    k : int
-        Neighbours per query (fewer when ``reference`` has fewer rows).
-
-    Returns
-    -------
-    indices : numpy.ndarray of int, shape (n_query, k)
-        Reference row numbers, most similar first (ties: lower row number first).
-    similarities : numpy.ndarray of float, shape (n_query, k)
-
-    Examples
-    --------
-    >>> ref = np.array([[1, 1, 0, 0], [0, 0, 1, 1], [1, 1, 1, 0]], dtype=np.uint8)
-    >>> idx, sim = nearest_neighbours(np.array([[1, 1, 0, 0]], dtype=np.uint8), ref, k=2)
-    >>> idx.tolist(), sim.round(3).tolist()
-    ([[0, 2]], [[1.0, 0.667]])
-    """
-    from scipy import sparse
-
-    k = min(k, len(reference))
-    n = len(query)
-    if k == 0 or n == 0:
-        return np.zeros((n, k), dtype=int), np.zeros((n, k))
-    q = sparse.csr_matrix(query, dtype=np.float32)
-    q_counts = np.asarray(q.sum(axis=1)).ravel()
-    best_idx = np.zeros((n, 0), dtype=int)
-    best_sim = np.zeros((n, 0))
-    for start in range(0, len(reference), block):
-        ref = np.asarray(reference[start:start + block], dtype=np.float32)
-        common = np.asarray(q @ ref.T)
-        union = q_counts[:, None] + ref.sum(axis=1)[None, :] - common
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sim = np.where(union > 0, common / union, 0.0)
-        idx = np.broadcast_to(np.arange(start, start + len(ref)), sim.shape)
-        all_sim = np.hstack([best_sim, sim])
-        all_idx = np.hstack([best_idx, idx])
-        order = _top_k(all_sim, all_idx, k)
-        best_sim = np.take_along_axis(all_sim, order, axis=1)
-        best_idx = np.take_along_axis(all_idx, order, axis=1)
-    return best_idx, best_sim
-
-
-def _top_k(sim: np.ndarray, idx: np.ndarray, k: int) -> np.ndarray:
-    """Column order of the k best per row: highest similarity, then lowest index."""
-    order = np.empty((len(sim), k), dtype=int)
-    for i in range(len(sim)):
-        order[i] = np.lexsort((idx[i], -sim[i]))[:k]
-    return order
-
-
-def bitvects_from_matrix(matrix: np.ndarray) -> list:
-    """RDKit ExplicitBitVects from a 0/1 matrix (for RDKit's similarity pickers)."""
-    out = []
-    for row in matrix:
-        bv = DataStructs.ExplicitBitVect(len(row))
-        bv.SetBitsFromList(np.flatnonzero(row).tolist())
-        out.append(bv)
-    return out

@@ -55,7 +55,7 @@ class Issue:
 
     def __post_init__(self):
         if self.severity not in SEVERITIES:
-            raise ValueError(f"issue severity {self.severity!r} is not one of {', '.join(SEVERITIES)}")
+            raise UsageError(f"issue severity {self.severity!r} is not one of {', '.join(SEVERITIES)}")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -84,7 +84,7 @@ def read_dataset(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     InputFileError
-        If the file is missing or lacks a required column.
+        A file that does not exist, or a table without a required column (the message names it).
     """
     path = Path(path)
     if not path.is_file():

@@ -49,9 +49,11 @@ TRUSTED_TYPES = [
     # screenkit's own estimators (numpy arrays and floats only) and the wrapper that holds
     # calibration and conformal scores; types used inside scikit-learn estimators
     "screenkit.model.estimators.ConformalModel",
-    "screenkit.model.estimators.TanimotoSVC",
-    "screenkit.model.estimators.TanimotoSVR",
-    "screenkit.model.estimators.TanimotoKNN",
+    "screenkit.model.tanimoto.TanimotoSVC",
+    "screenkit.model.tanimoto.TanimotoSVR",
+    "screenkit.model.tanimoto.TanimotoKNNClassifier",
+    "screenkit.model.tanimoto.TanimotoKNNRegressor",
+    "screenkit.model.tanimoto.TanimotoKNN",  # files written before the kNN split; loads as one of the two
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.metrics._dist_metrics.EuclideanDistance64",
     "sklearn.neighbors._kd_tree.KDTree",
@@ -59,9 +61,12 @@ TRUSTED_TYPES = [
 # Class paths that array files written by an earlier screenkit hold, mapped to where they live now.
 MOVED_TYPES: dict[str, str] = {
     "screenkit.estimators.ConformalModel": "screenkit.model.estimators.ConformalModel",
-    "screenkit.estimators.TanimotoSVC": "screenkit.model.estimators.TanimotoSVC",
-    "screenkit.estimators.TanimotoSVR": "screenkit.model.estimators.TanimotoSVR",
-    "screenkit.estimators.TanimotoKNN": "screenkit.model.estimators.TanimotoKNN",
+    "screenkit.estimators.TanimotoSVC": "screenkit.model.tanimoto.TanimotoSVC",
+    "screenkit.estimators.TanimotoSVR": "screenkit.model.tanimoto.TanimotoSVR",
+    "screenkit.estimators.TanimotoKNN": "screenkit.model.tanimoto.TanimotoKNN",
+    "screenkit.model.estimators.TanimotoSVC": "screenkit.model.tanimoto.TanimotoSVC",
+    "screenkit.model.estimators.TanimotoSVR": "screenkit.model.tanimoto.TanimotoSVR",
+    "screenkit.model.estimators.TanimotoKNN": "screenkit.model.tanimoto.TanimotoKNN",
 }
 
 

@@ -1,11 +1,9 @@
 """Estimators for activity models, and the fitted-model wrapper a bundle stores.
 
 :func:`make_estimator` builds any of :data:`ESTIMATORS` for classification (active at
-a threshold) or regression (pActivity). Two estimators are screenkit's own, because
-scikit-learn has no Tanimoto similarity: :class:`TanimotoSVC`/:class:`TanimotoSVR`
-(support vector machines with the MinMax kernel, which is Tanimoto on bits) and
-:class:`TanimotoKNN` (similarity-weighted nearest neighbours). They keep only numpy
-arrays, so skops can save them with an explicit trusted-types list.
+a threshold) or regression (pActivity). The Tanimoto-kernel
+estimators (``knn`` and ``svm_tanimoto`` on fingerprints) are screenkit's own, in
+:mod:`screenkit.model.tanimoto`.
 
 :class:`ConformalModel` wraps the final fitted estimator with what the validation
 learned from out-of-fold predictions: a Platt calibrator (classification) and the
@@ -18,166 +16,14 @@ from __future__ import annotations
 import weakref
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator
 
 from ..errors import UsageError
+from .tanimoto import TanimotoKNNClassifier, TanimotoKNNRegressor, TanimotoSVC, TanimotoSVR, check_parameters
 
-__all__ = ["ESTIMATORS", "make_estimator", "minmax_kernel", "TanimotoSVC", "TanimotoSVR", "TanimotoKNN",
-           "ConformalModel", "positive_score", "forest_class_proba", "prior_correct"]
+__all__ = ["ESTIMATORS", "make_estimator", "ConformalModel", "positive_score", "forest_class_proba", "prior_correct"]
 
 ESTIMATORS = ("rf", "extra_trees", "hist_gb", "linear", "knn", "svm_tanimoto")
-
-
-def minmax_kernel(X: np.ndarray, Y: np.ndarray, block: int = 2048) -> np.ndarray:
-    """MinMax similarity ``sum(min(x, y)) / sum(max(x, y))``; Tanimoto for 0/1 rows.
-
-    Bits use one matrix product; counts use ``min = (x + y - |x - y|) / 2``.
-
-    Examples
-    --------
-    >>> minmax_kernel(np.array([[1, 1, 0]]), np.array([[1, 0, 0], [0, 0, 1]])).tolist()
-    [[0.5, 0.0]]
-    """
-    X = np.asarray(X)
-    Y = np.asarray(Y)
-    sx = X.sum(axis=1, dtype=np.float64)
-    sy = Y.sum(axis=1, dtype=np.float64)
-    binary = X.max(initial=0) <= 1 and Y.max(initial=0) <= 1
-    out = np.empty((len(X), len(Y)))
-    if binary:
-        Yf = Y.astype(np.float32)
-        for s in range(0, len(X), block):
-            common = X[s:s + block].astype(np.float32) @ Yf.T
-            union = sx[s:s + block, None] + sy[None, :] - common
-            out[s:s + block] = np.divide(common, union, out=np.zeros_like(union, dtype=np.float64),
-                                         where=union > 0)
-        return out
-    from scipy.spatial.distance import cdist
-
-    Xf, Yf = X.astype(np.float64), Y.astype(np.float64)
-    for s in range(0, len(X), block):
-        l1 = cdist(Xf[s:s + block], Yf, "cityblock")
-        total = sx[s:s + block, None] + sy[None, :]
-        out[s:s + block] = np.divide(total - l1, total + l1, out=np.zeros_like(l1), where=(total + l1) > 0)
-    return out
-
-
-class TanimotoSVC(ClassifierMixin, BaseEstimator):
-    """Support vector classifier with the Tanimoto (MinMax) kernel on fingerprints.
-
-    Keeps only the support vectors and dual coefficients. ``predict_proba`` is a
-    logistic squashing of the decision value (monotone, for ranking); screenkit's
-    :class:`ConformalModel` calibrates it on out-of-fold predictions.
-
-    Examples
-    --------
-    >>> X = np.array([[1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]])
-    >>> TanimotoSVC(C=1.0).fit(X, [1, 1, 0, 0]).predict(X).tolist()
-    [1, 1, 0, 0]
-    """
-
-    def __init__(self, C: float = 1.0, class_weight: str | None = "balanced"):
-        self.C = C
-        self.class_weight = class_weight
-
-    def fit(self, X, y):
-        from sklearn.svm import SVC
-
-        X, y = np.asarray(X), np.asarray(y)
-        self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:  # a fold with one class: constant prediction
-            self.support_vectors_ = X[:0]
-            self.dual_coef_ = np.zeros(0)
-            self.intercept_ = 1.0 if self.classes_[0] == 1 else -1.0
-            self.classes_ = np.array([0, 1])
-            return self
-        svc = SVC(kernel="precomputed", C=self.C, class_weight=self.class_weight).fit(minmax_kernel(X, X), y)
-        self.support_vectors_ = X[svc.support_]
-        self.dual_coef_ = svc.dual_coef_.ravel().astype(np.float64)
-        self.intercept_ = float(svc.intercept_[0])
-        return self
-
-    def decision_function(self, X) -> np.ndarray:
-        if len(self.support_vectors_) == 0:
-            return np.full(len(X), self.intercept_)
-        return minmax_kernel(np.asarray(X), self.support_vectors_) @ self.dual_coef_ + self.intercept_
-
-    def predict_proba(self, X) -> np.ndarray:
-        p = 1.0 / (1.0 + np.exp(-2.0 * self.decision_function(X)))
-        return np.column_stack([1 - p, p])
-
-    def predict(self, X) -> np.ndarray:
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
-
-
-class TanimotoSVR(RegressorMixin, BaseEstimator):
-    """Epsilon-support vector regression with the Tanimoto (MinMax) kernel.
-
-    Examples
-    --------
-    >>> X = np.array([[1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]])
-    >>> TanimotoSVR(C=10.0).fit(X, [8.0, 7.5, 5.0, 5.5]).predict(X[:1]).round(0).tolist()
-    [8.0]
-    """
-
-    def __init__(self, C: float = 1.0, epsilon: float = 0.1):
-        self.C = C
-        self.epsilon = epsilon
-
-    def fit(self, X, y):
-        from sklearn.svm import SVR
-
-        X, y = np.asarray(X), np.asarray(y, dtype=float)
-        svr = SVR(kernel="precomputed", C=self.C, epsilon=self.epsilon).fit(minmax_kernel(X, X), y)
-        self.support_vectors_ = X[svr.support_]
-        self.dual_coef_ = svr.dual_coef_.ravel().astype(np.float64)
-        self.intercept_ = float(svr.intercept_[0])
-        return self
-
-    def predict(self, X) -> np.ndarray:
-        if len(self.support_vectors_) == 0:
-            return np.full(len(X), self.intercept_)
-        return minmax_kernel(np.asarray(X), self.support_vectors_) @ self.dual_coef_ + self.intercept_
-
-
-class TanimotoKNN(BaseEstimator):
-    """k nearest neighbours by Tanimoto (MinMax) similarity, similarity-weighted.
-
-    Classification: ``predict_proba`` is the weighted fraction of active neighbours.
-    Regression: ``predict`` is the weighted mean of the neighbours' values.
-
-    Examples
-    --------
-    >>> X = np.array([[1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]])
-    >>> TanimotoKNN(n_neighbors=2).fit(X, [1, 1, 0, 0]).predict_proba(X[:1])[:, 1].tolist()
-    [1.0]
-    """
-
-    def __init__(self, n_neighbors: int = 5, task: str = "classification"):
-        self.n_neighbors = n_neighbors
-        self.task = task
-
-    def fit(self, X, y):
-        self.X_ = np.asarray(X)
-        self.y_ = np.asarray(y, dtype=float)
-        if self.task == "classification":
-            self.classes_ = np.array([0, 1])
-        return self
-
-    def _weighted_mean(self, X) -> np.ndarray:
-        sim = minmax_kernel(np.asarray(X), self.X_)
-        k = min(self.n_neighbors, sim.shape[1])
-        idx = np.argpartition(-sim, k - 1, axis=1)[:, :k]
-        weights = np.take_along_axis(sim, idx, axis=1) + 1e-6
-        return (weights * self.y_[idx]).sum(axis=1) / weights.sum(axis=1)
-
-    def predict_proba(self, X) -> np.ndarray:
-        p = self._weighted_mean(X)
-        return np.column_stack([1 - p, p])
-
-    def predict(self, X) -> np.ndarray:
-        value = self._weighted_mean(X)
-        return (value >= 0.5).astype(int) if self.task == "classification" else value
 
 
 def _scaled(estimator):
@@ -189,9 +35,74 @@ def _scaled(estimator):
     return make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), estimator)
 
 
+def _forest(name: str, classify: bool, nonnegative: bool, seed: int, n_jobs: int, params: dict):
+    from sklearn.ensemble import (
+        ExtraTreesClassifier,
+        ExtraTreesRegressor,
+        RandomForestClassifier,
+        RandomForestRegressor,
+    )
+
+    cls = {("rf", True): RandomForestClassifier, ("rf", False): RandomForestRegressor,
+           ("extra_trees", True): ExtraTreesClassifier, ("extra_trees", False): ExtraTreesRegressor}
+    defaults = {"n_estimators": 200, "max_features": "sqrt" if classify else 0.33, "random_state": seed,
+                "n_jobs": n_jobs}
+    if classify:
+        defaults["class_weight"] = "balanced_subsample"
+    est = cls[name, classify](**{**defaults, **params})
+    if not nonnegative:
+        from sklearn.impute import SimpleImputer
+        from sklearn.pipeline import make_pipeline
+
+        est = make_pipeline(SimpleImputer(strategy="median"), est)
+    return est
+
+
+def _hist_gb(name: str, classify: bool, nonnegative: bool, seed: int, n_jobs: int, params: dict):
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    defaults: dict[str, object] = {"max_iter": 200, "learning_rate": 0.1, "random_state": seed,
+                                   "early_stopping": False}
+    if classify:
+        defaults["class_weight"] = "balanced"
+    cls = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor
+    return cls(**{**defaults, **params})
+
+
+def _linear(name: str, classify: bool, nonnegative: bool, seed: int, n_jobs: int, params: dict):
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    if classify:
+        est = LogisticRegression(**{"C": 0.1, "max_iter": 2000, "class_weight": "balanced", **params})
+    else:
+        est = Ridge(**{"alpha": 10.0, **params})
+    return est if nonnegative else _scaled(est)
+
+
+def _knn(name: str, classify: bool, nonnegative: bool, seed: int, n_jobs: int, params: dict):
+    if nonnegative:
+        cls = TanimotoKNNClassifier if classify else TanimotoKNNRegressor
+        return cls(**{"n_neighbors": 5, **params})
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+    cls = KNeighborsClassifier if classify else KNeighborsRegressor
+    return _scaled(cls(**{"n_neighbors": 5, "weights": "distance", **params}))
+
+
+def _svm_tanimoto(name: str, classify: bool, nonnegative: bool, seed: int, n_jobs: int, params: dict):
+    if not nonnegative:
+        raise UsageError("estimator 'svm_tanimoto' needs fingerprint features (0/1 or counts); "
+                         "pick a fingerprint featurizer or another estimator")
+    return TanimotoSVC(**{"C": 1.0, **params}) if classify else TanimotoSVR(**{"C": 1.0, **params})
+
+
+_BUILDERS = {"rf": _forest, "extra_trees": _forest, "hist_gb": _hist_gb, "linear": _linear, "knn": _knn,
+             "svm_tanimoto": _svm_tanimoto}
+
+
 def make_estimator(name: str, task: str = "classification", *, nonnegative: bool = True, seed: int = 0,
                    n_jobs: int = 1, **params):
-    """A fresh, unfitted estimator.
+    """A fresh, unfitted estimator, its parameters checked now (not at the first fit).
 
     Parameters
     ----------
@@ -208,6 +119,11 @@ def make_estimator(name: str, task: str = "classification", *, nonnegative: bool
     **params
         Hyperparameters passed to the estimator (e.g. ``n_estimators``, ``C``).
 
+    Raises
+    ------
+    UsageError
+        An unknown name, task or parameter, or a parameter value the estimator refuses.
+
     Examples
     --------
     >>> make_estimator("rf", n_estimators=10).n_estimators
@@ -217,58 +133,25 @@ def make_estimator(name: str, task: str = "classification", *, nonnegative: bool
         raise UsageError(f"unknown task {task!r}; use 'classification' or 'regression'")
     if name not in ESTIMATORS:
         raise UsageError(f"unknown estimator {name!r}; available: {', '.join(ESTIMATORS)}")
-    classify = task == "classification"
     try:
-        if name in ("rf", "extra_trees"):
-            from sklearn.ensemble import (
-                ExtraTreesClassifier,
-                ExtraTreesRegressor,
-                RandomForestClassifier,
-                RandomForestRegressor,
-            )
-
-            cls = {("rf", True): RandomForestClassifier, ("rf", False): RandomForestRegressor,
-                   ("extra_trees", True): ExtraTreesClassifier, ("extra_trees", False): ExtraTreesRegressor}
-            defaults = {"n_estimators": 200, "max_features": "sqrt" if classify else 0.33, "random_state": seed,
-                        "n_jobs": n_jobs}
-            if classify:
-                defaults["class_weight"] = "balanced_subsample"
-            est = cls[name, classify](**{**defaults, **params})
-            if not nonnegative:
-                from sklearn.impute import SimpleImputer
-                from sklearn.pipeline import make_pipeline
-
-                est = make_pipeline(SimpleImputer(strategy="median"), est)
-            return est
-        if name == "hist_gb":
-            from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-
-            defaults = {"max_iter": 200, "learning_rate": 0.1, "random_state": seed, "early_stopping": False}
-            if classify:
-                defaults["class_weight"] = "balanced"
-            cls = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor
-            return cls(**{**defaults, **params})
-        if name == "linear":
-            from sklearn.linear_model import LogisticRegression, Ridge
-
-            if classify:
-                est = LogisticRegression(**{"C": 0.1, "max_iter": 2000, "class_weight": "balanced", **params})
-            else:
-                est = Ridge(**{"alpha": 10.0, **params})
-            return est if nonnegative else _scaled(est)
-        if name == "knn":
-            if nonnegative:
-                return TanimotoKNN(**{"n_neighbors": 5, **params}, task=task)
-            from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-
-            cls = KNeighborsClassifier if classify else KNeighborsRegressor
-            return _scaled(cls(**{"n_neighbors": 5, "weights": "distance", **params}))
-        if not nonnegative:
-            raise UsageError("estimator 'svm_tanimoto' needs fingerprint features (0/1 or counts); "
-                             "pick a fingerprint featurizer or another estimator")
-        return TanimotoSVC(**{"C": 1.0, **params}) if classify else TanimotoSVR(**{"C": 1.0, **params})
+        est = _BUILDERS[name](name, task == "classification", nonnegative, seed, n_jobs, params)
     except TypeError as exc:
         raise UsageError(f"bad parameters for estimator {name!r}: {exc}") from None
+    _check_values(name, est)
+    return est
+
+
+def _check_values(name: str, est) -> None:
+    """Parameter values checked the way the estimator's own fit would, as a UsageError."""
+    final = est.steps[-1][1] if hasattr(est, "steps") else est
+    try:
+        if hasattr(final, "_limits"):
+            check_parameters(final)
+        else:
+            final._validate_params()  # scikit-learn's own constraints, which fit checks later
+    except ValueError as exc:
+        raise UsageError(f"bad parameter value for estimator {name!r}: {str(exc).rstrip('.')}; "
+                         "fix it in --estimator-params (or the config)") from None
 
 
 def positive_score(estimator, X) -> np.ndarray:
@@ -304,7 +187,8 @@ def forest_class_proba(forest, X: np.ndarray, column: int) -> np.ndarray:
     bit-identical (tested).
     """
     if X.shape[1] != forest.n_features_in_:
-        raise ValueError(f"X has {X.shape[1]} features, but the forest expects {forest.n_features_in_}")
+        raise UsageError(f"X has {X.shape[1]} features, but the forest expects {forest.n_features_in_}; "
+                         "featurize with the model card's featurizer")
     trees = forest.estimators_
     cached_trees, cached_count, tables = _LEAF_PROBABILITIES.get(forest, (None, 0, None))
     if cached_trees is not trees or cached_count != len(trees):  # first use, refit, or warm-start growth
@@ -447,7 +331,8 @@ class ConformalModel(BaseEstimator):
         """``p_active`` corrected from the calibration mix's active rate to ``base_rate``
         (:func:`prior_correct`); what ``p_active`` means in a library with that hit rate."""
         if self.task != "classification" or self.training_rate is None:
-            raise ValueError("prior correction needs a classification model calibrated on known labels")
+            raise UsageError(f"prior correction needs a classification model calibrated on known labels, not a {self.task} "
+                             "model; use p_active as it is")
         return prior_correct(self._calibrated(X), self.training_rate, base_rate)
 
     def predict_outputs(self, X) -> dict[str, np.ndarray]:

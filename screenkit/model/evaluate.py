@@ -14,22 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..chem.featurize import MorganFingerprint, tanimoto_max
+from ..chem.similarity import AD_SPACE, tanimoto_max
 from ..curation.measurements import read_measurements
 from ..errors import UsageError
 from .bundle import TargetModel, load_bundle
 from .metrics import classification_metrics, regression_metrics
+from .problem import decided_labels
 
 __all__ = ["evaluate_models"]
-
-
-def _labels(table: pd.DataFrame, threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """0/1 labels and a mask of rows whose label is decided (censored values only when they decide it)."""
-    relation = table["relation"].fillna("=").replace("", "=")
-    value = table["pactivity"].to_numpy(float)
-    decided = ((relation == "=") | (relation.isin(["<", "<="]) & (value <= threshold))
-               | (relation.isin([">", ">="]) & (value >= threshold))).to_numpy()
-    return (value >= threshold).astype(int), decided
 
 
 def _round(metrics: dict) -> dict:
@@ -50,7 +42,7 @@ def _evaluate_one(model: TargetModel, table: pd.DataFrame, ad_fps: np.ndarray, m
     in_domain = ad >= model.ad_threshold
     X = model.featurizer.transform([m for m, k in zip(mols, keep) if k])
     predictions = model.predict(X)
-    y, decided = _labels(sub, threshold)
+    y, decided = decided_labels(sub, threshold)
     out.update(n_evaluated=int(len(sub)), n_active=int(y[decided].sum()), in_domain_fraction=round(float(in_domain.mean()), 4))
     p = predictions["p_active"]
     out["metrics"] = _round(classification_metrics(y[decided], p[decided]))
@@ -115,7 +107,7 @@ def evaluate_models(models_dir: str | Path, data: str | Path, *, smiles_col: str
     from rdkit import Chem
 
     mols = [Chem.MolFromSmiles(s) for s in table["smiles"]]
-    ad_fps = MorganFingerprint(radius=2, fp_size=2048).transform(mols)
+    ad_fps = AD_SPACE.fingerprints(mols)
     results = []
     for model in models:
         result = _evaluate_one(model, table, ad_fps, mols)

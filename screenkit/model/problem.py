@@ -25,37 +25,44 @@ import numpy as np
 import pandas as pd
 from rdkit.SimDivFilters import rdSimDivPickers
 
-from ..chem.featurize import SimilarityIndex, bitvects_from_matrix, make_featurizer, tanimoto_max
+from ..chem.featurize import make_featurizer
+from ..chem.similarity import AD_SPACE, SimilarityIndex, bitvects_from_matrix, tanimoto_max
 from ..config import bundled_path
 from ..errors import InputFileError, UsageError
 from .split import make_folds
 
-__all__ = ["Fold", "Problem", "ad_fingerprints", "labels", "regression_rows", "holdout_filter",
+__all__ = ["Fold", "Problem", "ad_fingerprints", "decided_labels", "labels", "regression_rows", "holdout_filter",
            "pick_putative_inactives", "similarity_to_actives", "fold_decoys", "load_pool", "build_problem"]
 
 
 def ad_fingerprints(smiles) -> np.ndarray:
-    """The applicability-domain and similarity space: Morgan radius 2, 2048 bits."""
-    return make_featurizer("morgan", radius=2, fp_size=2048).transform(list(smiles))
+    """Fingerprints in the applicability-domain and similarity space (:data:`AD_SPACE`)."""
+    return AD_SPACE.fingerprints(smiles)
 
 
 def _relation(rows: pd.DataFrame) -> pd.Series:
     return rows["relation"].fillna("=").replace("", "=")
 
 
-def labels(rows: pd.DataFrame, threshold: float) -> tuple[pd.DataFrame, int]:
-    """Binary labels; a censored value is kept only when it decides the label.
+def decided_labels(rows: pd.DataFrame, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """The one censored-label rule: 0/1 labels at ``threshold`` and which rows it decides.
 
     ``relation`` is on the pActivity scale: ``<`` 5 means "weaker than 10 uM" and is a sure
-    inactive at threshold 6; ``>`` 5 says nothing about a threshold of 6 and is dropped.
+    inactive at threshold 6; ``>`` 5 says nothing about a threshold of 6 and is undecided.
+    Exact values are always decided. Training (:func:`labels`) and evaluation use it.
     """
     relation = _relation(rows)
-    exact = relation == "="
-    sure_inactive = relation.isin(["<", "<="]) & (rows["pactivity"] <= threshold)
-    sure_active = relation.isin([">", ">="]) & (rows["pactivity"] >= threshold)
-    keep = exact | sure_inactive | sure_active
-    rows = rows[keep].assign(active=lambda d: (d["pactivity"] >= threshold).astype(int))
-    return rows, int((~keep).sum())
+    value = rows["pactivity"].to_numpy(float)
+    sure_inactive = relation.isin(["<", "<="]).to_numpy() & (value <= threshold)
+    sure_active = relation.isin([">", ">="]).to_numpy() & (value >= threshold)
+    decided = (relation == "=").to_numpy() | sure_inactive | sure_active
+    return (value >= threshold).astype(int), decided
+
+
+def labels(rows: pd.DataFrame, threshold: float) -> tuple[pd.DataFrame, int]:
+    """Binary labels (column ``active``) of the rows :func:`decided_labels` decides, and how many it drops."""
+    y, keep = decided_labels(rows, threshold)
+    return rows[keep].assign(active=y[keep]), int((~keep).sum())
 
 
 def regression_rows(rows: pd.DataFrame, policy: str) -> tuple[pd.DataFrame, int]:
@@ -75,7 +82,7 @@ def holdout_filter(table: pd.DataFrame, holdout_path: Path | None,
                    max_similarity: float = 0.5) -> tuple[pd.DataFrame, int]:
     """Drop every compound that is a hold-out compound or within ``max_similarity`` of one.
 
-    Similarity is Tanimoto on Morgan r2 2048 bits to the hold-out file's ``smiles``; with
+    Similarity is Tanimoto in :data:`AD_SPACE` to the hold-out file's ``smiles``; with
     only an ``inchikey`` column, exact matches are dropped. This is a cluster hold-out:
     no kept compound has Tanimoto >= ``max_similarity`` to any hold-out compound.
     """
@@ -95,7 +102,7 @@ def load_pool(pool: str | Path | None, config) -> tuple[np.ndarray, np.ndarray, 
     """Putative-inactive pool SMILES, their AD fingerprints and the file (default: the bundled pool)."""
     pool_path = Path(pool) if pool else bundled_path("data/putative_inactive_pool.csv.gz")
     if config.task != "classification" or config.putative_inactive_ratio <= 0:
-        return np.array([], dtype=str), np.zeros((0, 2048), np.uint8), pool_path
+        return np.array([], dtype=str), np.zeros((0, AD_SPACE.fp_size), np.uint8), pool_path
     if not pool_path.is_file():
         raise InputFileError(f"putative-inactive pool {pool_path} does not exist; pass --pool CSV with a 'smiles' "
                              "column or --putative-inactive-ratio 0")

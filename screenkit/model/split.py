@@ -79,7 +79,7 @@ def butina_clusters(fingerprints: np.ndarray, cutoff: float = 0.6, block: int = 
     >>> butina_clusters(X, cutoff=0.5).tolist()
     [0, 0, 1]
     """
-    from .estimators import minmax_kernel
+    from ..chem.similarity import minmax_kernel
 
     n = len(fingerprints)
     neighbours = np.zeros((n, n), dtype=bool)
@@ -100,7 +100,7 @@ def butina_clusters(fingerprints: np.ndarray, cutoff: float = 0.6, block: int = 
 
 def nearest_train_similarity(fingerprints: np.ndarray, folds) -> np.ndarray:
     """Per fold, each test row's largest Tanimoto to that fold's training rows (concatenated)."""
-    from ..chem.featurize import tanimoto_max
+    from ..chem.similarity import tanimoto_max
 
     parts = [tanimoto_max(fingerprints[test], fingerprints[train]) for train, test in folds]
     return np.concatenate(parts) if parts else np.zeros(0)
@@ -133,18 +133,21 @@ def cluster_folds(fingerprints: np.ndarray, y: np.ndarray | None = None, n_split
 
     Returns ``(folds, clusters, cutoff, median)``.
     """
+    result = None
     for cutoff in cutoffs:
         clusters = butina_clusters(fingerprints, cutoff=cutoff)
-        n = min(n_splits, len(np.unique(clusters)))
-        if n < 2:
+        n_clusters = len(np.unique(clusters))
+        if n_clusters < n_splits:  # wider cut-offs only merge clusters: keep the last that had enough
+            if result is None:
+                raise ValueError(f"only {n_clusters} Butina cluster(s) at cut-off {cutoff} for {n_splits} folds: "
+                                 "too little diverse data")
             break
-        folds = list(scaffold_kfold(clusters, n, seed, y=y))
+        folds = list(scaffold_kfold(clusters, n_splits, seed, y=y))
         median = float(np.median(nearest_train_similarity(fingerprints, folds)))
+        result = folds, clusters, cutoff, median
         if median <= max_median_similarity:
             break
-    if len(np.unique(clusters)) < 2:
-        raise ValueError(f"only one Butina cluster at cut-off {cutoff}: too little diverse data for a cluster split")
-    return folds, clusters, cutoff, median
+    return result
 
 
 def temporal_folds(years: np.ndarray, n_splits: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -199,7 +202,7 @@ def make_folds(kind: str, *, smiles, fingerprints: np.ndarray | None = None, yea
         try:
             folds, clusters, cutoff, median = cluster_folds(fingerprints, y, n_splits, seed, max_median_similarity)
         except ValueError as exc:
-            raise UsageError(f"cluster split impossible: {exc}; use --split scaffold or random") from None
+            raise UsageError(f"cluster split impossible: {exc}; lower --n-folds or use --split random") from None
         return folds, (f"Butina clusters of Morgan r2 fingerprints (Tanimoto distance cut-off {cutoff}: the first of "
                        f"{', '.join(map(str, CLUSTER_CUTOFFS))} giving a median test-to-train nearest-neighbour "
                        f"similarity <= {max_median_similarity}; got {median:.2f}), {len(folds)}-fold "
@@ -208,7 +211,8 @@ def make_folds(kind: str, *, smiles, fingerprints: np.ndarray | None = None, yea
     if kind == "scaffold":
         groups = scaffold_groups(smiles)
         if len(np.unique(groups)) < n_splits:
-            raise UsageError(f"only {len(np.unique(groups))} scaffolds for {n_splits} folds; lower --n-folds")
+            raise UsageError(f"only {len(np.unique(groups))} Bemis-Murcko scaffold groups for {n_splits} folds; "
+                             "lower --n-folds or use --split cluster")
         return list(scaffold_kfold(groups, n_splits, seed, y=y)), \
             f"Bemis-Murcko scaffold groups, {n_splits}-fold group K-fold (seed {seed})"
     if kind == "random":

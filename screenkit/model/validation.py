@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..chem.featurize import make_featurizer, tanimoto_max
+from ..chem.featurize import make_featurizer
+from ..chem.similarity import tanimoto_max
 from .estimators import conformal_quantile, fit_platt, make_estimator, mondrian_p_values, positive_score, prior_correct
 from .metrics import bedroc, classification_metrics, regression_metrics, summarise
 from .problem import Problem, build_problem

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..chem.featurize import nearest_neighbours
-from ..errors import InputFileError
+from ..chem.alertscreen import ALERT_FAMILIES
+from ..chem.properties import alert_matches
+from ..chem.similarity import AD_SPACE, nearest_neighbours
+from ..errors import InputFileError, UsageError
 from ..hashing import file_sha256
 
 __all__ = [
@@ -50,13 +52,29 @@ class Alert:
     atoms: tuple[int, ...]
 
 
-def alert_catalog(families: tuple[str, ...]):
-    from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
+def alert_catalog(families: tuple[str, ...]) -> tuple[str, ...]:
+    """The alert families (:data:`~screenkit.chem.alertscreen.ALERT_FAMILIES`) behind catalogue names.
 
-    params = FilterCatalogParams()
-    for family in families:
-        params.AddCatalog(getattr(FilterCatalogParams.FilterCatalogs, family))
-    return FilterCatalog(params)
+    Names are case-insensitive; ``PAINS`` means PAINS_A, PAINS_B and PAINS_C, and ``ALL`` every family
+    a ranking can write (RDKit's own "ALL" catalogue adds ZINC, ChEMBL and other filter sets that no
+    screenkit ranking names, so it would highlight alerts the table never lists). The catalogues
+    themselves are built once per process by :func:`screenkit.chem.alertscreen.alert_catalog`, the
+    same ones the ranking's ``alerts`` column comes from.
+
+    Examples
+    --------
+    >>> alert_catalog(("pains", "BRENK"))
+    ('PAINS_A', 'PAINS_B', 'PAINS_C', 'Brenk')
+    """
+    by_name: dict[str, tuple[str, ...]] = {family.lower(): (family,) for family in ALERT_FAMILIES}
+    by_name["pains"] = tuple(f for f in ALERT_FAMILIES if f.startswith("PAINS"))
+    by_name["all"] = ALERT_FAMILIES
+    out: list[str] = []
+    for name in families:
+        if name.lower() not in by_name:
+            raise UsageError(f"unknown alert catalogue {name!r}; use PAINS, ALL or one of {', '.join(ALERT_FAMILIES)}")
+        out += [f for f in by_name[name.lower()] if f not in out]
+    return tuple(out)
 
 
 def _family(catalog: str) -> str:
@@ -71,7 +89,8 @@ def find_alerts(mol, catalog, wanted: list[str] | None = None) -> list[Alert]:
     Parameters
     ----------
     mol : rdkit.Chem.Mol
-    catalog : rdkit.Chem.FilterCatalog.FilterCatalog
+    catalog : tuple of str
+        Alert families, from :func:`alert_catalog`.
     wanted : list of str, optional
         ``CATALOG:name`` labels from the ranked file's ``alerts`` column; when given, only
         matches with these catalog and names are returned (so the drawing highlights what the
@@ -96,17 +115,14 @@ def find_alerts(mol, catalog, wanted: list[str] | None = None) -> list[Alert]:
             family, _, name = label.strip().rpartition(":") if ":" in label else ("", "", label.strip())
             keys.add((_family(family), name.strip().lower()))
     out, seen = [], set()
-    for entry in catalog.GetMatches(mol):
-        description = entry.GetDescription()
-        filter_set = entry.GetProp("FilterSet") if "FilterSet" in entry.GetPropList() else ""
-        label = f"{filter_set}:{description}" if filter_set else description
-        if keys is not None and (_family(filter_set), description.lower()) not in keys \
+    for family, description, atoms in alert_matches(mol, catalog, with_atoms=True):
+        label = f"{family}:{description}"
+        if keys is not None and (_family(family), description.lower()) not in keys \
                 and ("", description.lower()) not in keys:
             continue
         if label in seen:
             continue
         seen.add(label)
-        atoms = sorted({pair[1] for match in entry.GetFilterMatches(mol) for pair in match.atomPairs})
         out.append(Alert(label, tuple(atoms)))
     return out
 
@@ -124,13 +140,10 @@ def parse_smiles(smiles: str):
 
 
 def fingerprints(mols: list) -> np.ndarray:
-    from ..chem.featurize import MorganFingerprint
-
-    fp = MorganFingerprint(radius=2, fp_size=2048)
-    out = np.zeros((len(mols), 2048), dtype=np.uint8)
+    out = np.zeros((len(mols), AD_SPACE.fp_size), dtype=np.uint8)
     ok = [i for i, m in enumerate(mols) if m is not None]
     if ok:
-        out[ok] = fp.transform([mols[i] for i in ok])
+        out[ok] = AD_SPACE.fingerprints([mols[i] for i in ok])
     return out
 
 
@@ -226,7 +239,7 @@ def evidence_neighbours(fps: np.ndarray, bundle: dict, sources: dict, *, k: int 
     for name, model in bundle.items():
         if model.train_fingerprints.shape[1] != fps.shape[1]:
             if warnings is not None:
-                warnings.append(f"{name}: training fingerprints are not Morgan 2048 bits; no evidence shown.")
+                warnings.append(f"{name}: training fingerprints are not in the evidence space ({AD_SPACE.label}); no evidence shown.")
             continue
         idx, sim = nearest_neighbours(fps, model.train_fingerprints, k=k)
         for i in np.flatnonzero(has_bits):
@@ -279,11 +292,12 @@ def measured_matches(canonical: list[str], inchikeys: list[str] | None, bundle: 
                     by_smiles.setdefault(key, j)
             by_key = {str(k): j for j, k in enumerate(model.train_inchikey) if str(k)}
             for i, smiles in enumerate(canonical):
-                j = by_smiles.get(smiles) if smiles else None
-                if j is None and inchikeys is not None and inchikeys[i]:
-                    j = by_key.get(inchikeys[i])
-                if j is not None:
-                    out.setdefault(i, []).append(Measured(name, float(model.train_pactivity[j]), f"{name}:{j}"))
+                match = by_smiles.get(smiles) if smiles else None
+                if match is None and inchikeys is not None and inchikeys[i]:
+                    match = by_key.get(inchikeys[i])
+                if match is not None:
+                    out.setdefault(i, []).append(Measured(name, float(model.train_pactivity[match]),
+                                                          f"{name}:{match}"))
     finally:
         RDLogger.EnableLog("rdApp.*")
     return out

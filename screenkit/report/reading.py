@@ -137,7 +137,7 @@ def read_ranked(path: str | Path, top: int | None = None, *, sample_size: int = 
         raise InputFileError(f"ranked file {path} is empty; write it with `screenkit score LIBRARY -o {path}`")
     if path.name.lower().removesuffix(".gz").endswith(".sdf"):
         raise UsageError(f"{path} is an SDF; the report reads the CSV from `screenkit score ... -o ranked.csv`")
-    top = top if top is not None else float("inf")
+    limit = top if top is not None else float("inf")
     columns: list[str] | None = None
     text_parts: dict[str, list] = {}
     number_parts: dict[str, list] = {}
@@ -160,7 +160,7 @@ def read_ranked(path: str | Path, top: int | None = None, *, sample_size: int = 
             n_rows += len(chunk)
             for column in plotted:
                 distribution_parts.setdefault(column, []).append(_to_float(chunk[column], column))
-            need = int(min(len(chunk), max(0, top - kept)))
+            need = int(min(len(chunk), max(0, limit - kept)))
             head = chunk.iloc[:need]
             kept += need
             for column in columns:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..chem.similarity import AD_SPACE
+
 __all__ = ["Series", "chemical_space", "group_series", "murcko_scaffold"]
 
 
@@ -90,7 +92,7 @@ def chemical_space(top_fps: np.ndarray, top_titles: list[str], sample_fps: np.nd
     groups = []
     for name, model in bundle.items():
         fps = model.train_fingerprints
-        if fps.shape[1] != 2048 or len(fps) == 0:
+        if fps.shape[1] != AD_SPACE.fp_size or len(fps) == 0:
             continue
         pick = np.sort(rng.choice(len(fps), size=min(per_model, len(fps)), replace=False))
         titles = [f"{name} training: p{model.card.get('activity_type', '')} {model.train_pactivity[i]:.2f}"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..chem.featurize import MorganFingerprint, nearest_neighbours
+from ..chem.similarity import AD_SPACE, nearest_neighbours
 from ..config import bundled_path, load_profile
 from ..model.bundle import bundle_digest
 from .library import RawRecord
@@ -99,7 +99,7 @@ def _neighbours(row: dict, models) -> list[Neighbour]:
     mol = Chem.MolFromSmiles(row["smiles"])
     if mol is None:
         return []
-    query = MorganFingerprint(radius=2, fp_size=2048).transform([mol])
+    query = AD_SPACE.fingerprints([mol])
     inchikey = Chem.MolToInchiKey(mol)
     out = []
     for model in models:

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from rdkit import Chem
 
-from ..chem.featurize import MorganFingerprint, SimilarityIndex
 from ..chem.properties import compute_properties
+from ..chem.similarity import AD_SPACE, SimilarityIndex
 from ..chem.standardize import ERROR, OK, mol_from_text, muted_rdkit_log, one_line_message, standardize_mol
 from ..model.bundle import TargetModel, bundle_digest, load_bundle
 from .library import RawRecord, sd_properties, sd_title
@@ -167,7 +167,7 @@ def _predict(mols: list, models: list[TargetModel], index: SimilarityIndex) -> l
     """
     # The applicability domain always lives in one space (Morgan radius 2, 2048 bits: the
     # training_set fingerprints of every bundle), whatever features a model uses.
-    ad_space = MorganFingerprint(radius=2, fp_size=2048)
+    ad_space = AD_SPACE.featurizer()
     ad_key = _spec_key(ad_space.get_params() | {"name": "morgan"})
     try:
         features: dict[str, np.ndarray] = {ad_key: ad_space.transform(mols)}
