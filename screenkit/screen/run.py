@@ -164,6 +164,8 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     to_stdout = str(output) == "-"
     library, output = Path(library), Path(output)
     models_dir = Path(models_dir) if models_dir else bundled_path("models")
+    if not to_stdout and status_file is None and metadata is None:
+        check_output(library, output)  # overwriting the input is the first thing to refuse
     out_suffix = _output_format(output, output_format, to_stdout)
     if to_stdout:
         if resume:
@@ -176,7 +178,6 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         if status_file is not None or metadata is not None:
             raise UsageError("--status-file and --metadata go with -o -; with -o FILE they are "
                              "FILE.status.csv and FILE.meta.json")
-        check_output(library, output)
     check_count("--n-jobs", n_jobs, allow_negative=True)
     check_count("--chunk-size", chunk_size)
     check_count("--run-size", run_size)
