@@ -54,8 +54,9 @@ def read_csv(path):
 
 
 def test_fronts_in_the_ranked_output(tmp_path, small_models):
-    from screenkit.config import bundled_path
     import pandas as pd
+
+    from screenkit.config import bundled_path
 
     pool = pd.read_csv(bundled_path("data/putative_inactive_pool.csv.gz")).iloc[4000:4150]
     library = tmp_path / "lib.smi"

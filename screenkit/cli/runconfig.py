@@ -43,9 +43,12 @@ def _options(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
 def _given(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
     """The options the command line set, found by parsing it again over a namespace of markers
     (argparse fills in a default only where the namespace has no value yet)."""
-    marked = argparse.Namespace(**{dest: _GIVEN for dest in _options(parser)})
+    actions = _options(parser)
+    marked = argparse.Namespace(**{dest: _GIVEN for dest in actions})
     parsed, _ = parser.parse_known_args(argv, marked)
-    return {dest for dest, value in vars(parsed).items() if value is not _GIVEN}
+    # an optional positional (nargs="?") that is absent is still "set", to its default
+    return {dest for dest, value in vars(parsed).items() if value is not _GIVEN and dest in actions
+            and (actions[dest].option_strings or value != actions[dest].default)}
 
 
 def _read(path: Path, command: str) -> tuple[dict, Path | None]:

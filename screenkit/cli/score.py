@@ -77,7 +77,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     args = apply_config(args, "score", getattr(args, "command_argv", []))
     if not args.library or not args.output:
-        raise UsageError("score needs LIBRARY and -o OUT (on the command line or in --config)")
+        args.parser.error("score needs LIBRARY and -o OUT (on the command line or in --config)")
     if args.fronts != 1 and not args.pareto:
         raise UsageError("--fronts goes with --pareto")
     options = resolved_options(args)

@@ -131,7 +131,7 @@ def check_options(args) -> None:
 def run(args) -> int:
     args = apply_config(args, "train", getattr(args, "command_argv", []))
     if not args.output:
-        raise UsageError("train needs -o OUT (on the command line or in --config)")
+        args.parser.error("train needs -o OUT (on the command line or in --config)")
     check_options(args)
     options = resolved_options(args)
     if args.write_config:

@@ -442,11 +442,14 @@ def count_records(path: str | Path, fmt: str) -> int | None:
             return None
         fh.seek(0)
         lines = ends = 0
-        tail = b"\n"  # the last 4 bytes read: a "\n$$$$" may straddle two blocks
+        tail = b"\n"  # the last bytes read: a "\n$$$$" may straddle two blocks
         while block := fh.read(1 << 22):
-            lines += block.count(b"\n")
-            ends += (tail + block).count(b"\n$$$$")
-            tail = (tail + block)[-4:]
+            if fmt == "sdf":
+                # matches inside the block, plus one that starts in the tail (8 bytes: no copy of the block)
+                ends += block.count(b"\n$$$$") + (tail[-4:] + block[:4]).count(b"\n$$$$")
+            else:
+                lines += block.count(b"\n")
+            tail = block[-4:] if len(block) >= 4 else (tail + block)[-4:]
         if not tail.endswith(b"\n"):
             lines += 1
     if fmt == "sdf":
@@ -566,12 +569,18 @@ def write_ranked(parts: Iterable[tuple[str, str]], path, row_format: RankedRowFo
     """
     count = 0
     if hasattr(path, "write"):
-        fh = io.TextIOWrapper(path, encoding="utf-8", newline="", write_through=False)
-        fh.write(row_format.header())
-        for count, (before, after) in enumerate(parts, start=1):
-            fh.write(f"{before}{count}{after}")
-        fh.flush()
-        fh.detach()
+        fh = io.TextIOWrapper(path, encoding="utf-8", newline="")
+        try:
+            fh.write(row_format.header())
+            for count, (before, after) in enumerate(parts, start=1):
+                fh.write(f"{before}{count}{after}")
+            fh.flush()
+        finally:
+            try:
+                fh.detach()  # the stream stays open for its owner (a closed pipe raises again here)
+            except (OSError, ValueError):
+                pass
+        path.flush()
         return count
     with open(path, "wb") as raw:
         zipped = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if str(path).endswith(".gz") else None
