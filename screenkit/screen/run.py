@@ -138,7 +138,8 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     progress : bool, optional
         Show a progress bar (records done of the total, rate, ETA); default only when stderr is a terminal.
     output_format : {"csv", "sdf", "parquet"}, optional
-        Required to differ from nothing: the format for ``output="-"``; with a file it must agree with its name.
+        The format for ``output="-"`` (default csv); with a file the name decides, and a different
+        value here is a usage error.
     keep_columns : "all", "none" or list of str
         Input columns (CSV/Parquet) and SD data items carried into CSV/Parquet output, after
         screenkit's columns; a name screenkit uses itself gets an ``input_`` prefix.
