@@ -32,7 +32,7 @@ def add_parser(sub) -> None:
                    help="input CSV/Parquet columns and SD data items copied into CSV/Parquet output, after the "
                         "screenkit columns; a name screenkit uses itself gets the prefix input_ (default: all)")
     p.add_argument("--models", metavar="DIR", help="model folder (default: the bundled models)")
-    p.add_argument("--format", choices=["sdf", "smiles", "csv", "tsv"],
+    p.add_argument("--format", choices=["sdf", "smiles", "csv", "tsv", "parquet"],
                    help="library format when the file name does not say it")
     p.add_argument("--smiles-col", metavar="COL", help="CSV/TSV column holding SMILES (default: guessed, e.g. 'smiles')")
     p.add_argument("--id-col", metavar="COL", help="CSV/TSV column holding compound IDs (default: guessed, e.g. 'id')")
