@@ -35,6 +35,11 @@ COMMANDS = {
 }
 
 
+# optional engines -> (the extra that installs them, what they are for)
+_EXTRAS = {"pyarrow": ("parquet", "pyarrow (Parquet files)"), "distributed": ("dask", "distributed (Dask)"),
+           "psycopg": ("postgres", "psycopg (PostgreSQL)")}
+
+
 def _chosen_command(argv: list[str]) -> str | None:
     for arg in argv:
         if not arg.startswith("-"):
@@ -67,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    args.command_argv = argv[argv.index(args.command) + 1:]  # what --config may not override
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
@@ -81,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except ImportError as exc:  # an optional dependency (pyarrow for Parquet, distributed for Dask, ...)
-        if exc.name:
+        extra = next((e for m, e in _EXTRAS.items() if m in (exc.name or "") or m in str(exc)), None)
+        if extra:
+            text = f"this needs {extra[1]}, which is not installed: pip install 'screenkit[{extra[0]}]'"
+        elif exc.name:
             text = f"this needs the Python package {exc.name}, which is not installed; pip install {exc.name}"
         else:  # e.g. pandas: "Unable to find a usable engine; ... pyarrow or fastparquet is required ..."
             text = " ".join(line.strip() for line in str(exc).splitlines()[:2])

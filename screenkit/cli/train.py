@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from ..chem.featurize import FEATURIZERS
 from ..config import bundled_path, load_panel
@@ -11,6 +12,7 @@ from ..errors import UsageError, check_count
 from ..model.estimators import ESTIMATORS
 from ..model.split import SPLITS
 from ..model.train import TASKS, TrainConfig, train_models, train_on_data
+from .runconfig import add_config_options, apply_config, file_hashes, resolved_options, write_config
 
 
 def add_parser(sub) -> None:
@@ -27,7 +29,7 @@ def add_parser(sub) -> None:
     )
     p.add_argument("dataset", nargs="?", metavar="DATASET",
                    help="curated dataset CSV/Parquet (default: the bundled data/chembl_bundled.csv)")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="model folder to write")
+    p.add_argument("-o", "--output", metavar="OUT", help="model folder to write (required; may come from --config)")
     own = p.add_argument_group("your own data (instead of DATASET)")
     own.add_argument("--data", metavar="FILE", help="measurements: CSV/TSV, SDF or Parquet")
     own.add_argument("--smiles-col", metavar="COL", help="SMILES column (not needed for SDF)")
@@ -85,6 +87,7 @@ def add_parser(sub) -> None:
                    help="skip targets with fewer measured compounds (default: %(default)s)")
     p.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
     p.add_argument("--n-jobs", type=int, default=1, help="cores for fitting and featurizing (default: %(default)s)")
+    add_config_options(p)  # --config run.toml / --write-config; resolved options go to OUT/run_config.json
     p.set_defaults(run=run)
 
 
@@ -126,7 +129,13 @@ def check_options(args) -> None:
 
 
 def run(args) -> int:
+    args = apply_config(args, "train", getattr(args, "command_argv", []))
+    if not args.output:
+        args.parser.error("train needs -o OUT (on the command line or in --config)")
     check_options(args)
+    options = resolved_options(args)
+    if args.write_config:
+        write_config(args.write_config, "train", options, file_hashes(options))
     if args.data and args.dataset:
         raise UsageError("give either DATASET (a curated ChEMBL-style table) or --data FILE (your measurements), "
                          "not both")
@@ -156,5 +165,8 @@ def run(args) -> int:
             targets=args.targets.split(",") if args.targets else None, holdout=args.holdout, pool=args.pool,
             config=config, progress=_report,
         )
+    # the run's every effective option, for `screenkit train --config OUT/run_config.json`
+    (Path(args.output) / "run_config.json").write_text(json.dumps(
+        {"config": {"command": "train", "options": options, "sha256": file_hashes(options)}}, indent=2) + "\n")
     print(f"wrote {len(models)} model(s) to {args.output}")
     return 0

@@ -1,4 +1,4 @@
-"""Stream compound libraries in (SDF, SMILES, CSV; gzipped too) and results out.
+"""Stream compound libraries in (SDF, SMILES, CSV; gzipped too; Parquet) and results out.
 
 Reading only splits a file into raw text records: parsing the chemistry happens in
 the scoring workers, so no RDKit object crosses a process boundary and the main
@@ -11,6 +11,7 @@ import codecs
 import csv
 import gzip
 import io
+import itertools
 import operator
 import os
 import re
@@ -22,20 +23,31 @@ from typing import IO, NamedTuple
 from ..errors import InputFileError, UsageError
 
 __all__ = [
+    "ID_NAMES",
     "RawRecord",
+    "count_records",
     "detect_format",
     "iter_records",
+    "pyarrow_module",
     "sd_properties",
     "RankedRowFormat",
     "sd_title",
+    "table_columns",
     "write_ranked",
+    "write_ranked_parquet",
 ]
 
-FORMATS = ("sdf", "smiles", "csv", "tsv")
+FORMATS = ("sdf", "smiles", "csv", "tsv", "parquet")
 _SUFFIXES = {".sdf": "sdf", ".sd": "sdf", ".mol": "sdf", ".smi": "smiles", ".smiles": "smiles",
-             ".ism": "smiles", ".can": "smiles", ".csv": "csv", ".tsv": "tsv"}
+             ".ism": "smiles", ".can": "smiles", ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet",
+             ".pq": "parquet"}
 _SMILES_COLUMNS = ("smiles", "canonical_smiles", "smi", "structure")
-_ID_COLUMNS = ("id", "name", "compound_id", "molecule_chembl_id", "zinc_id", "title")
+# Compound ID columns (CSV/Parquet) and SD data items (when SDF title lines are blank), tried
+# in this order, case-insensitively; the first one present is used. Stated in the README.
+ID_NAMES = ("id", "name", "title", "compound_id", "catalog_id", "mol_id", "molecule_id", "zinc_id", "chembl_id",
+            "molecule_chembl_id", "idnumber", "catalog_number", "vendor_id", "supplier_id", "cas")
+_ID_COLUMNS = ID_NAMES
+PARQUET_HINT = "pip install 'screenkit[parquet]'"
 _MAX_RECORD_CHARS = 10_000_000  # an SDF record this long has no $$$$: not an SDF
 
 
@@ -60,7 +72,7 @@ def detect_format(path: str | Path, fmt: str | None = None) -> str:
     if fmt is not None:
         fmt = {"smi": "smiles", "sd": "sdf"}.get(fmt.lower(), fmt.lower())
         if fmt not in FORMATS:
-            raise UsageError(f"unknown library format {fmt!r}; use one of: sdf, smiles, csv, tsv")
+            raise UsageError(f"unknown library format {fmt!r}; use one of: sdf, smiles, csv, tsv, parquet")
         return fmt
     suffixes = [s.lower() for s in Path(path).suffixes]
     if suffixes and suffixes[-1] == ".gz":
@@ -69,7 +81,7 @@ def detect_format(path: str | Path, fmt: str | None = None) -> str:
         return _SUFFIXES[suffixes[-1]]
     raise UsageError(
         f"cannot tell the format of {path} from its name; use .sdf, .smi, .csv or .tsv "
-        "(optionally .gz), or pass --format sdf|smiles|csv|tsv"
+        "(optionally .gz) or .parquet, or pass --format sdf|smiles|csv|tsv|parquet"
     )
 
 
@@ -109,7 +121,7 @@ def _latin1_fallback(error: UnicodeDecodeError):
     return error.object[error.start:error.end].decode("latin-1"), error.end
 
 
-def _open_text(path: Path) -> tuple[IO[str], _DamageStop]:
+def _open_text(path: Path, opened=None) -> tuple[IO[str], _DamageStop]:
     """Open a text file, gunzipping by content, after checking it is text at all.
 
     UTF-8 with or without a byte-order mark; bytes that are not UTF-8 are read as Latin-1
@@ -132,6 +144,8 @@ def _open_text(path: Path) -> tuple[IO[str], _DamageStop]:
         binary.close()
         raise InputFileError(f"{path} is binary, not a chemistry text file; expected SDF, SMILES or CSV")
     binary.seek(0)
+    if opened is not None:
+        opened(getattr(binary, "fileobj", binary))  # the file on disk: its position is the compressed bytes read
     codecs.register_error("screenkit-latin1", _latin1_fallback)
     stream = _DamageStop(binary)
     return io.TextIOWrapper(io.BufferedReader(stream, 1 << 16), encoding="utf-8-sig", errors="screenkit-latin1",
@@ -139,7 +153,7 @@ def _open_text(path: Path) -> tuple[IO[str], _DamageStop]:
 
 
 def iter_records(path: str | Path, fmt: str | None = None, *, smiles_col: str | None = None,
-                 id_col: str | None = None) -> Iterator[RawRecord]:
+                 id_col: str | None = None, opened=None) -> Iterator[RawRecord]:
     """Yield the records of a library file one at a time.
 
     Parameters
@@ -149,7 +163,9 @@ def iter_records(path: str | Path, fmt: str | None = None, *, smiles_col: str | 
     fmt : str, optional
         Force a format instead of guessing from the file name.
     smiles_col, id_col : str, optional
-        CSV/TSV columns with the SMILES and the compound ID (guessed when omitted).
+        CSV/TSV/Parquet columns with the SMILES and the compound ID (guessed when omitted).
+    opened : callable, optional
+        Called with the binary file on disk once it is open (its ``tell()`` measures progress).
 
     Raises
     ------
@@ -168,7 +184,10 @@ def iter_records(path: str | Path, fmt: str | None = None, *, smiles_col: str | 
     """
     path = Path(path)
     fmt = detect_format(path, fmt)
-    handle, stream = _open_text(path)
+    if fmt == "parquet":
+        yield from _parquet_records(path, smiles_col, id_col)
+        return
+    handle, stream = _open_text(path, opened)
     with handle:
         if fmt == "sdf":
             records = _sdf_records(handle, path)
@@ -344,6 +363,106 @@ def _table_rows(reader, path: Path, smiles_col: str | None, id_col: str | None) 
         )
 
 
+def pyarrow_module():
+    """``pyarrow`` and ``pyarrow.parquet``, or a one-line :class:`UsageError` naming the extra to install."""
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise UsageError(f"Parquet needs the pyarrow package, which is not installed: {PARQUET_HINT}") from None
+    return pyarrow, pyarrow.parquet
+
+
+def _parquet_file(path: Path):
+    _, pq = pyarrow_module()
+    if not path.exists():
+        raise InputFileError(f"library file {path} does not exist; check the path")
+    try:
+        return pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for a file that is not Parquet
+        raise InputFileError(f"{path} is not a readable Parquet file ({one_line(exc)})") from None
+
+
+def table_columns(path: str | Path, fmt: str | None = None) -> list[str]:
+    """The column names of a CSV/TSV/Parquet library (its header), without reading the rows."""
+    path = Path(path)
+    fmt = detect_format(path, fmt)
+    if fmt == "parquet":
+        return list(_parquet_file(path).schema_arrow.names)
+    handle, _ = _open_text(path)
+    with handle:
+        limit = csv.field_size_limit(max(csv.field_size_limit(), _MAX_RECORD_CHARS))
+        try:
+            return next(csv.reader(handle, delimiter="\t" if fmt == "tsv" else ","), [])
+        finally:
+            csv.field_size_limit(limit)
+
+
+def _parquet_records(path: Path, smiles_col: str | None, id_col: str | None,
+                     batch_rows: int = 8192) -> Iterator[RawRecord]:
+    # The same column rules as CSV; batches keep memory flat on a large file. Cell values
+    # other than the SMILES and ID keep their Python type (numbers stay numbers).
+    source = _parquet_file(path)
+    header = list(source.schema_arrow.names)
+    smiles_col = _pick_column(header, smiles_col, _SMILES_COLUMNS, path, "--smiles-col")
+    if smiles_col is None:
+        raise UsageError(f"{path} has no SMILES column (looked for {', '.join(_SMILES_COLUMNS)}); "
+                         f"its columns are: {', '.join(header)}; pass --smiles-col NAME")
+    id_col = _pick_column(header, id_col, _ID_COLUMNS, path, "--id-col")
+    others = [name for name in header if name not in (smiles_col, id_col)]
+    position = 0
+    for batch in source.iter_batches(batch_size=batch_rows):
+        data = batch.to_pydict()
+        smiles, ids = data[smiles_col], data[id_col] if id_col is not None else None
+        for i, value in enumerate(smiles):
+            position += 1
+            name = "" if ids is None or ids[i] is None else str(ids[i]).strip()
+            yield RawRecord(position, "smiles", "" if value is None else str(value).strip(), name,
+                            tuple((column, data[column][i]) for column in others))
+    if position == 0:
+        raise InputFileError(f"{path} contains no records; is it the right file?")
+
+
+def one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+def count_records(path: str | Path, fmt: str) -> int | None:
+    """A quick record count for a progress bar: ``$$$$`` lines of an SDF, lines of a SMILES/CSV file,
+    rows of a Parquet file; ``None`` for a gzipped file (progress then follows the compressed bytes).
+
+    Approximate for text tables (quoted line breaks, comments and blank lines count); reads the
+    file at disk speed with ``bytes.count``, never parsing a record.
+    """
+    path = Path(path)
+    if fmt == "parquet":
+        return _parquet_file(path).metadata.num_rows
+    with open(path, "rb") as fh:
+        if fh.read(2) == b"\x1f\x8b":
+            return None
+        fh.seek(0)
+        lines = ends = 0
+        tail = b"\n"  # the last bytes read: a "\n$$$$" may straddle two blocks
+        while block := fh.read(1 << 22):
+            if fmt == "sdf":
+                # matches inside the block, plus one that starts in the tail (8 bytes: no copy of the block)
+                ends += block.count(b"\n$$$$") + (tail[-4:] + block[:4]).count(b"\n$$$$")
+            else:
+                lines += block.count(b"\n")
+            tail = block[-4:] if len(block) >= 4 else (tail + block)[-4:]
+        if not tail.endswith(b"\n"):
+            lines += 1
+    if fmt == "sdf":
+        return ends + int(path.stat().st_size > 0 and not _ends_with_terminator(path))
+    return max(lines - (fmt in ("csv", "tsv")), 0)
+
+
+def _ends_with_terminator(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        fh.seek(max(path.stat().st_size - 64, 0))
+        return b"$$$$" in fh.read().rstrip()[-6:]
+
+
 def sd_properties(record_text: str) -> list[tuple[str, str]]:
     """Data items (``> <NAME>`` blocks) of one SDF record, in file order.
 
@@ -441,13 +560,28 @@ class RankedRowFormat:
         return name
 
 
-def write_ranked(parts: Iterable[tuple[str, str]], path: str | Path, row_format: RankedRowFormat) -> int:
+def write_ranked(parts: Iterable[tuple[str, str]], path, row_format: RankedRowFormat) -> int:
     """Write rows given as :meth:`RankedRowFormat.parts`, numbering ranks from 1; return the count.
 
     The file is flushed to disk (fsync) before returning, so a caller that renames it into
-    place afterwards never publishes a file the operating system has not stored.
+    place afterwards never publishes a file the operating system has not stored. ``path``
+    may instead be an open binary stream (standard output), which is flushed, not closed.
     """
     count = 0
+    if hasattr(path, "write"):
+        fh = io.TextIOWrapper(path, encoding="utf-8", newline="")
+        try:
+            fh.write(row_format.header())
+            for count, (before, after) in enumerate(parts, start=1):
+                fh.write(f"{before}{count}{after}")
+            fh.flush()
+        finally:
+            try:
+                fh.detach()  # the stream stays open for its owner (a closed pipe raises again here)
+            except (OSError, ValueError):
+                pass
+        path.flush()
+        return count
     with open(path, "wb") as raw:
         zipped = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if str(path).endswith(".gz") else None
         fh = io.TextIOWrapper(zipped or raw, encoding="utf-8", newline="")
@@ -459,6 +593,84 @@ def write_ranked(parts: Iterable[tuple[str, str]], path: str | Path, row_format:
             zipped.close()  # writes the gzip trailer; raw stays open
         raw.flush()
         os.fsync(raw.fileno())
+    return count
+
+
+# Column types of the Parquet output where a first batch cannot tell (all empty, or
+# whole numbers that are counts); any other column takes the type its values have.
+_STRING_COLUMNS = {"id", "smiles", "best_model", "rank_reason", "status", "reason", "ion_class", "alerts"}
+_INTEGER_COLUMNS = {"rank", "pareto_rank", "input_position", "hbd", "hba", "rotb", "arom_rings",
+                    "lipinski_violations", "veber_ok", "n_alerts"}
+
+
+def _arrow_type(pa, column: str, values: list):
+    if column in _STRING_COLUMNS:
+        return pa.string()
+    if column in _INTEGER_COLUMNS:
+        return pa.int64()
+    present = [v for v in values if v is not None]
+    if not present or any(isinstance(v, str) for v in present):
+        return pa.string()
+    if all(isinstance(v, bool) for v in present):
+        return pa.bool_()
+    if all(isinstance(v, int) for v in present):
+        return pa.int64()
+    if all(isinstance(v, int | float) for v in present):
+        return pa.float64()
+    return pa.string()
+
+
+def _arrow_array(pa, values: list, kind):
+    try:
+        return pa.array(values, type=kind, from_pandas=True)  # from_pandas: NaN is null
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+        pass
+    # a value of another type than the first batch had (an input column that changes type mid-file)
+    if kind == pa.string():
+        return pa.array([None if v is None else str(v) for v in values], type=kind)
+    return pa.array([v if isinstance(v, int | float) else None for v in values], type=kind, from_pandas=True)
+
+
+def write_ranked_parquet(rows: Iterable[list], path, columns: list[str], batch_rows: int = 10_000) -> int:
+    """Write ranked rows (value lists in ``columns`` order after ``rank``) as Parquet; return the count.
+
+    Streams: one row group per ``batch_rows`` rows through ``pyarrow.parquet.ParquetWriter``,
+    so the table is never whole in memory. Column types come from the first batch (see
+    ``_arrow_type``); a file is flushed to disk (fsync) before returning, a stream (standard
+    output) is flushed, not closed.
+    """
+    pa, pq = pyarrow_module()
+    writer, schema, count, batch = None, None, 0, []
+
+    def flush():
+        nonlocal writer, schema
+        by_column = list(zip(*batch))
+        if schema is None:
+            schema = pa.schema([(name, _arrow_type(pa, name, list(values))) for name, values in zip(columns, by_column)])
+            writer = pq.ParquetWriter(path, schema)
+        arrays = [_arrow_array(pa, list(values), field.type) for values, field in zip(by_column, schema)]
+        writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+        batch.clear()
+
+    try:
+        for count, values in enumerate(rows, start=1):
+            batch.append([count, *values])
+            if len(batch) >= batch_rows:
+                flush()
+        if batch or writer is None:
+            if not batch:  # no rows: an empty table with string columns still has the header
+                schema = pa.schema([(name, pa.string()) for name in columns])
+                writer = pq.ParquetWriter(path, schema)
+            else:
+                flush()
+    finally:
+        if writer is not None:
+            writer.close()
+    if hasattr(path, "write"):
+        path.flush()
+    else:
+        with open(path, "rb+") as fh:
+            os.fsync(fh.fileno())
     return count
 
 
@@ -487,3 +699,80 @@ def _text(value) -> str:
             return ""  # NaN: not computed
         return f"{value:.4f}" if -1e4 < value < 1e4 else f"{value:.4g}"
     return "" if value is None else str(value)
+
+
+class IdChoice(NamedTuple):
+    """Where compound IDs come from, after guessing: the options to read with, and a sentence."""
+
+    id_col: str | None
+    id_field: str | None
+    source: str  # e.g. "IDs from column 'catalog_id' (guessed)"
+    input_columns: tuple[str, ...]  # input columns known before reading (table header), minus SMILES and ID
+
+
+def _guess(names, candidates=ID_NAMES) -> str | None:
+    lowered = {}
+    for name in names:
+        lowered.setdefault(name.lower().strip(), name)
+    return next((lowered[c] for c in candidates if c in lowered), None)
+
+
+def choose_ids(path: str | Path, fmt: str, *, smiles_col: str | None = None, id_col: str | None = None,
+               id_field: str | None = None, peek: int = 200) -> IdChoice:
+    """Decide the ID column (CSV/TSV/Parquet) or SD data item, checking named ones exist.
+
+    A table's ID column is ``id_col`` (or ``id_field``), else the first of :data:`ID_NAMES`
+    present. An SDF's ID is the title line, or ``id_field``; when the title lines of the first
+    ``peek`` records are all blank, the first data item named like :data:`ID_NAMES`.
+
+    Raises
+    ------
+    UsageError
+        A named column or data item the file does not have (the message lists those it has).
+    """
+    path = Path(path)
+    if fmt in ("csv", "tsv", "parquet"):
+        header = table_columns(path, fmt)
+        wanted = id_col or id_field
+        option = "--id-col" if id_col else "--id-field"
+        if wanted is not None and wanted not in header:
+            raise UsageError(f"{path} has no column {wanted!r} for {option}; its columns are: {', '.join(header)}")
+        chosen = wanted or _pick_column(header, None, _ID_COLUMNS, path, "--id-col")
+        smiles = _pick_column(header, smiles_col, _SMILES_COLUMNS, path, "--smiles-col")
+        others = tuple(c for c in header if c not in (smiles, chosen))
+        if chosen is None:
+            return IdChoice(None, None, f"no ID column (looked for {', '.join(ID_NAMES[:6])}, ...; "
+                            "pass --id-col): IDs are blank", others)
+        how = "" if wanted else " (guessed; pass --id-col to choose another)"
+        return IdChoice(chosen, None, f"IDs from column {chosen!r}{how}", others)
+    if fmt == "smiles":
+        if id_field:
+            raise UsageError("--id-field names an SD data item or a table column; a SMILES file has only "
+                             "the name after each SMILES")
+        return IdChoice(None, None, "IDs from the name after each SMILES", ())
+    head = list(itertools.islice(_quiet_records(path, fmt), peek))
+    items: list[str] = []
+    for record in head:
+        if record.kind == "molblock":
+            items += [name for name, _ in sd_properties(record.text) if name not in items]
+    if id_field:
+        if head and id_field not in items:
+            listed = ", ".join(items) if items else "none"
+            raise UsageError(f"--id-field {id_field!r}: no record among the first {len(head)} of {path} has that "
+                             f"SD data item; its data items are: {listed}")
+        return IdChoice(None, id_field, f"IDs from SD data item {id_field!r}", ())
+    if any(record.name for record in head if record.kind == "molblock") or not head:
+        return IdChoice(None, None, "IDs from the SDF title line", ())
+    guessed = _guess(items)
+    if guessed is None:
+        return IdChoice(None, None, "IDs from the SDF title line (blank in the first records; no data item "
+                        f"named like an ID: pass --id-field NAME from {', '.join(items) or 'none'})", ())
+    return IdChoice(None, guessed, f"IDs from SD data item {guessed!r} (the title lines are blank; guessed)", ())
+
+
+def _quiet_records(path: Path, fmt: str) -> Iterator[RawRecord]:
+    """Records for a look at the file's start; reading errors are the real reader's to report."""
+    try:
+        yield from iter_records(path, fmt)
+    except (InputFileError, UsageError, OSError):
+        return

@@ -9,6 +9,8 @@ completed chunk and produces byte-identical output.
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import json
 import logging
@@ -30,10 +32,21 @@ from ..config import Profile, bundled_path, load_profile
 from ..errors import InputFileError, OutputFileError, ScreenkitError, UsageError, check_count
 from ..hashing import file_sha256
 from ..model.bundle import bundle_digest, load_bundle
-from .library import RankedRowFormat, detect_format, iter_records, write_ranked
+from .library import (
+    RankedRowFormat,
+    choose_ids,
+    count_records,
+    detect_format,
+    iter_records,
+    pyarrow_module,
+    sd_properties,
+    sd_title,
+    write_ranked,
+    write_ranked_parquet,
+)
 from .parallel import map_chunks
-from .rank import RANK_COLUMNS, ParetoFront, objective_columns, rank_key, score_rows
-from .runstore import RunStore, encode_rows
+from .rank import RANK_COLUMNS, ParetoFronts, objective_columns, rank_key, score_rows
+from .runstore import RunStore, encode_rows, id_problems
 from .score import ScoreOptions, StepFailed, error_row, prediction_columns, score_records
 
 __all__ = ["ScreenSummary", "screen_library"]
@@ -42,8 +55,9 @@ log = logging.getLogger(__name__)
 BASE_COLUMNS = ["rank", "input_position", "id", "smiles"]
 STATUS_COLUMNS = ["status", "reason"]
 # What a work folder's lines hold; a folder written in another format is never resumed.
-# 2: key [unscored, -score, position, objective values] and the row's output text.
-STORE_FORMAT = 2
+# 3: key [unscored, -score, position, objective values] and [the row's output text (before, after the
+# rank) or, for Parquet, its values; the kept input columns].
+STORE_FORMAT = 3
 
 
 @dataclass
@@ -64,6 +78,8 @@ class ScreenSummary:
     seconds: float = 0.0
     columns: list[str] = field(default_factory=list)
     unmodelled: list[str] = field(default_factory=list)  # default-panel genes no model covers
+    id_source: str = ""  # where IDs came from ("IDs from column 'catalog_id' (guessed)")
+    id_problems: dict = field(default_factory=dict)  # blank and duplicated IDs (see runstore.id_problems)
 
     @property
     def molecules_per_second(self) -> float:
@@ -71,22 +87,31 @@ class ScreenSummary:
         return scored_now / self.seconds if self.seconds else 0.0
 
 
+OUTPUT_FORMATS = ("csv", "sdf", "parquet")
+
+
 def screen_library(library: str | Path, output: str | Path, *, models_dir: str | Path | None = None,
                    fmt: str | None = None, smiles_col: str | None = None, id_col: str | None = None,
                    id_field: str | None = None, n_jobs: int = 1, chunk_size: int = 1000,
                    run_size: int = 10_000, backend: str = "loky", scheduler: str | None = None,
                    top: int | None = None, resume: bool = False, profile: Profile | str | None = None,
-                   pareto: bool = False, progress: bool | None = None, command: str = "") -> ScreenSummary:
+                   pareto: bool = False, fronts: int = 1, progress: bool | None = None, command: str = "",
+                   output_format: str | None = None, keep_columns: str | list[str] = "all",
+                   status_file: str | Path | None = None, metadata: str | Path | None = None,
+                   config: dict | None = None, stdout=None) -> ScreenSummary:
     """Score every record of ``library`` with every model and write the ranked result.
 
     Parameters
     ----------
     library : path
-        SDF, SMILES or CSV/TSV file, optionally gzipped.
-    output : path
+        SDF, SMILES or CSV/TSV file, optionally gzipped, or a Parquet file.
+    output : path or "-"
         ``.csv`` (or ``.csv.gz``) for a table, ``.sdf`` (or ``.sdf.gz``) for structures with the input's
-        data items plus the new columns. Beside it: ``OUT.status.csv`` (every record's status, in input
-        order) and ``OUT.meta.json`` (provenance).
+        data items plus the new columns, ``.parquet`` for a typed table. Beside it: ``OUT.status.csv``
+        (every record's status, in input order) and ``OUT.meta.json`` (provenance). ``"-"`` writes the
+        ranked rows to standard output (``stdout``, default ``sys.stdout.buffer``) in ``output_format``
+        (default csv), keeps the work folder in a temporary directory (no ``resume``) and writes the
+        status and metadata files only where ``status_file`` and ``metadata`` say.
     models_dir : path, optional
         Model folder; default the bundled models.
     n_jobs : int
@@ -106,9 +131,20 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     profile : Profile or str, optional
         Ranking profile or its file/bundled name; default the bundled ``leukodystrophy`` profile.
     pareto : bool
-        Write only the non-dominated compounds over the profile's objectives (still in score order).
+        Write only the compounds of the first ``fronts`` non-dominated fronts over the profile's
+        objectives (still in score order), with their front in a ``pareto_rank`` column.
+    fronts : int
+        How many fronts ``pareto`` keeps (1: only the compounds nothing beats on every objective).
     progress : bool, optional
-        Show a progress bar; default only when stderr is a terminal.
+        Show a progress bar (records done of the total, rate, ETA); default only when stderr is a terminal.
+    output_format : {"csv", "sdf", "parquet"}, optional
+        The format for ``output="-"`` (default csv); with a file the name decides, and a different
+        value here is a usage error.
+    keep_columns : "all", "none" or list of str
+        Input columns (CSV/Parquet) and SD data items carried into CSV/Parquet output, after
+        screenkit's columns; a name screenkit uses itself gets an ``input_`` prefix.
+    config : dict, optional
+        The resolved options of the command line run, recorded in the metadata (``config.options``).
 
     Returns
     -------
@@ -126,31 +162,81 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         An output the system refused to store (full disk, ...); the work folder is kept for ``resume``.
     """
     started = time.perf_counter()
+    to_stdout = str(output) == "-"
     library, output = Path(library), Path(output)
     models_dir = Path(models_dir) if models_dir else bundled_path("models")
-    check_output(library, output)
-    out_suffix = output.name.lower().removesuffix(".gz").rsplit(".", 1)[-1]
-    if out_suffix not in ("csv", "sdf"):
-        raise UsageError(f"output {output} must end in .csv or .sdf (optionally .gz)")
+    if not to_stdout and status_file is None and metadata is None:
+        check_output(library, output)  # overwriting the input is the first thing to refuse
+    out_suffix = _output_format(output, output_format, to_stdout)
+    if to_stdout:
+        if resume:
+            raise UsageError("--resume needs a file output: with -o - the work folder is temporary and "
+                             "removed when the run ends")
+        for companion in (status_file, metadata):
+            if companion is not None:
+                check_output(library, Path(companion))
+    else:
+        if status_file is not None or metadata is not None:
+            raise UsageError("--status-file and --metadata go with -o -; with -o FILE they are "
+                             "FILE.status.csv and FILE.meta.json")
     check_count("--n-jobs", n_jobs, allow_negative=True)
     check_count("--chunk-size", chunk_size)
     check_count("--run-size", run_size)
+    check_count("--fronts", fronts)
     if top is not None:
         check_count("--top", top)
     if backend not in ("loky", "dask"):
         raise UsageError(f"unknown backend {backend!r}; use loky (this machine) or dask (a cluster)")
+    keep = _keep_spec(keep_columns)
     fmt = detect_format(library, fmt)  # a bad format fails before any work starts
+    if fmt == "parquet" or out_suffix == "parquet":
+        pyarrow_module()  # a one-line error naming the extra, before any work
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
-    spooled = _spool_if_not_a_file(library, output)
+    scratch = Path(tempfile.mkdtemp(prefix="screenkit-")) if to_stdout else None
     try:
-        return _screen(library if spooled is None else spooled, output, started, models_dir=models_dir,
-                       fmt=fmt, smiles_col=smiles_col, id_col=id_col, id_field=id_field, n_jobs=n_jobs,
-                       chunk_size=chunk_size, run_size=run_size, backend=backend, scheduler=scheduler, top=top,
-                       resume=resume, profile=profile, pareto=pareto, progress=progress, command=command,
-                       shown_library=library, out_suffix=out_suffix)
+        spooled = _spool_if_not_a_file(library, scratch / "ranked" if scratch else output)
+        try:
+            work_output = scratch / f"ranked.{out_suffix}" if scratch else output
+            return _screen(library if spooled is None else spooled, work_output, started, models_dir=models_dir,
+                           fmt=fmt, smiles_col=smiles_col, id_col=id_col, id_field=id_field, n_jobs=n_jobs,
+                           chunk_size=chunk_size, run_size=run_size, backend=backend, scheduler=scheduler, top=top,
+                           resume=resume, profile=profile, pareto=pareto, fronts=fronts, progress=progress,
+                           command=command, shown_library=library, out_suffix=out_suffix, keep=keep,
+                           sink=(stdout or sys.stdout.buffer) if to_stdout else None,
+                           status_to=Path(status_file) if status_file else None,
+                           meta_to=Path(metadata) if metadata else None, config=config)
+        finally:
+            if spooled is not None:
+                spooled.unlink(missing_ok=True)
     finally:
-        if spooled is not None:
-            spooled.unlink(missing_ok=True)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _output_format(output: Path, requested: str | None, to_stdout: bool) -> str:
+    if requested is not None and requested not in OUTPUT_FORMATS:
+        raise UsageError(f"unknown output format {requested!r}; use csv, sdf or parquet")
+    if to_stdout:
+        return requested or "csv"
+    name = output.name.lower()
+    suffix = name.removesuffix(".gz").rsplit(".", 1)[-1]
+    if suffix not in OUTPUT_FORMATS or (suffix == "parquet" and name.endswith(".gz")):
+        raise UsageError(f"output {output} must end in .csv or .sdf (optionally .gz), or .parquet")
+    if requested is not None and requested != suffix:
+        raise UsageError(f"output {output} is named .{suffix} but --output-format is {requested}; "
+                         "drop one or make them agree")
+    return suffix
+
+
+def _keep_spec(keep_columns) -> tuple[str, ...] | None:
+    """``None`` keeps every input column; a tuple keeps those named (empty: none)."""
+    if isinstance(keep_columns, str):
+        if keep_columns.strip().lower() == "all":
+            return None
+        if keep_columns.strip().lower() == "none":
+            return ()
+        keep_columns = [name.strip() for name in keep_columns.split(",") if name.strip()]
+    return tuple(keep_columns)
 
 
 def companion_paths(output: Path) -> list[Path]:
@@ -220,9 +306,16 @@ def _spool_if_not_a_file(library: Path, output: Path) -> Path | None:
 
 def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fmt: str, smiles_col, id_col,
             id_field, n_jobs: int, chunk_size: int, run_size: int, backend: str, scheduler, top, resume: bool,
-            profile: Profile, pareto: bool, progress, command: str, shown_library: Path,
-            out_suffix: str) -> ScreenSummary:
-    records = iter_records(library, fmt, smiles_col=smiles_col, id_col=id_col)
+            profile: Profile, pareto: bool, fronts: int, progress, command: str, shown_library: Path,
+            out_suffix: str, keep, sink, status_to: Path | None, meta_to: Path | None,
+            config: dict | None) -> ScreenSummary:
+    ids = choose_ids(library, fmt, smiles_col=smiles_col, id_col=id_col, id_field=id_field)
+    if keep and ids.input_columns and (missing := [name for name in keep if name not in ids.input_columns]):
+        raise UsageError(f"--keep-columns: {shown_library} has no column {missing[0]!r}; its other columns are: "
+                         f"{', '.join(ids.input_columns) or 'none'}")
+    id_col, id_field = ids.id_col, ids.id_field
+    opened: list = []  # the library's file on disk, for progress by compressed bytes
+    records = iter_records(library, fmt, smiles_col=smiles_col, id_col=id_col, opened=opened.append)
     digest = bundle_digest(models_dir)
     models = load_bundle(models_dir, with_estimators=False)  # workers load the forests
     options = ScoreOptions.for_profile(models_dir, digest, profile, id_field=id_field,
@@ -230,14 +323,18 @@ def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fm
     objectives = objective_columns(profile, models)
     columns = (BASE_COLUMNS + RANK_COLUMNS + objectives + prediction_columns(models)
                + (PROPERTY_COLUMNS if profile.properties else []) + STATUS_COLUMNS)
-    summary = ScreenSummary(str(shown_library), str(output), str(output) + ".meta.json", str(output) + ".status.csv",
+    shown_output = "-" if sink is not None else str(output)
+    summary = ScreenSummary(str(shown_library), shown_output,
+                            str(meta_to or "") if sink is not None else str(output) + ".meta.json",
+                            str(status_to or "") if sink is not None else str(output) + ".status.csv",
                             [m.name for m in models], columns=columns)
+    summary.id_source = ids.source
     summary.unmodelled = [t["gene"] for t in unmodelled_targets(models)]
     library_sha256 = file_sha256(library) if library.exists() else ""
     signature = {"store_format": STORE_FORMAT, "library_sha256": library_sha256, "models": digest, "format": fmt,
                  "smiles_col": smiles_col,
                  "id_col": id_col, "id_field": id_field, "output_format": out_suffix,
-                 "profile_sha256": file_sha256(Path(profile.source))}
+                 "profile_sha256": file_sha256(Path(profile.source)), "keep_columns": keep}
     client = _dask_client(scheduler) if backend == "dask" else None
     store = RunStore(output.with_name(output.name + ".work"), signature, run_size)
     done = store.start(resume)
@@ -245,18 +342,16 @@ def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fm
     if done:
         log.info("resuming: %d records already scored", done)
 
-    from tqdm import tqdm
-
-    bar = tqdm(unit=" mol", disable=None if progress is None else not progress, file=sys.stderr,
-               desc="scoring", mininterval=0.5, initial=done)
+    bar = _progress_bar(library, fmt, progress, done)
     if client is not None and n_jobs == 1:
         n_jobs = -1  # on a cluster, default to every worker it has
     try:
-        for chunk, entries in map_chunks(_score_and_rank, itertools.islice(records, done, None),
-                                         chunk_size=chunk_size, n_jobs=n_jobs, backend=backend,
-                                         args=(options, models, profile, columns, out_suffix, objectives)):
+        for chunk, (entries, names) in map_chunks(
+                _score_and_rank, itertools.islice(records, done, None), chunk_size=chunk_size, n_jobs=n_jobs,
+                backend=backend, args=(options, models, profile, columns, out_suffix, objectives, keep)):
+            store.note_columns(names)
             store.add(entries)
-            bar.update(len(chunk))
+            bar.advance(len(chunk), opened)
     except BaseException as exc:
         if store.records_done == 0:
             store.remove()  # nothing to resume (empty or unreadable file, bad column, early interrupt)
@@ -270,35 +365,55 @@ def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fm
     if store.records_done == 0:
         store.remove()
         raise InputFileError(f"{shown_library} contains no records; is it the right file?")
+    summary.id_problems = id_problems(store.status_file())
     # Every output is written under a temporary name and renamed into place only when
     # complete, the ranked file last: a crash or a full disk never leaves a truncated
     # file under a final name, and the work folder stays for --resume until then.
     partial = output.with_name(output.name + ".partial")
-    status_partial = Path(summary.status_file + ".partial")
-    meta_partial = Path(summary.metadata + ".partial")
+    status_partial = Path(summary.status_file + ".partial") if summary.status_file else None
+    meta_partial = Path(summary.metadata + ".partial") if summary.metadata else None
     try:
-        ranked = store.ranked()  # (key, (text before the rank, text after)) in rank order
+        ranked = store.ranked()  # (key, value) in rank order; value: the row's output text or values
+        pareto_ranks = None
         if pareto:
-            front = ParetoFront(objectives)
+            front = ParetoFronts(objectives, fronts)
             for (unscored, negative_score, position, values), _ in ranked:
                 front.add_point(math.nan if unscored else -negative_score, values, position)
-            keep = front.positions()
-            ranked = (pair for pair in store.ranked() if pair[0][2] in keep)
-        parts = (text for _, text in itertools.islice(ranked, top))
-        summary.n_written = write_ranked(parts, partial, RankedRowFormat(columns, out_suffix))
-        _copy_synced(store.status_file(), status_partial)
+            pareto_ranks = front.ranks()
+            ranked = (pair for pair in store.ranked() if pair[0][2] in pareto_ranks)
+        rows = itertools.islice(ranked, top)
+        out_columns = _output_columns(columns, store.input_columns if out_suffix != "sdf" else [], pareto)
+        target = sink if sink is not None else partial
+        if out_suffix == "parquet":
+            values = _parquet_values(rows, store.input_columns, pareto_ranks)
+            summary.n_written = write_ranked_parquet(values, target, out_columns,
+                                                     batch_rows=min(run_size, 10_000))
+        else:
+            parts = _text_parts(rows, store.input_columns, pareto_ranks, out_suffix)
+            summary.n_written = write_ranked(parts, target, RankedRowFormat(out_columns, out_suffix))
+        summary.columns = out_columns
+        if status_partial is not None:
+            _copy_synced(store.status_file(), status_partial)
         summary.n_records = store.records_done
         for status, count in store.counts.items():
             setattr(summary, f"n_{status}", count)
         summary.seconds = time.perf_counter() - started
-        _write_metadata(summary, meta_partial, library, signature, models, profile, pareto, command)
-        os.replace(status_partial, summary.status_file)
-        os.replace(meta_partial, summary.metadata)
-        os.replace(partial, output)
+        if meta_partial is not None:
+            _write_metadata(summary, meta_partial, library, signature, models, profile, pareto, command,
+                            fronts=fronts, config=config, models_dir=models_dir)
+        if status_partial is not None:
+            os.replace(status_partial, summary.status_file)
+        if meta_partial is not None:
+            os.replace(meta_partial, summary.metadata)
+        if sink is None:
+            os.replace(partial, output)
     except BaseException as exc:
         for path in (partial, status_partial, meta_partial):
-            path.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
+            if path is not None:
+                path.unlink(missing_ok=True)
+        if sink is not None:
+            store.remove()  # standard output cannot be resumed
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
             raise _write_failed(exc, store.workdir) from None
         raise
     store.remove()
@@ -307,20 +422,131 @@ def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fm
     return summary
 
 
+def _output_columns(columns: list[str], input_columns: list[str], pareto: bool) -> list[str]:
+    """The header: rank, pareto_rank (with --pareto), screenkit's columns, then the kept input columns."""
+    out = columns[:1] + (["pareto_rank"] if pareto else []) + columns[1:]
+    taken = set(out)
+    for name in input_columns:
+        name = sd_title(name)
+        while name in taken:
+            name = "input_" + name  # an input column named like one of ours (smiles, id, mw, ...)
+        taken.add(name)
+        out.append(name)
+    return out
+
+
+def _text_parts(rows, input_columns: list[str], pareto_ranks: dict | None, out_format: str):
+    """``(before, after)`` text per ranked row for :func:`write_ranked`, with the front number and the
+    kept input columns added (the workers formatted everything else)."""
+    if input_columns:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+    for (_, _, position, _), (before, after, props) in rows:
+        if pareto_ranks is not None:
+            front = pareto_ranks[position]
+            after = (f",{front}" if out_format == "csv" else f"\n\n>  <pareto_rank>\n{front}") + after
+        if out_format == "csv" and input_columns:
+            values = dict(props)
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow([_cell(values.get(name)) for name in input_columns])
+            after = after[:-1] + "," + buffer.getvalue()
+        yield before, after
+
+
+def _parquet_values(rows, input_columns: list[str], pareto_ranks: dict | None):
+    for (_, _, position, _), (values, props) in rows:
+        if pareto_ranks is not None:
+            values = [pareto_ranks[position], *values]
+        if input_columns:
+            found = dict(props)
+            values = [*values, *(found.get(name) for name in input_columns)]
+        yield values
+
+
+def _cell(value) -> str:
+    return "" if value is None else value if isinstance(value, str) else str(value)
+
+
+class _Progress:
+    """The scoring bar: records done of a quick count, or compressed bytes read of a gzipped file."""
+
+    def __init__(self, bar, by_bytes: bool):
+        self.bar, self.by_bytes, self.records = bar, by_bytes, 0
+
+    def advance(self, n: int, opened: list) -> None:
+        self.records += n
+        if self.bar.disable:
+            return
+        if self.by_bytes and opened:
+            try:
+                position = opened[0].tell()
+            except (OSError, ValueError):
+                return
+            self.bar.set_postfix_str(f"{self.records} mol", refresh=False)
+            self.bar.update(position - self.bar.n)
+        else:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _progress_bar(library: Path, fmt: str, progress: bool | None, done: int) -> _Progress:
+    from tqdm import tqdm
+
+    shown = sys.stderr.isatty() if progress is None else progress
+    total = by_bytes = None
+    if shown:  # counting costs a read of the file: only when someone watches
+        try:
+            total = count_records(library, fmt)
+            if total is None:
+                by_bytes = library.stat().st_size
+        except (OSError, UsageError, InputFileError):
+            total = None
+    if by_bytes:
+        bar = tqdm(total=by_bytes, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
+                   desc="scoring (compressed bytes read)", mininterval=0.5, disable=not shown)
+    else:
+        bar = tqdm(total=total, unit=" mol", file=sys.stderr, desc="scoring", mininterval=0.5,
+                   initial=done, disable=not shown)
+    return _Progress(bar, bool(by_bytes))
+
+
 def _score_and_rank(records, options: ScoreOptions, models, profile: Profile, columns: list[str], out_format: str,
-                    objectives: list[str]) -> list[tuple[str, str, str]]:
+                    objectives: list[str], keep=None) -> tuple[list[tuple[str, str, str]], list[str]]:
     """One chunk, in a worker: score, rank, and encode the rows for the run store.
 
     Each row is stored under its rank key plus its objective values (for ``--pareto``;
     the position before them makes the key unique, so they never change the order), with
-    its output text already formatted: the main process only inserts the rank number.
+    its output already formatted (CSV/SDF text; for Parquet the values in column order)
+    and the kept input columns: the main process only inserts the rank number.
     Ranking and output formatting run per chunk; if either fails, the chunk is redone
     row by row and only the failing rows become ``error`` rows naming the step.
+    Returns the entries and the input column names seen in this chunk (first-seen order).
     """
-    row_format = RankedRowFormat(columns, out_format)
+    row_format = RankedRowFormat(columns, out_format if out_format != "parquet" else "csv")
+    # input columns of each record, taken from the record itself so error rows keep theirs too
+    inputs, names = {}, {}
+    if out_format != "sdf" and keep != ():
+        for record in records:
+            props = sd_properties(record.text) if record.kind == "molblock" else record.props
+            if keep is not None:
+                props = [(name, value) for name, value in props if name in keep]
+            props = [(name, _plain(value)) for name, value in props]
+            inputs[record.position] = props
+            names.update((name, None) for name, _ in props)
 
     def key(row):
         return [*rank_key(row), [row.get(o) for o in objectives]]
+
+    def value(row):
+        props = inputs.get(row["input_position"], [])
+        if out_format == "parquet":
+            return [[_plain(row.get(name)) for name in columns[1:]], props]
+        if keep is not None and row.get("input_properties"):  # SDF output: its data items
+            row["input_properties"] = [(k, v) for k, v in row["input_properties"] if k in keep]
+        return [*row_format.parts(row), props]
 
     try:
         rows = score_records(records, options)
@@ -329,7 +555,7 @@ def _score_and_rank(records, options: ScoreOptions, models, profile: Profile, co
     except Exception:  # a failure outside every per-record guard: isolate it record by record
         rows = [_score_alone(record, options) for record in records]
     try:
-        return encode_rows(score_rows(rows, models, profile), key=key, value=row_format.parts)
+        return encode_rows(score_rows(rows, models, profile), key=key, value=value), list(names)
     except Exception:
         pass
     entries = []
@@ -339,11 +565,27 @@ def _score_and_rank(records, options: ScoreOptions, models, profile: Profile, co
         except Exception as exc:
             row = score_rows([error_row(record, StepFailed("ranking", exc).reason, row)], models, profile)[0]
         try:
-            entries += encode_rows([row], key=key, value=row_format.parts)
+            entries += encode_rows([row], key=key, value=value)
         except Exception as exc:  # keep only what surely formats: the position and the reason
             bare = error_row(record._replace(name=""), StepFailed("output formatting", exc).reason)
-            entries += encode_rows(score_rows([bare], models, profile), key=key, value=row_format.parts)
-    return entries
+            inputs.pop(record.position, None)
+            entries += encode_rows(score_rows([bare], models, profile), key=key, value=value)
+    return entries, list(names)
+
+
+def _plain(value):
+    """A value JSON can store: numpy scalars become Python numbers, anything unusual its text."""
+    if value is None or isinstance(value, str | int | float):
+        return value
+    item = getattr(value, "item", None)
+    if item is not None:
+        try:
+            value = item()
+            if isinstance(value, str | int | float):
+                return value
+        except (TypeError, ValueError):
+            pass
+    return str(value)
 
 
 def _score_alone(record, options: ScoreOptions) -> dict:
@@ -398,7 +640,8 @@ def _copy_synced(source: Path, target: Path) -> None:
 
 
 def _write_metadata(summary: ScreenSummary, path: Path, library: Path, signature: dict, models,
-                    profile: Profile, pareto: bool, command: str) -> None:
+                    profile: Profile, pareto: bool, command: str, *, fronts: int = 1, config: dict | None = None,
+                    models_dir: Path | None = None) -> None:
     import rdkit
     import sklearn
 
@@ -420,7 +663,15 @@ def _write_metadata(summary: ScreenSummary, path: Path, library: Path, signature
                    "unmodelled_default_targets": unmodelled_targets(models)},
         "profile": {"name": profile.name, "description": profile.description, "source": profile.source,
                     "sha256": signature["profile_sha256"], "objectives": objective_columns(profile, models),
-                    "pareto_only": pareto},
+                    "pareto_only": pareto, "pareto_fronts": fronts if pareto else None},
+        "ids": {"source": summary.id_source, **summary.id_problems},
+        "output": {"path": summary.output, "columns": summary.columns, "rows": summary.n_written,
+                   "keep_columns": "all" if signature["keep_columns"] is None else list(signature["keep_columns"])},
+        # every effective option, with the sha256 of the files they name: `screenkit score --config
+        # THIS_FILE` runs the same again
+        "config": {"command": "score", "options": config or {},
+                   "sha256": {"library": signature["library_sha256"], "models": signature["models"],
+                              "profile": signature["profile_sha256"]}},
         "overall_score": "weighted geometric mean of the profile's objective desirabilities (see screenkit.screen.rank)",
         "counts": {k: v for k, v in asdict(summary).items() if k.startswith("n_")},
         "seconds": round(summary.seconds, 2),

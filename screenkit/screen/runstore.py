@@ -11,6 +11,8 @@ files the state does not name are deleted. The final order is a k-way merge of t
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import heapq
 import json
 import os
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 
-__all__ = ["RunStore", "encode_rows"]
+__all__ = ["RunStore", "encode_rows", "id_problems"]
 
 STATE = "state.json"
 PENDING = "pending.jsonl"
@@ -91,6 +93,10 @@ class RunStore:
         self.runs: list[str] = []
         self.pending_rows = 0
         self.counts: dict[str, int] = {}
+        # input columns seen so far (SD data items vary per record), in first-seen order;
+        # committed with the next chunk, so a resumed run writes the same header
+        self.input_columns: list[str] = []
+        self._known_columns: set[str] = set()
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self, resume: bool) -> int:
@@ -121,6 +127,8 @@ class RunStore:
         self.runs = state["runs"]
         self.pending_rows = state["pending_rows"]
         self.counts = state["counts"]
+        self.input_columns = state.get("input_columns", [])
+        self._known_columns = set(self.input_columns)
         for name, size in state["sizes"].items():
             with open(self.workdir / name, "r+b") as fh:
                 fh.truncate(size)  # drop what a killed process wrote after its last commit
@@ -135,10 +143,18 @@ class RunStore:
         if pending_size is not None:
             sizes[PENDING] = pending_size
         state = {"signature": self.signature, "records_done": self.records_done, "runs": self.runs,
-                 "pending_rows": self.pending_rows, "counts": self.counts, "sizes": sizes}
+                 "pending_rows": self.pending_rows, "counts": self.counts, "sizes": sizes,
+                 "input_columns": self.input_columns}
         _atomic_write(self.workdir / STATE, json.dumps(state))
 
     # -- writing -----------------------------------------------------------------
+    def note_columns(self, names) -> None:
+        """Remember input column names of the next chunk (saved by :meth:`add`)."""
+        for name in names:
+            if name not in self._known_columns:
+                self._known_columns.add(name)
+                self.input_columns.append(name)
+
     def add(self, entries: list[tuple[str, str, str]]) -> None:
         """Commit one finished chunk, as made by :func:`encode_rows` (in input order)."""
         _fsync_append(self.workdir / PENDING, "".join(line for line, _, _ in entries))
@@ -185,3 +201,35 @@ class RunStore:
 
     def remove(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def id_problems(status_file: Path, examples: int = 5) -> dict:
+    """Blank and duplicated compound IDs in a status file: counts and the first few examples.
+
+    One streaming pass; memory is 8 bytes per record (a hash per ID), not the IDs themselves.
+    """
+    import numpy as np
+
+    blank, blank_at, hashes = 0, [], []
+    with open(status_file, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            name = row["id"]
+            if not name.strip():
+                blank += 1
+                if len(blank_at) < examples:
+                    blank_at.append(int(row["input_position"]))
+            else:
+                hashes.append(int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little"))
+    values, counts = np.unique(np.array(hashes, dtype=np.uint64), return_counts=True)
+    repeated = set(values[counts > 1].tolist())
+    duplicated, shown = int((counts[counts > 1]).sum()), []
+    if repeated:
+        with open(status_file, newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                name = row["id"]
+                if (name.strip() and name not in shown and int.from_bytes(
+                        hashlib.blake2b(name.encode(), digest_size=8).digest(), "little") in repeated):
+                    shown.append(name)
+                    if len(shown) == examples:
+                        break
+    return {"blank": blank, "blank_positions": blank_at, "duplicated": duplicated, "duplicated_ids": shown}
