@@ -84,7 +84,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     steps = StepLog(enabled=args.verbose or sys.stderr.isatty())
     names = args.names.split(",") if args.names else None
-    failed = 0
+    failed, pools = 0, {}
     for info in load_bundle(args.models, names, with_estimators=False):
         card = info.card
         if not isinstance(card.get("training_config"), dict):
@@ -96,7 +96,8 @@ def main(argv=None) -> int:
             dataset = find_file(d.get("dataset"), args.data_dir, d.get("dataset_sha256"))
             holdout = find_file(d.get("holdout"), args.data_dir)
             pool = find_file(d.get("putative_inactive_pool"), args.data_dir)
-            data = recompute_plot_data(card, dataset, pool=pool, holdout=holdout, n_jobs=args.n_jobs, steps=steps)
+            data = recompute_plot_data(card, dataset, pool=pool, holdout=holdout, n_jobs=args.n_jobs, steps=steps,
+                                      pools=pools)
         except ScreenkitError as exc:
             print(f"{info.name}: FAILED: {exc}")
             failed += 1

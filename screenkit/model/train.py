@@ -68,6 +68,7 @@ __all__ = ["TrainConfig", "train_models", "train_on_data", "card_markdown", "aut
 log = logging.getLogger(__name__)
 
 TASKS = ("classification", "regression")
+SILENT = StepLog(enabled=False)
 CENSORED = ("exclude", "bound")
 
 
@@ -172,7 +173,7 @@ def _announce_fits(build, steps: StepLog, label: str, n_folds: int, n_permutatio
     return announced
 
 
-def _fit_and_validate(problem: Problem, config: TrainConfig, budget: float, steps: StepLog = StepLog(),
+def _fit_and_validate(problem: Problem, config: TrainConfig, budget: float, steps: StepLog = SILENT,
                       label: str = "") -> dict:
     """Pick (or take) the configuration, validate it, fit the final wrapped model."""
     auto = None
@@ -224,7 +225,7 @@ def _versions() -> dict:
 
 def _train_one(name: str, target: dict, activity_type: str, label: dict, rows: pd.DataFrame,
                pool_smiles: np.ndarray, pool_fps: np.ndarray, config: TrainConfig, provenance: dict,
-               budget: float = 0.0, steps: StepLog = StepLog(), step_label: str = "") -> TargetModel:
+               budget: float = 0.0, steps: StepLog = SILENT, step_label: str = "") -> TargetModel:
     started = time.perf_counter()
     step_label = step_label or name
     threshold = float(label["threshold"])
@@ -478,15 +479,16 @@ def _recorded_choice(card: dict, config: TrainConfig) -> tuple[dict, dict]:
 
 
 def recompute_plot_data(card: dict, dataset: str | Path, *, pool: str | Path | None = None,
-                        holdout: str | Path | None = None, n_jobs: int = 1,
-                        steps: StepLog | None = None) -> PlotData:
+                        holdout: str | Path | None = None, n_jobs: int = 1, steps: StepLog | None = None,
+                        pools: dict | None = None) -> PlotData:
     """The out-of-fold predictions of a trained model, recomputed under the protocol its card records.
 
     Same data (rows of the card's target and activity type, the same hold-out), folds,
     putative inactives, seeds, featurizer and estimator as :func:`train_models` or
     :func:`train_on_data` used; y-randomisation, the temporal check and the final fit are
     skipped. Compare :func:`~screenkit.model.plots.fold_mean` of the result with the card's
-    figures before trusting it.
+    figures before trusting it. ``pools`` (a dict the caller keeps) saves fingerprinting the
+    same putative-inactive pool again for every model.
 
     Raises
     ------
@@ -522,9 +524,15 @@ def recompute_plot_data(card: dict, dataset: str | Path, *, pool: str | Path | N
         table = read_measurements(dataset, smiles_col=columns.get("smiles"), value_col=columns.get("value"),
                                   units=card["data"].get("units", "pactivity"), relation_col=columns.get("relation"),
                                   year_col=columns.get("year")).table
-    steps.start(f"{name}: fingerprinting the putative-inactive pool")
-    pool_smiles, pool_fps, _ = load_pool(pool, config)
-    steps.start(f"{name}: {len(table)} rows: {config.split} folds")
+    key = (str(pool), config.task, config.putative_inactive_ratio > 0)
+    if pools is None or key not in pools:
+        steps.start(f"{name}: fingerprinting the putative-inactive pool")
+        loaded = load_pool(pool, config)
+        if pools is not None:
+            pools[key] = loaded
+    pool_smiles, pool_fps, _ = pools[key] if pools is not None else loaded
+    steps.start(f"{name}: {len(table)} rows: {config.split} folds"
+                + (" and putative inactives" if config.task == "classification" and len(pool_smiles) else ""))
     problem, _ = build_problem(table, threshold, pool_smiles, pool_fps, config)
     steps.start(f"{name}: featurizing {len(problem.smiles)} rows ({featurizer['name']})")
     X = problem.features(featurizer, n_jobs)
