@@ -201,9 +201,13 @@ def test_report_shows_the_cards_plots_as_data_images(plot_report, small_models, 
 def test_report_plots_render_in_a_browser_with_no_request(browser, plot_report):  # noqa: F811
     view = Page(browser, plot_report)
     page = view.page
-    images = "Array.from(document.querySelectorAll(\"img[src^='data:image/svg+xml']\"))"
-    page.wait_for_function(f"{images}.length === 6 && {images}.every(i => i.complete)")
-    assert page.evaluate(f"{images}.every(i => i.naturalWidth > 300 && i.naturalHeight > 200)")
+    images = "Array.from(document.querySelectorAll('.model-plots img'))"
+    for _ in range(50):  # wait_for_function evaluates a string, which the page's CSP forbids
+        if page.evaluate(f"{images}.length === 6 && {images}.every(i => i.complete)"):
+            break
+        page.wait_for_timeout(100)
+    sizes = page.evaluate(f"{images}.map(i => [i.naturalWidth, i.naturalHeight])")
+    assert len(sizes) == 6 and all(w > 300 and h > 200 for w, h in sizes), sizes
     view.inert()
     assert view.blocked == []  # no request besides the report itself
     view.close()
