@@ -353,7 +353,8 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
         steps.start(f"holding out {Path(holdout).name} and every compound at Tanimoto >= {config.holdout_similarity} "
                     f"to one (fingerprinting {len(table)} rows)")
     table, n_holdout = holdout_filter(table, Path(holdout) if holdout else None, config.holdout_similarity)
-    steps.start("fingerprinting the putative-inactive pool")
+    if config.task == "classification" and config.putative_inactive_ratio > 0:
+        steps.start("fingerprinting the putative-inactive pool")
     pool_smiles, pool_fps, pool_path = load_pool(pool, config)
     provenance = {"dataset": Path(dataset).name, "dataset_sha256": file_sha256(Path(dataset)),
                   "putative_inactive_pool": pool_path.name if len(pool_smiles) else None,
