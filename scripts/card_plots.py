@@ -13,6 +13,7 @@ touched and the script exits 1; a model not made by ``screenkit train`` (BBB_B3D
     nice -n 10 python scripts/card_plots.py                      # every bundled model
     python scripts/card_plots.py --models my_models --data-dir . # another bundle
     python scripts/card_plots.py --names JAK1_Ki,TYK2_Ki -v      # some, with per-fold progress
+    python scripts/card_plots.py --redraw                        # only redraw from the stored plots.npz
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from screenkit.errors import ScreenkitError, UsageError  # noqa: E402
 from screenkit.hashing import file_sha256  # noqa: E402
 from screenkit.model.bundle import load_bundle, update_model_files  # noqa: E402
 from screenkit.model.card import ModelCard, card_markdown  # noqa: E402
-from screenkit.model.plots import fold_mean  # noqa: E402
+from screenkit.model.plots import DATA_FILE, PlotData, fold_mean  # noqa: E402
 from screenkit.model.train import model_plots, recompute_plot_data  # noqa: E402
 from screenkit.progress import StepLog  # noqa: E402
 
@@ -72,6 +73,16 @@ def compare(card: dict, data) -> list[str]:
     return problems
 
 
+def recompute(card: dict, args, steps: StepLog, pools: dict):
+    """The card's out-of-fold predictions, from the files it names (found under ``--data-dir``)."""
+    d = card["data"]
+    dataset = find_file(d.get("dataset"), args.data_dir, d.get("dataset_sha256"))
+    holdout = find_file(d.get("holdout"), args.data_dir)
+    pool = find_file(d.get("putative_inactive_pool"), args.data_dir)
+    return recompute_plot_data(card, dataset, pool=pool, holdout=holdout, n_jobs=args.n_jobs, steps=steps,
+                               pools=pools)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=Path, default=ROOT / "models", help="model folder (default: models/)")
@@ -80,6 +91,9 @@ def main(argv=None) -> int:
     parser.add_argument("--names", help="comma-separated model names (default: every model in the folder)")
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--check-only", action="store_true", help="recompute and compare, write nothing")
+    parser.add_argument("--redraw", action="store_true",
+                        help="redraw the SVGs of models that have plots.npz from it (after a change to the drawing), "
+                             "without recomputing; the stored data must still reproduce the card")
     parser.add_argument("-v", "--verbose", action="store_true", help="per-fold progress on stderr")
     args = parser.parse_args(argv)
     steps = StepLog(enabled=args.verbose or sys.stderr.isatty())
@@ -91,13 +105,12 @@ def main(argv=None) -> int:
             print(f"{info.name}: skipped, not made by `screenkit train` (its card records no training_config)")
             continue
         started = time.perf_counter()
+        if args.redraw and DATA_FILE not in info.files:
+            print(f"{info.name}: skipped, no {DATA_FILE} to redraw from")
+            continue
         try:
-            d = card["data"]
-            dataset = find_file(d.get("dataset"), args.data_dir, d.get("dataset_sha256"))
-            holdout = find_file(d.get("holdout"), args.data_dir)
-            pool = find_file(d.get("putative_inactive_pool"), args.data_dir)
-            data = recompute_plot_data(card, dataset, pool=pool, holdout=holdout, n_jobs=args.n_jobs, steps=steps,
-                                      pools=pools)
+            data = PlotData.from_file(info.files[DATA_FILE]) if args.redraw else \
+                recompute(card, args, steps, pools)
         except ScreenkitError as exc:
             print(f"{info.name}: FAILED: {exc}")
             failed += 1

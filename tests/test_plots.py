@@ -144,6 +144,10 @@ def test_old_bundle_without_plots_loads_and_the_script_adds_the_same_plots(old_b
         for suffix in CLASSIFIER_PLOTS:
             assert model.files[suffix].read_bytes() == (small_models / f"{model.name}.{suffix}").read_bytes()
         assert (small_models / f"{model.name}.card.md").read_text() == model.files["card_markdown"].read_text()
+    # --redraw draws from the stored data alone (no dataset needed), to the same bytes
+    before = {p.name: p.read_bytes() for p in bundle.iterdir()}
+    assert _script().main(["--models", str(bundle), "--data-dir", str(bundle), "--redraw"]) == 0
+    assert {p.name: p.read_bytes() for p in bundle.iterdir()} == before
 
 
 def test_script_refuses_a_card_it_cannot_reproduce(old_bundle, capsys):

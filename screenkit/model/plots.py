@@ -154,7 +154,7 @@ def _title(card: dict, what: str) -> str:
 
 
 def _figure_label(data: PlotData, metric: str, score: str) -> str:
-    mean, sd, n = fold_mean(data, metric, score)
+    mean, sd, n = (round(v, 4) for v in fold_mean(data, metric, score))  # 4 decimals, as the card keeps them
     name = {"roc_auc": "ROC-AUC", "pr_auc": "PR-AUC"}[metric]
     spread = "" if np.isnan(sd) else f" \u00b1 {sd:.3f}"
     return f"{name} {mean:.3f}{spread} (mean over {n} folds)"
