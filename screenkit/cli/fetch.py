@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
+import sys
 
 from ..chembl import API_SOURCES, DEFAULT_API_URL, ApiSettings
 from ..cli import curate as curate_cli
 from ..config import load_panel
 from ..curation.curate import fetch_dataset
 from ..errors import UsageError
+from ..progress import StepLog
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,9 @@ def add_parser(sub) -> None:
                    help="retries of a failed web API request, with doubling waits (default: %(default)s)")
     p.add_argument("--backoff", type=float, default=defaults.backoff, metavar="S",
                    help="first wait before a retry (default: %(default)s)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="a line per target and page on stderr, with ChEMBL's record totals (default: on a terminal, "
+                        "or with -v)")
     curate_cli.add_rule_options(p)
     p.set_defaults(run=run)
 
@@ -69,10 +75,34 @@ def run(args) -> int:
     api = ApiSettings(base_url=args.api_url, timeout=args.timeout, page_size=args.page_size,
                       retries=args.retries, backoff=args.backoff)
 
-    def progress(resource, offset, n_records, total):
-        log.info("%s: records %d-%d of %d", resource, offset + 1, offset + n_records, total)
-
+    show = args.progress if args.progress is not None else (sys.stderr.isatty() or getattr(args, "verbose", False))
+    progress = PageProgress(targets, StepLog(enabled=show), args.page_size)
     result = fetch_dataset(targets, args.output, source=source, api=api, resume=args.resume,
                            config=curate_cli.config_from_args(args), progress=progress)
     curate_cli.report(result)
     return 0
+
+
+class PageProgress:
+    """``progress(resource, offset, n_records, total)`` of the web API, as a line per page and target.
+
+    Targets are pulled in order, each starting with its first activity page (offset 0), then
+    its assay pages; so the count of first activity pages says which target a page belongs to.
+    """
+
+    def __init__(self, targets, steps: StepLog, page_size: int):
+        self.targets, self.steps, self.page_size, self.index = list(targets), steps, max(1, page_size), -1
+
+    def __call__(self, resource: str, offset: int, n_records: int, total: int) -> None:
+        if resource == "activity" and offset == 0:
+            self.index += 1
+        target = self.targets[self.index] if 0 <= self.index < len(self.targets) else None
+        who = f"{target.gene} {target.chembl_id} ({self.index + 1}/{len(self.targets)})" if target else "ChEMBL"
+        if not n_records:
+            self.steps.note(f"{who}: {resource}: no records")
+        elif offset == 0 and n_records == total:
+            self.steps.note(f"{who}: {resource}: all {total} records")
+        else:
+            page, pages = offset // self.page_size + 1, -(-total // self.page_size)
+            self.steps.note(f"{who}: {resource} page {page}/{pages}, records {offset + 1}-{offset + n_records} "
+                            f"of {total}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from pathlib import Path
 
 from ..chem.featurize import FEATURIZERS
@@ -12,6 +14,7 @@ from ..errors import UsageError, check_count
 from ..model.estimators import ESTIMATORS
 from ..model.split import SPLITS
 from ..model.train import TASKS, TrainConfig, train_models, train_on_data
+from ..progress import StepLog
 from .runconfig import add_config_options, apply_config, file_hashes, resolved_options, write_config
 
 
@@ -88,6 +91,9 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
     p.add_argument("--n-jobs", type=int, default=1, help="cores for fitting and featurizing (default: %(default)s)")
     add_config_options(p)  # --config run.toml / --write-config; resolved options go to OUT/run_config.json
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="a line per step on stderr: reading, pool, each CV fold, y-randomisation permutation, final "
+                        "fit (default: on a terminal, or with -v)")
     p.set_defaults(run=run)
 
 
@@ -154,16 +160,18 @@ def run(args) -> int:
         library_base_rate=args.library_base_rate,
         censored=args.censored, auto=args.auto, time_budget=args.time_budget, seed=args.seed, n_jobs=args.n_jobs,
     )
+    show = args.progress if args.progress is not None else (sys.stderr.isatty() or getattr(args, "verbose", False))
+    steps = StepLog(enabled=show)
     if args.data:
         models = train_on_data(args.data, args.output, smiles_col=args.smiles_col, value_col=args.value_col,
                                name=args.name, threshold=args.threshold, units=args.units,
                                relation_col=args.relation_col, year_col=args.year_col, pool=args.pool,
-                               config=config, progress=_report)
+                               config=config, progress=_report, steps=steps)
     else:
         models = train_models(
             args.dataset or bundled_path("data/chembl_bundled.csv"), args.output, load_panel(args.panel),
             targets=args.targets.split(",") if args.targets else None, holdout=args.holdout, pool=args.pool,
-            config=config, progress=_report,
+            config=config, progress=_report, steps=steps,
         )
     # the run's every effective option, for `screenkit train --config OUT/run_config.json`
     (Path(args.output) / "run_config.json").write_text(json.dumps(

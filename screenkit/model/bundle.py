@@ -9,6 +9,9 @@ A bundle is a folder with one set of files per model::
     <model>.train.npz         measured training compounds: packed fingerprints,
                               pActivity, SMILES, InChIKey (numpy, allow_pickle=False)
     <model>.card.json / .md   the model card
+    <model>.<suffix>          extra files a model brings (e.g. ``roc.svg``, ``plots.npz``: the
+                              card's plots and their data); the manifest lists each under the
+                              role ``<suffix>``, and old bundles without them load as before
 
 Loading checks every hash before reading a byte of model data, and refuses an
 estimator file that holds any type outside :data:`TRUSTED_TYPES`.
@@ -17,7 +20,7 @@ estimator file that holds any type outside :data:`TRUSTED_TYPES`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +29,8 @@ from ..chem.featurize import make_featurizer
 from ..errors import ModelBundleError
 from ..hashing import file_sha256
 
-__all__ = ["TargetModel", "ModelInfo", "TRUSTED_TYPES", "save_bundle", "load_bundle", "bundle_digest"]
+__all__ = ["TargetModel", "ModelInfo", "TRUSTED_TYPES", "save_bundle", "load_bundle", "bundle_digest",
+           "update_model_files"]
 
 MANIFEST = "manifest.json"
 BUNDLE_FORMAT = "screenkit-model-bundle/1"
@@ -86,6 +90,11 @@ class TargetModel:
         0/1 matrix of the measured training compounds (applicability domain, evidence).
     train_pactivity, train_smiles, train_inchikey : numpy.ndarray
         The measured training compounds, row-aligned with ``train_fingerprints``.
+    extra_files : dict of str to bytes
+        To save: extra files by suffix (``{"roc.svg": b"<svg ..."}``), written as
+        ``<name>.<suffix>`` and listed in the manifest.
+    files : dict of str to Path
+        After loading: every file of the model by manifest role, each checked against its sha256.
     """
 
     name: str
@@ -95,6 +104,8 @@ class TargetModel:
     train_pactivity: np.ndarray
     train_smiles: np.ndarray
     train_inchikey: np.ndarray
+    extra_files: dict = field(default_factory=dict, repr=False)
+    files: dict = field(default_factory=dict, repr=False)
 
     @property
     def outputs(self) -> list[str]:
@@ -140,6 +151,9 @@ def save_bundle(models: list[TargetModel], directory: str | Path, card_markdown)
             "card_json": f"{model.name}.card.json",
             "card_markdown": f"{model.name}.card.md",
         }
+        for suffix, content in sorted(model.extra_files.items()):
+            files[_extra_role(suffix)] = f"{model.name}.{suffix}"
+            (directory / files[suffix]).write_bytes(content)
         np.savez_compressed(
             directory / files["training_set"],
             fingerprints=np.packbits(model.train_fingerprints.astype(bool), axis=1),
@@ -158,12 +172,47 @@ def save_bundle(models: list[TargetModel], directory: str | Path, card_markdown)
     manifest_path = directory / MANIFEST
     if manifest_path.is_file():
         old = json.loads(manifest_path.read_text())
+        new_files = {name for e in entries for name in e["files"].values()}
+        for e in old.get("models", []):
+            if e["name"] in names:  # a retrained model leaves no stale extra file (e.g. an old plot)
+                for name in set(e.get("files", {}).values()) - new_files:
+                    if Path(name).name == name and name.startswith(f"{e['name']}."):
+                        (directory / name).unlink(missing_ok=True)
         entries = [e for e in old.get("models", []) if e["name"] not in names] + entries
+    _write_manifest(directory, entries)
+    return directory
+
+
+def _extra_role(suffix: str) -> str:
+    if suffix in _FILE_ROLES or not suffix or "/" in suffix or "\\" in suffix or suffix.startswith("."):
+        raise ValueError(f"{suffix!r} cannot name an extra model file")
+    return suffix
+
+
+def _write_manifest(directory: Path, entries: list[dict]) -> None:
     hashes = {name: file_sha256(directory / name) for e in entries for name in e["files"].values()}
     manifest = {"format": BUNDLE_FORMAT, "models": sorted(entries, key=lambda e: e["name"]),
                 "sha256": dict(sorted(hashes.items()))}
-    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
-    return directory
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def update_model_files(directory: str | Path, name: str, extra_files: dict[str, bytes], card: dict,
+                       card_markdown) -> None:
+    """Add or replace extra files of one model of a bundle, and its card, updating the manifest.
+
+    The bundle is verified first (a changed file is refused, not re-hashed); the model's
+    estimator and training set are not touched.
+    """
+    directory = Path(directory)
+    load_bundle(directory, [name], with_estimators=False)  # raises on any sha256 mismatch
+    entries = _read_manifest(directory)["models"]
+    entry = next(e for e in entries if e["name"] == name)
+    for suffix, content in sorted(extra_files.items()):
+        entry["files"][_extra_role(suffix)] = f"{name}.{suffix}"
+        (directory / entry["files"][suffix]).write_bytes(content)
+    (directory / entry["files"]["card_json"]).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
+    (directory / entry["files"]["card_markdown"]).write_text(card_markdown(card))
+    _write_manifest(directory, entries)
 
 
 def _save_estimator(estimator, directory: Path, name: str) -> str:
@@ -233,6 +282,7 @@ class ModelInfo:
 
     name: str
     card: dict
+    files: dict = field(default_factory=dict, repr=False)  # manifest role -> verified path
 
     @property
     def ad_threshold(self) -> float:
@@ -290,12 +340,13 @@ def load_bundle(directory: str | Path, names: list[str] | None = None, *,
                 )
         card_path = directory / entry["files"]["card_json"]
         card = _read_card(card_path)
+        files = {role: directory / file_name for role, file_name in entry["files"].items()}
         if not with_estimators:
-            models.append(ModelInfo(entry["name"], card))
+            models.append(ModelInfo(entry["name"], card, files))
             continue
         estimator = None if training_sets_only else _load_estimator(directory / entry["files"]["estimator"])
         fps, pactivity, smiles, inchikey = _read_training_set(directory / entry["files"]["training_set"])
-        models.append(TargetModel(entry["name"], card, estimator, fps, pactivity, smiles, inchikey))
+        models.append(TargetModel(entry["name"], card, estimator, fps, pactivity, smiles, inchikey, files=files))
     return models
 
 

@@ -43,6 +43,7 @@ class ModelCard:
     training_seconds: float = 0.0
     intended_use: str = ""
     auto_search: dict | None = None
+    plots: dict | None = None  # file suffix -> file beside the card (roc.svg, pr.svg, ..., plots.npz)
 
     @classmethod
     def from_json(cls, data: dict) -> ModelCard:
@@ -53,8 +54,9 @@ class ModelCard:
     def to_json(self) -> dict:
         """The JSON dict written to ``<model>.card.json``."""
         out = asdict(self)
-        if out["auto_search"] is None:
-            del out["auto_search"]
+        for optional in ("auto_search", "plots"):
+            if out[optional] is None:
+                del out[optional]
         return out
 
     @property
@@ -77,7 +79,7 @@ class ModelCard:
     def to_markdown(self) -> str:
         """The card as Markdown for people."""
         return "\n".join(_header(self) + _data_lines(self) + _model_lines(self) + _validation_lines(self)
-                         + _footer(self))
+                         + _plot_lines(self) + _footer(self))
 
 
 def card_markdown(card: dict) -> str:
@@ -199,6 +201,22 @@ def _validation_lines(c: ModelCard) -> list[str]:
         checks = "; ".join(f"{k} {_fmt(val)}" for k, val in conf["held_out_check"].items())
         lines += ["", f"**Conformal prediction** {conf['method']}, confidence {conf['confidence']}: {checks} "
                       f"({conf['note']})."]
+    return lines
+
+
+def _plot_lines(c: ModelCard) -> list[str]:
+    from .plots import DATA_FILE, PLOT_FILES
+
+    if not c.plots:
+        return []
+    lines = ["", "## Plots", ""]
+    for suffix, title in PLOT_FILES.items():
+        if suffix in c.plots:
+            lines += [f"![{title}]({c.plots[suffix]})", ""]
+    if DATA_FILE in c.plots:
+        lines += [f"Drawn from the out-of-fold predictions in `{c.plots[DATA_FILE]}` (fold, measured, truth, model "
+                  "score, similarity-baseline score, held-out calibrated probability per test row); "
+                  "`scripts/card_plots.py` redraws them."]
     return lines
 
 

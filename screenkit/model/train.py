@@ -22,6 +22,8 @@ held-out folds, and an applicability-domain threshold. All of it goes into the c
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import json
 import logging
 import platform
@@ -40,27 +42,33 @@ from ..config import Panel
 from ..curation.dataset import read_dataset, select_targets
 from ..errors import UsageError
 from ..hashing import file_sha256
+from ..progress import StepLog
 from .bundle import TargetModel, save_bundle
 from .card import ModelCard, card_markdown
 from .estimators import ESTIMATORS, ConformalModel
+from .plots import DATA_FILE, PlotData, check_plotting, render_plots
 from .problem import Problem, build_problem, holdout_filter, load_pool
 from .problem import labels as _labels  # noqa: F401  (old private name, still imported by callers)
 from .search import auto_candidates, auto_search
 from .split import SPLITS, murcko_scaffold
 from .validation import (
     calibration_and_conformal,
+    cross_validate,
     difficulty,
     estimator_factory,
+    out_of_fold_record,
     pooled_out_of_fold,
     temporal_check,
     validate,
 )
 
-__all__ = ["TrainConfig", "train_models", "train_on_data", "card_markdown", "auto_candidates"]
+__all__ = ["TrainConfig", "train_models", "train_on_data", "card_markdown", "auto_candidates", "model_plots",
+           "recompute_plot_data"]
 
 log = logging.getLogger(__name__)
 
 TASKS = ("classification", "regression")
+SILENT = StepLog(enabled=False)
 CENSORED = ("exclude", "bound")
 
 
@@ -145,10 +153,32 @@ class TrainConfig:
             params = {"n_estimators": self.n_estimators, "min_samples_leaf": self.min_samples_leaf}
         return {"name": self.estimator, "params": {**params, **self.estimator_params}}
 
-def _fit_and_validate(problem: Problem, config: TrainConfig, budget: float) -> dict:
+def _announce_fits(build, steps: StepLog, label: str, n_folds: int, n_permutations: int):
+    """``build`` that announces each fit as a progress step.
+
+    :func:`~screenkit.model.validation.validate` fits the ``n_folds`` cross-validation folds
+    first, then ``n_folds`` per y-randomisation permutation; the count of calls says which.
+    """
+    calls = itertools.count()
+
+    def announced():
+        i = next(calls)
+        if i < n_folds:
+            steps.start(f"{label}: cross-validation fold {i + 1}/{n_folds}")
+        elif (i - n_folds) % n_folds == 0:
+            steps.start(f"{label}: y-randomisation permutation {(i - n_folds) // n_folds + 1}/{n_permutations} "
+                        f"({n_folds} folds)")
+        return build()
+
+    return announced
+
+
+def _fit_and_validate(problem: Problem, config: TrainConfig, budget: float, steps: StepLog = SILENT,
+                      label: str = "") -> dict:
     """Pick (or take) the configuration, validate it, fit the final wrapped model."""
     auto = None
     if config.auto:
+        steps.start(f"{label}: --auto search of featurizers and estimators (budget {budget:.0f} s)")
         featurizer, estimator, tried, exhausted = auto_search(problem, config, budget)
         auto = {"candidates": tried, "budget_seconds": round(budget, 1), "budget_exhausted": exhausted,
                 "selection": ("mean SAR ROC-AUC" if problem.task == "classification" else "mean R²") +
@@ -158,9 +188,13 @@ def _fit_and_validate(problem: Problem, config: TrainConfig, budget: float) -> d
     else:
         featurizer, estimator = config.featurizer_choice(), config.estimator_choice()
     build = estimator_factory(featurizer, estimator, problem.task, config)
+    steps.start(f"{label}: featurizing {len(problem.smiles)} rows ({featurizer['name']})")
     X = problem.features(featurizer, config.n_jobs)
-    validation, preds = validate(problem, X, build, config)
+    validation, preds = validate(problem, X, _announce_fits(build, steps, label, len(problem.folds),
+                                                            config.y_randomisation_permutations), config)
+    steps.start(f"{label}: calibration and conformal checks")
     uncertainty = calibration_and_conformal(problem, preds, config)
+    steps.start(f"{label}: final fit on {len(problem.final_train)} rows")
     final = build().fit(X[problem.final_train], problem.y[problem.final_train])
     if hasattr(final, "n_jobs"):
         final.n_jobs = 1  # parallelism is screenkit's job (chunks) at scoring time
@@ -176,8 +210,10 @@ def _fit_and_validate(problem: Problem, config: TrainConfig, budget: float) -> d
     wrapped = ConformalModel.from_out_of_fold(final, problem.task, oof_score, oof_y, threshold=problem.threshold,
                                               confidence=config.conformal_confidence, calibrate=calibrate)
     _, nn = difficulty(problem)
+    plot_data = PlotData.from_record(problem.task, problem.threshold,
+                                     out_of_fold_record(problem, preds, config.calibrate))
     return {"featurizer": featurizer, "estimator": estimator, "model": wrapped, "validation": validation,
-            "uncertainty": uncertainty, "auto": auto,
+            "uncertainty": uncertainty, "auto": auto, "plot_data": plot_data,
             "ad_threshold": float(np.quantile(nn, config.ad_quantile)) if len(nn) else 0.0}
 
 
@@ -189,12 +225,16 @@ def _versions() -> dict:
 
 def _train_one(name: str, target: dict, activity_type: str, label: dict, rows: pd.DataFrame,
                pool_smiles: np.ndarray, pool_fps: np.ndarray, config: TrainConfig, provenance: dict,
-               budget: float = 0.0) -> TargetModel:
+               budget: float = 0.0, steps: StepLog = SILENT, step_label: str = "") -> TargetModel:
     started = time.perf_counter()
+    step_label = step_label or name
     threshold = float(label["threshold"])
+    steps.start(f"{step_label}: {len(rows)} rows: {config.split} folds"
+                + (" and putative inactives" if config.task == "classification" and len(pool_smiles) else ""))
     problem, parts = build_problem(rows, threshold, pool_smiles, pool_fps, config)
     rows, fps, y_measured, exact = parts["rows"], parts["fps"], parts["y_measured"], parts["exact"]
-    result = _fit_and_validate(problem, config, budget)
+    result = _fit_and_validate(problem, config, budget, steps, step_label)
+    steps.start(f"{step_label}: temporal check")
     result["validation"]["temporal"] = temporal_check(rows, threshold, pool_smiles, pool_fps, config,
                                                        result["featurizer"], result["estimator"])
     model = result["model"]
@@ -227,8 +267,18 @@ def _train_one(name: str, target: dict, activity_type: str, label: dict, rows: p
         created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         training_seconds=round(time.perf_counter() - started, 1),
         intended_use=_intended_use(target, config.task, label), auto_search=result["auto"])
+    steps.start(f"{step_label}: plots")
+    extra_files = model_plots(card, result["plot_data"])
+    steps.end()
     return TargetModel(name, card.to_json(), model, fps, rows["pactivity"].to_numpy(float),
-                       rows["smiles"].to_numpy(str), rows["inchikey"].to_numpy(str))
+                       rows["smiles"].to_numpy(str), rows["inchikey"].to_numpy(str), extra_files=extra_files)
+
+
+def model_plots(card: ModelCard, data: PlotData) -> dict[str, bytes]:
+    """The card's plots and their data as extra bundle files; records their names in ``card.plots``."""
+    files = {**render_plots(card.to_json(), data), DATA_FILE: data.to_bytes()}
+    card.plots = {suffix: f"{card.name}.{suffix}" for suffix in sorted(files)}
+    return files
 
 
 def _jsonable(params: dict) -> dict:
@@ -266,7 +316,7 @@ def _label(task: str, activity_type: str, threshold: float, why: str) -> dict:
 
 def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targets: list[str] | None = None,
                  holdout: str | Path | None = None, pool: str | Path | None = None,
-                 config: TrainConfig = TrainConfig(), progress=None) -> list[TargetModel]:
+                 config: TrainConfig = TrainConfig(), progress=None, steps: StepLog | None = None) -> list[TargetModel]:
     """Train one model per (target, activity type) of a curated dataset and save the bundle.
 
     Parameters
@@ -285,14 +335,26 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
         Putative-inactive pool (CSV with ``smiles``); default the bundled ZINC lead-like pool.
     config : TrainConfig
         Featurizer, estimator, split, validation and search settings.
+    progress : callable, optional
+        Called with each :class:`TargetModel` once it is trained.
+    steps : StepLog, optional
+        Progress lines per step (reading, pool, folds, y-randomisation, final fit); default silent.
 
     Returns
     -------
     list of TargetModel
         The models written.
     """
+    steps = steps or StepLog()
+    check_plotting()
+    steps.start(f"reading {Path(dataset).name}")
     table = select_targets(read_dataset(dataset), targets)
+    if holdout:
+        steps.start(f"holding out {Path(holdout).name} and every compound at Tanimoto >= {config.holdout_similarity} "
+                    f"to one (fingerprinting {len(table)} rows)")
     table, n_holdout = holdout_filter(table, Path(holdout) if holdout else None, config.holdout_similarity)
+    if config.task == "classification" and config.putative_inactive_ratio > 0:
+        steps.start("fingerprinting the putative-inactive pool")
     pool_smiles, pool_fps, pool_path = load_pool(pool, config)
     provenance = {"dataset": Path(dataset).name, "dataset_sha256": file_sha256(Path(dataset)),
                   "putative_inactive_pool": pool_path.name if len(pool_smiles) else None,
@@ -301,8 +363,10 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
                                    "to one (Morgan r2 2048), from every model" if holdout else "none")}
     groups = [(key, rows) for key, rows in table.groupby(["target_chembl_id", "activity_type"], sort=True)]
     budget = config.time_budget / max(1, len(groups))
+    steps.note(f"{len(groups)} target/activity-type group(s) in {Path(dataset).name}; putative-inactive pool "
+               f"{len(pool_smiles)} compounds")
     models = []
-    for (chembl_id, activity_type), rows in groups:
+    for i, ((chembl_id, activity_type), rows) in enumerate(groups):
         target = panel.get(chembl_id)
         name = f"{target.gene}_{activity_type}"
         n_active = int((rows["pactivity"] >= target.active_threshold).sum())
@@ -314,20 +378,23 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
         label = _label(config.task, activity_type, target.active_threshold,
                        f"family-aware potency cut for {target.family} (IDG/Pharos)")
         model = _train_one(name, _target_card(target), activity_type, label, rows, pool_smiles, pool_fps, config,
-                           provenance, budget)
+                           provenance, budget, steps, f"{name} ({i + 1}/{len(groups)})")
         models.append(model)
         if progress:
             progress(model)
     if not models:
         raise UsageError("no target had enough data to train a model; lower --min-compounds or add data")
+    steps.start(f"writing {len(models)} model(s) to {output}")
     save_bundle(models, output, card_markdown)
+    steps.end()
     return models
 
 
 def train_on_data(data: str | Path, output: str | Path, *, smiles_col: str | None, value_col: str,
                   name: str | None = None, threshold: float | None = None, units: str = "pactivity",
                   relation_col: str | None = None, year_col: str | None = None, pool: str | Path | None = None,
-                  config: TrainConfig = TrainConfig(putative_inactive_ratio=0.0), progress=None) -> list[TargetModel]:
+                  config: TrainConfig = TrainConfig(putative_inactive_ratio=0.0), progress=None,
+                  steps: StepLog | None = None) -> list[TargetModel]:
     """Train one model on a user's own measurements, with the same curation, validation and card.
 
     Parameters
@@ -356,6 +423,9 @@ def train_on_data(data: str | Path, output: str | Path, *, smiles_col: str | Non
     """
     from ..curation.measurements import read_measurements
 
+    steps = steps or StepLog()
+    check_plotting()
+    steps.start(f"reading and standardising {Path(data).name}")
     measurements = read_measurements(data, smiles_col=smiles_col, value_col=value_col, units=units,
                                      relation_col=relation_col, year_col=year_col)
     if units == "label" and config.task == "regression":
@@ -375,6 +445,8 @@ def train_on_data(data: str | Path, output: str | Path, *, smiles_col: str | Non
         raise UsageError(f"{data}: {len(table)} compounds ({n_active} active at {threshold}) is too little for a "
                          f"model (minimum {config.min_compounds} compounds, {config.min_per_class} per class); "
                          "lower --min-compounds or add data")
+    if config.task == "classification" and config.putative_inactive_ratio > 0:
+        steps.start("fingerprinting the putative-inactive pool")
     pool_smiles, pool_fps, pool_path = load_pool(pool, config)
     provenance = {"dataset": Path(data).name, "dataset_sha256": file_sha256(Path(data)),
                   "putative_inactive_pool": pool_path.name if len(pool_smiles) else None, "holdout": None,
@@ -389,8 +461,84 @@ def train_on_data(data: str | Path, output: str | Path, *, smiles_col: str | Non
               "reference": str(data)}
     label = _label(config.task, "Activity", threshold, why)
     model = _train_one(name, target, "Activity", label, table, pool_smiles, pool_fps, config, provenance,
-                       config.time_budget)
+                       config.time_budget, steps)
     if progress:
         progress(model)
+    steps.start(f"writing the model to {output}")
     save_bundle([model], output, card_markdown)
+    steps.end()
     return [model]
+
+
+def _recorded_choice(card: dict, config: TrainConfig) -> tuple[dict, dict]:
+    """The featurizer and estimator choice a card's model was validated with."""
+    auto = card.get("auto_search")
+    if auto and auto.get("candidates"):
+        best = max(auto["candidates"], key=lambda c: c["score"])  # the first best, as auto_search keeps it
+        return best["featurizer"], best["estimator"]
+    return config.featurizer_choice(), config.estimator_choice()
+
+
+def recompute_plot_data(card: dict, dataset: str | Path, *, pool: str | Path | None = None,
+                        holdout: str | Path | None = None, n_jobs: int = 1, steps: StepLog | None = None,
+                        pools: dict | None = None) -> PlotData:
+    """The out-of-fold predictions of a trained model, recomputed under the protocol its card records.
+
+    Same data (rows of the card's target and activity type, the same hold-out), folds,
+    putative inactives, seeds, featurizer and estimator as :func:`train_models` or
+    :func:`train_on_data` used; y-randomisation, the temporal check and the final fit are
+    skipped. Compare :func:`~screenkit.model.plots.fold_mean` of the result with the card's
+    figures before trusting it. ``pools`` (a dict the caller keeps) saves fingerprinting the
+    same putative-inactive pool again for every model.
+
+    Raises
+    ------
+    UsageError
+        If the card records no training configuration (a model not made by ``screenkit
+        train``), or its featurizer is not the one the configuration gives.
+    """
+    steps = steps or StepLog()
+    name = card.get("name", "?")
+    recorded = card.get("training_config")
+    if not isinstance(recorded, dict):
+        raise UsageError(f"{name}: the card records no training_config; it was not made by `screenkit train`, "
+                         "so its protocol cannot be rerun here")
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    config = TrainConfig(**{**{k: v for k, v in recorded.items() if k in known}, "y_randomisation_permutations": 0,
+                            "auto": False, "n_jobs": n_jobs})
+    featurizer, estimator = _recorded_choice(card, config)
+    spec = featurizer_spec(make_featurizer(featurizer["name"], **featurizer["params"]))
+    if {**spec["params"], "n_jobs": 1} != {**card["featurizer"]["params"], "n_jobs": 1} or \
+            spec["name"] != card["featurizer"]["name"]:
+        raise UsageError(f"{name}: the recorded configuration gives featurizer {spec}, but the card says "
+                         f"{card['featurizer']}; cannot reproduce it")
+    threshold = float(card["label"]["threshold"])
+    steps.start(f"{name}: reading {Path(dataset).name}")
+    if card["target"].get("chembl_id"):
+        table = select_targets(read_dataset(dataset), [card["target"]["chembl_id"]])
+        table = table[table["activity_type"] == card["activity_type"]]
+        table, _ = holdout_filter(table, Path(holdout) if holdout else None, config.holdout_similarity)
+    else:  # a model of the user's own measurements (train_on_data)
+        from ..curation.measurements import read_measurements
+
+        columns = card["data"].get("columns") or {}
+        table = read_measurements(dataset, smiles_col=columns.get("smiles"), value_col=columns.get("value"),
+                                  units=card["data"].get("units", "pactivity"), relation_col=columns.get("relation"),
+                                  year_col=columns.get("year")).table
+    key = (str(pool), config.task, config.putative_inactive_ratio > 0)
+    if pools is None or key not in pools:
+        steps.start(f"{name}: fingerprinting the putative-inactive pool")
+        loaded = load_pool(pool, config)
+        if pools is not None:
+            pools[key] = loaded
+    pool_smiles, pool_fps, _ = pools[key] if pools is not None else loaded
+    steps.start(f"{name}: {len(table)} rows: {config.split} folds"
+                + (" and putative inactives" if config.task == "classification" and len(pool_smiles) else ""))
+    problem, _ = build_problem(table, threshold, pool_smiles, pool_fps, config)
+    steps.start(f"{name}: featurizing {len(problem.smiles)} rows ({featurizer['name']})")
+    X = problem.features(featurizer, n_jobs)
+    build = _announce_fits(estimator_factory(featurizer, estimator, problem.task, config), steps, name,
+                           len(problem.folds), 0)
+    preds = cross_validate(problem, X, build)
+    steps.end()
+    return PlotData.from_record(problem.task, threshold, out_of_fold_record(problem, preds, config.calibrate))

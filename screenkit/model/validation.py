@@ -32,7 +32,7 @@ from .split import nearest_train_similarity, split_difficulty
 __all__ = ["FoldPrediction", "estimator_factory", "cross_validate", "baseline_predictions", "subset_rows",
            "subset_metrics", "headline_metrics", "compare_with_baseline", "y_randomisation",
            "calibration_and_conformal", "measured_nn_similarity", "pooled_out_of_fold", "validate", "temporal_check",
-           "error_by_similarity", "difficulty", "SUBSET_METRICS",
+           "error_by_similarity", "difficulty", "out_of_fold_record", "platt_calibrator", "SUBSET_METRICS",
            "BASELINE_METHOD"]
 
 SUBSET_METRICS = ("roc_auc", "pr_auc", "bedroc_20")
@@ -222,6 +222,42 @@ def pooled_out_of_fold(problem: Problem, predictions: list[FoldPrediction]) -> t
     return np.concatenate(scores), np.concatenate(ys)
 
 
+def platt_calibrator(scores: np.ndarray, y: np.ndarray, calibrate: bool = True):
+    """The Platt map fitted on ``(scores, y)`` as a function of new scores (the identity when off)."""
+    if not calibrate:
+        return lambda s: s
+    a, b = fit_platt(scores, y)
+    return lambda s: 1 / (1 + np.exp(-(a * s + b)))
+
+
+def out_of_fold_record(problem: Problem, predictions: list[FoldPrediction], calibrate: bool) -> dict[str, np.ndarray]:
+    """What the card's plots are drawn from, one entry per scored test row of each fold.
+
+    ``fold``, ``measured`` (False: a putative inactive), ``y`` (label or pActivity),
+    ``score`` (the model's out-of-fold score), ``baseline`` (the similarity baseline on the
+    same folds) and ``calibrated``: the probability after Platt scaling fitted on the *other*
+    folds, as in :func:`calibration_and_conformal` (NaN for regression). Stored beside the
+    card, it lets the plots be redrawn, and the card's figures recomputed, without retraining.
+    """
+    baseline = baseline_predictions(problem)
+    parts: dict[str, list] = {k: [] for k in ("fold", "measured", "y", "score", "baseline", "calibrated")}
+    for k, (pred, base) in enumerate(zip(predictions, baseline)):
+        keep = problem.scored[pred.rows]
+        rows = pred.rows[keep]
+        parts["fold"].append(np.full(len(rows), k, dtype=np.int16))
+        parts["measured"].append(problem.measured[rows])
+        parts["y"].append(problem.y[rows].astype(float))
+        parts["score"].append(pred.score[keep].astype(float))
+        parts["baseline"].append(base.score[keep].astype(float))
+        others = [p for j, p in enumerate(predictions) if j != k]
+        if problem.task == "classification" and len(rows) and others:
+            s_rest, y_rest = pooled_out_of_fold(problem, others)
+            parts["calibrated"].append(np.asarray(platt_calibrator(s_rest, y_rest, calibrate)(pred.score[keep]), float))
+        else:
+            parts["calibrated"].append(np.full(len(rows), np.nan))
+    return {k: np.concatenate(v) if v else np.array([]) for k, v in parts.items()}
+
+
 def calibration_and_conformal(problem: Problem, predictions: list[FoldPrediction], config) -> dict:
     """Brier score and conformal coverage, each checked on held-out folds.
 
@@ -239,11 +275,7 @@ def calibration_and_conformal(problem: Problem, predictions: list[FoldPrediction
             continue
         s_rest, y_rest = pooled_out_of_fold(problem, others)
         if problem.task == "classification":
-            a, b = fit_platt(s_rest, y_rest) if config.calibrate else (1.0, 0.0)
-
-            def cal(s, a=a, b=b):
-                return 1 / (1 + np.exp(-(a * s + b))) if config.calibrate else s
-
+            cal = platt_calibrator(s_rest, y_rest, config.calibrate)
             p_rest, p_test = cal(s_rest), cal(s_test)
             held_out["y"].append(y_test)
             held_out["raw"].append(np.clip(s_test, 0, 1))

@@ -28,6 +28,7 @@ from .assets import CSS, PAGE, SCRIPT
 from .data import NO_MODEL_SUPPORT, ReportData
 from .draw import histogram_svg, scatter_svg
 from .minimallib import minimallib_script, minimallib_wasm_base64
+from .models import plots_html
 from .reading import DISTRIBUTION_COLUMNS
 
 __all__ = ["content_security_policy", "render_html", "safe_json"]
@@ -296,7 +297,7 @@ def render_html(data: ReportData) -> str:
     return PAGE.format(
         csp=escape(content_security_policy(rdkit_js, SCRIPT), quote=False), title=escape(data.title), css=CSS,
         subtitle=escape(subtitle), warnings=warnings, honesty=_honesty(data), provenance=_provenance(data),
-        models=_models_table(data), distributions=_distributions(data), space=_chemical_space(data),
+        models=_models_table(data) + plots_html(data.models), distributions=_distributions(data), space=_chemical_space(data),
         score_note=escape(str(meta.get("overall_score", "the ranking's overall score"))),
         no_support=NO_MODEL_SUPPORT, ranked=escape(data.ranked_path),
         data=base64.b64encode(packed).decode("ascii"), wasm=minimallib_wasm_base64(), rdkit=rdkit_js, script=SCRIPT)

@@ -8,10 +8,20 @@ as missing, never guessed.
 
 from __future__ import annotations
 
+import base64
 import math
+import re
 from dataclasses import dataclass, field
+from html import escape
 
-__all__ = ["ModelSummary", "model_names", "model_summaries", "unmodelled_targets"]
+__all__ = ["ModelSummary", "model_names", "model_summaries", "unmodelled_targets", "model_plots", "plots_html"]
+
+# what an SVG shown in the report may not contain: scripts, foreign HTML, event handlers, and any
+# reference that leaves the file (only "#id" references; the report makes no request)
+_UNSAFE_SVG = re.compile(rb"<script|<foreignobject|<iframe|<object|<embed|\son\w+\s*=|javascript:|<!entity|"
+                         rb"(?:xlink:)?href\s*=\s*[\"'](?!#)|url\(\s*['\"]?(?!#)|@import", re.IGNORECASE)
+# the SVG DOCTYPE and the RDF metadata name w3.org/purl.org namespaces: text, not requests
+_HARMLESS = re.compile(rb"<!DOCTYPE[^>]*>|<metadata>.*?</metadata>", re.DOTALL)
 
 
 @dataclass
@@ -41,6 +51,7 @@ class ModelSummary:
     n_measured: int | None = None
     outputs: list[str] = field(default_factory=list)  # columns <name>_<output> present besides p_active, ad
     has_evidence: bool = False
+    plots: list[tuple[str, str]] = field(default_factory=list)  # (title, data: URI of the card's SVG plot)
 
 
 def model_names(columns: list[str], meta: dict | None) -> list[str]:
@@ -125,8 +136,52 @@ def model_summaries(names: list[str], columns: list[str], meta: dict | None, bun
                      if c.startswith(prefix) and c[len(prefix):] not in ("p_active", "ad")
                      and not any(c.startswith(f"{o}_") and o != name and len(o) > len(name) for o in names)]
         s.has_evidence = name in bundle
+        s.plots = model_plots(bundle[name]) if name in bundle else []
         out.append(s)
     return out
+
+
+def model_plots(model) -> list[tuple[str, str]]:
+    """The card's SVG plots of a loaded model as ``(title, data: URI)``, checked to be inert.
+
+    ``model.files`` are the files the bundle verified against its manifest. An SVG holding a
+    script, an event handler or an outside reference is left out (and named in its title).
+    """
+    from ..model.plots import PLOT_FILES
+
+    files = getattr(model, "files", None) or {}
+    out = []
+    for suffix, title in PLOT_FILES.items():
+        path = files.get(suffix)
+        if path is None:
+            continue
+        try:
+            svg = path.read_bytes()
+        except OSError as exc:
+            out.append((f"{title}: not shown ({exc.strerror})", ""))
+            continue
+        if not svg.lstrip().startswith((b"<?xml", b"<svg")) or _UNSAFE_SVG.search(_HARMLESS.sub(b"", svg)):
+            out.append((f"{title}: not shown (the file is not a plain SVG plot)", ""))
+            continue
+        out.append((title, "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")))
+    return out
+
+
+def plots_html(models: list[ModelSummary]) -> str:
+    """The models' card plots as ``<img>`` elements (an SVG shown as an image runs no script)."""
+    blocks = []
+    for m in models:
+        if not m.plots:
+            continue
+        images = "".join(f"<figure><img src='{uri}' alt='{escape(title)}' title='{escape(title)}' width='368'>"
+                         f"<figcaption class='small'>{escape(title)}</figcaption></figure>" if uri else
+                         f"<p class='small warn'>{escape(title)}</p>" for title, uri in m.plots)
+        blocks.append(f"<h3>{escape(m.name)}: validation plots</h3><div class='plots model-plots'>{images}</div>")
+    if not blocks:
+        return ""
+    return ("<p class='small'>From each model card: ROC and precision-recall curves on the SAR subset (measured "
+            "actives vs measured inactives of the held-out folds) beside the similarity baseline on the same folds, "
+            "and the reliability diagram (or predicted vs measured for regression).</p>" + "".join(blocks))
 
 
 def unmodelled_targets(models: list[ModelSummary], panel=None) -> list[tuple[str, str, str]]:
