@@ -37,6 +37,10 @@ def add_parser(sub) -> None:
     p.add_argument("--profile", metavar="PROFILE", default=None,
                    help="ranking profile: a TOML file or a bundled name: leukodystrophy (default: activity, "
                         "CNS MPO, QED, structural alerts, property filters) or activity (prediction only, fastest)")
+    p.add_argument("--base-rate", type=float, metavar="R", default=None,
+                   help="share of the library you expect to be active at a model's threshold; <model>_p_active "
+                        "is the probability in such a library (default: the profile's base_rate, 0.01 in the "
+                        "bundled profiles: the upper end of single-target HTS hit rates)")
     p.add_argument("--pareto", action="store_true",
                    help="write only the compounds no other compound beats on every objective of the profile")
     p.add_argument("--top", type=int, metavar="K",
@@ -62,13 +66,14 @@ def run(args) -> int:
         library, args.output, models_dir=args.models, fmt=args.format, smiles_col=args.smiles_col,
         id_col=args.id_col, id_field=args.id_field, n_jobs=args.n_jobs, chunk_size=args.chunk_size,
         run_size=args.run_size, backend=args.backend, scheduler=args.scheduler, top=args.top, resume=args.resume,
-        profile=args.profile, pareto=args.pareto,
+        profile=args.profile, pareto=args.pareto, base_rate=args.base_rate,
         progress=args.progress, command=shlex.join(["screenkit"] + sys.argv[1:]),
     )
     resumed = f" ({summary.n_resumed} from the interrupted run)" if summary.n_resumed else ""
     print(f"scored {summary.n_records} records{resumed} from {summary.library}: {summary.n_ok} ok, "
           f"{summary.n_warning} with warnings, {summary.n_error} not scored (status 'error'); "
-          f"{len(summary.models)} models; {summary.molecules_per_second:.0f} molecules/s")
+          f"{len(summary.models)} models; {summary.molecules_per_second:.0f} molecules/s; p_active is the "
+          f"probability of activity in a library with {summary.base_rate:g} actives")
     print(f"ranked output: {summary.output} ({summary.n_written} rows)  every record's status: "
           f"{summary.status_file}  provenance: {summary.metadata}")
     if summary.unmodelled:

@@ -34,7 +34,7 @@ from .library import RankedRowFormat, detect_format, iter_records, write_ranked
 from .parallel import map_chunks
 from .rank import RANK_COLUMNS, ParetoFront, objective_columns, rank_key, score_rows
 from .runstore import RunStore, encode_rows
-from .score import ScoreOptions, StepFailed, error_row, prediction_columns, score_records
+from .score import ScoreOptions, StepFailed, domain_threshold, error_row, prediction_columns, score_records
 
 __all__ = ["ScreenSummary", "screen_library"]
 
@@ -64,6 +64,7 @@ class ScreenSummary:
     seconds: float = 0.0
     columns: list[str] = field(default_factory=list)
     unmodelled: list[str] = field(default_factory=list)  # default-panel genes no model covers
+    base_rate: float = 0.0  # library active share that p_active is corrected to
 
     @property
     def molecules_per_second(self) -> float:
@@ -76,7 +77,8 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
                    id_field: str | None = None, n_jobs: int = 1, chunk_size: int = 1000,
                    run_size: int = 10_000, backend: str = "loky", scheduler: str | None = None,
                    top: int | None = None, resume: bool = False, profile: Profile | str | None = None,
-                   pareto: bool = False, progress: bool | None = None, command: str = "") -> ScreenSummary:
+                   pareto: bool = False, progress: bool | None = None, command: str = "",
+                   base_rate: float | None = None) -> ScreenSummary:
     """Score every record of ``library`` with every model and write the ranked result.
 
     Parameters
@@ -109,6 +111,8 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         Write only the non-dominated compounds over the profile's objectives (still in score order).
     progress : bool, optional
         Show a progress bar; default only when stderr is a terminal.
+    base_rate : float, optional
+        Library active share that ``<model>_p_active`` is corrected to (default: the profile's).
 
     Returns
     -------
@@ -140,7 +144,7 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     if backend not in ("loky", "dask"):
         raise UsageError(f"unknown backend {backend!r}; use loky (this machine) or dask (a cluster)")
     fmt = detect_format(library, fmt)  # a bad format fails before any work starts
-    profile = profile if isinstance(profile, Profile) else load_profile(profile)
+    profile = (profile if isinstance(profile, Profile) else load_profile(profile)).with_base_rate(base_rate)
     spooled = _spool_if_not_a_file(library, output)
     try:
         return _screen(library if spooled is None else spooled, output, started, models_dir=models_dir,
@@ -233,11 +237,12 @@ def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fm
     summary = ScreenSummary(str(shown_library), str(output), str(output) + ".meta.json", str(output) + ".status.csv",
                             [m.name for m in models], columns=columns)
     summary.unmodelled = [t["gene"] for t in unmodelled_targets(models)]
+    summary.base_rate = profile.base_rate
     library_sha256 = file_sha256(library) if library.exists() else ""
     signature = {"store_format": STORE_FORMAT, "library_sha256": library_sha256, "models": digest, "format": fmt,
                  "smiles_col": smiles_col,
                  "id_col": id_col, "id_field": id_field, "output_format": out_suffix,
-                 "profile_sha256": file_sha256(Path(profile.source))}
+                 "profile_sha256": file_sha256(Path(profile.source)), "base_rate": profile.base_rate}
     client = _dask_client(scheduler) if backend == "dask" else None
     store = RunStore(output.with_name(output.name + ".work"), signature, run_size)
     done = store.start(resume)
@@ -411,7 +416,11 @@ def _write_metadata(summary: ScreenSummary, path: Path, library: Path, signature
         "models": {"manifest_sha256": signature["models"],
                    "cards": [{"name": m.name, "target": m.card["target"]["chembl_id"],
                               "gene": m.card["target"]["gene"], "activity_type": m.card.get("activity_type"),
-                              "label": (m.card.get("label") or {}).get("rule"), "ad_threshold": m.ad_threshold,
+                              "label": (m.card.get("label") or {}).get("rule"),
+                              "ad_threshold": domain_threshold(m.card)[0],
+                              "training_active_rate": ((m.card.get("validation") or {}).get("calibration") or {})
+                              .get("prior_correction", {}).get("training_active_rate")
+                              if isinstance((m.card.get("validation") or {}).get("calibration"), dict) else None,
                               "role": m.card.get("role", "activity"),
                               "sar_roc_auc_cluster_cv": _cv_roc_auc(m.card),
                               "beats_similarity_search": ((m.card.get("validation") or {}).get("baseline")
@@ -421,6 +430,13 @@ def _write_metadata(summary: ScreenSummary, path: Path, library: Path, signature
         "profile": {"name": profile.name, "description": profile.description, "source": profile.source,
                     "sha256": signature["profile_sha256"], "objectives": objective_columns(profile, models),
                     "pareto_only": pareto},
+        "probabilities": {"base_rate": profile.base_rate, "enrichment_full": profile.enrichment_full,
+                          "p_active": "probability of activity at the model's threshold in a library with this "
+                                      "share of actives: the calibrated probability corrected from the training "
+                                      "mix's active rate (cards: calibration.prior_correction)",
+                          "enrichment": "odds of activity over a random library compound's (1 = no evidence)",
+                          "in_domain": "similarity to the nearest measured training compound >= the card's "
+                                       "error-defined threshold (applicability_domain.threshold_by_error)"},
         "overall_score": "weighted geometric mean of the profile's objective desirabilities (see screenkit.screen.rank)",
         "counts": {k: v for k, v in asdict(summary).items() if k.startswith("n_")},
         "seconds": round(summary.seconds, 2),
