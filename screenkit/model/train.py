@@ -37,7 +37,7 @@ from rdkit import rdBase
 from .. import __version__
 from ..chem.featurize import FEATURIZERS, featurizer_spec, make_featurizer
 from ..config import Panel
-from ..curation.dataset import read_dataset, select_targets
+from ..curation.dataset import read_dataset, select_modality, select_targets
 from ..errors import UsageError
 from ..hashing import file_sha256
 from .bundle import TargetModel, save_bundle
@@ -56,7 +56,7 @@ from .validation import (
     validate,
 )
 
-__all__ = ["TrainConfig", "train_models", "train_on_data", "card_markdown", "auto_candidates"]
+__all__ = ["TrainConfig", "train_models", "train_on_data", "card_markdown", "auto_candidates", "keep_modality"]
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +266,7 @@ def _label(task: str, activity_type: str, threshold: float, why: str) -> dict:
 
 def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targets: list[str] | None = None,
                  holdout: str | Path | None = None, pool: str | Path | None = None,
-                 config: TrainConfig = TrainConfig(), progress=None) -> list[TargetModel]:
+                 config: TrainConfig = TrainConfig(), progress=None, modality: str | None = None) -> list[TargetModel]:
     """Train one model per (target, activity type) of a curated dataset and save the bundle.
 
     Parameters
@@ -285,6 +285,9 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
         Putative-inactive pool (CSV with ``smiles``); default the bundled ZINC lead-like pool.
     config : TrainConfig
         Featurizer, estimator, split, validation and search settings.
+    modality : str, optional
+        Keep only rows measured in this modality (``agonist``, or several comma-separated,
+        see :data:`screenkit.chembl.modality.MODALITIES`); the card records it as ``data.modality``.
 
     Returns
     -------
@@ -292,6 +295,7 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
         The models written.
     """
     table = select_targets(read_dataset(dataset), targets)
+    table, n_other_modality = keep_modality(table, modality, Path(dataset).name) if modality else (table, 0)
     table, n_holdout = holdout_filter(table, Path(holdout) if holdout else None, config.holdout_similarity)
     pool_smiles, pool_fps, pool_path = load_pool(pool, config)
     provenance = {"dataset": Path(dataset).name, "dataset_sha256": file_sha256(Path(dataset)),
@@ -299,6 +303,8 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
                   "holdout": Path(holdout).name if holdout else None, "n_rows_held_out": n_holdout,
                   "holdout_rule": (f"hold-out compounds and every compound at Tanimoto >= {config.holdout_similarity} "
                                    "to one (Morgan r2 2048), from every model" if holdout else "none")}
+    if modality:
+        provenance.update(modality=modality, n_rows_other_modality=n_other_modality)
     groups = [(key, rows) for key, rows in table.groupby(["target_chembl_id", "activity_type"], sort=True)]
     budget = config.time_budget / max(1, len(groups))
     models = []
@@ -322,6 +328,36 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
         raise UsageError("no target had enough data to train a model; lower --min-compounds or add data")
     save_bundle(models, output, card_markdown)
     return models
+
+
+def keep_modality(table: pd.DataFrame, modality: str, source: str) -> tuple[pd.DataFrame, int]:
+    """Rows measured in the wanted modality (comma-separated names) and how many others were dropped.
+
+    Raises
+    ------
+    UsageError
+        An unknown modality name; a dataset whose rows carry no modality at all (e.g. the
+        MoleculeACE-derived bundled data); or no row of the wanted modality.
+    """
+    from ..chembl.modality import MODALITIES
+
+    wanted = [m.strip() for m in modality.split(",") if m.strip()]
+    unknown = [m for m in wanted if m not in MODALITIES or m == "unknown"]
+    if not wanted or unknown:
+        raise UsageError(f"--modality {modality!r}: use one or more of "
+                         f"{', '.join(m for m in MODALITIES if m != 'unknown')} (comma-separated)")
+    found = set(";".join(table["modality"].astype(str)).split(";")) - {"unknown", ""}
+    if not found:
+        raise UsageError(f"--modality {modality}: {source} carries no modality information (every row is "
+                         "'unknown', as in the MoleculeACE-derived bundled data); fetch the target from ChEMBL with "
+                         "`screenkit fetch` (it keeps action_type and assay descriptions), or train without --modality")
+    kept, excluded = select_modality(table, wanted)
+    if kept.empty:
+        raise UsageError(f"--modality {modality}: no row of {source} is of that modality; its rows are "
+                         f"{', '.join(sorted(found))} (and unknown)")
+    log.info("--modality %s: kept %d rows, dropped %d (%s)", modality, len(kept), len(excluded),
+             ", ".join(f"{code} {n}" for code, n in excluded["code"].value_counts().items()))
+    return kept, len(excluded)
 
 
 def train_on_data(data: str | Path, output: str | Path, *, smiles_col: str | None, value_col: str,
