@@ -8,6 +8,9 @@ models and prints, per set:
 * per activity model, how many compounds get ``<model>_p_active >= 0.5`` and how many of
   those have no basic centre (screenkit's estimated basic pKa < 7 or none), and the mean
   scored ``p_active`` (for random lead-like compounds it should be near the library base rate);
+* the top 1 % by the best ``p_active`` of any model: which model makes each call (with
+  probabilities on one scale the calls should not pile up on the model with the most
+  active training mix), and how many have no basic centre;
 * per model, the share of compounds inside the applicability domain: by the old quantile
   threshold (``applicability_domain.threshold``) and by the error-defined one
   (``threshold_by_error``), and what the scored ``<model>_in_domain`` column says where it exists.
@@ -69,6 +72,13 @@ def summarise(name: str, table: pd.DataFrame, models) -> dict:
                          mean_p_active=round(float(p.mean()), 4), max_p_active=round(float(p.max()), 4))
         out["models"][m.name] = entry
     out["n_compounds_any_p_ge_0_5"] = int(high_any.sum())
+    # the top 1 % by the best p_active of any activity model: which model makes the call, and basic centres
+    p = table[[f"{m.name}_p_active" for m in activity]].to_numpy()
+    top = np.argsort(-p.max(axis=1), kind="stable")[:max(1, len(table) // 100)]
+    calls = pd.Series([activity[j].name for j in p[top].argmax(axis=1)])
+    out["top_1_percent"] = {"n": len(top), "best_model_counts": calls.value_counts().to_dict(),
+                            "n_no_basic_centre": int((~basic.to_numpy()[top]).sum()),
+                            "min_best_p_active": round(float(p[top].max(axis=1).min()), 4)}
     return out
 
 
@@ -102,6 +112,7 @@ def main(argv=None) -> int:
         results.append(summary)
         print(f"\n== {name}: {summary['n']} scored; {summary['n_compounds_any_p_ge_0_5']} with any p_active >= 0.5")
         print(pd.DataFrame(summary["models"]).T.to_string())
+        print("top 1 % by best p_active:", json.dumps(summary["top_1_percent"]))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0
