@@ -403,17 +403,26 @@ def score_records(records: list[RawRecord], options: ScoreOptions) -> list[dict]
                     rows[i] = error_row(records[i], StepFailed("scoring", exc).reason, rows[i])
             scored = kept
             columns = _predict([mols[i] for i in scored], models, index, options.base_rate) if scored else []
-        known = _known_index(models, (options.models_dir, options.models_digest))
-        for i in scored:
-            _add_measured(rows[i], mols[i], models, known)
     for column, values in columns:
         for j, i in enumerate(scored):
             rows[i][column] = float(values[j])
+    known = _known_index(models, (options.models_dir, options.models_digest))
+    with muted_rdkit_log():
+        for i in scored:
+            _add_measured(rows[i], mols[i], models, known)
     return rows
 
 
 def _add_measured(row: dict, mol, models: list[TargetModel], known: list[dict]) -> None:
-    """Fill ``measured``/``measured_ids`` when the parent's InChIKey is in a model's training set."""
+    """Fill ``measured``/``measured_ids`` when the parent's InChIKey is in a model's training set.
+
+    An InChIKey costs ~2 ms, more than every model together, so it is computed only for a
+    molecule whose fingerprint equals a training compound's (``_ad`` = 1): the same compound
+    always has the same fingerprint.
+    """
+    row["measured"], row["measured_ids"] = "", ""
+    if not any(row.get(f"{model.name}_ad", 0.0) >= 1.0 - 1e-9 for model in models):
+        return
     try:
         inchikey = Chem.MolToInchiKey(mol)
     except Exception:  # an InChI failure only loses the lookup, never the row
