@@ -263,6 +263,7 @@ class Profile:
     filters: dict = field(default_factory=dict)
     base_rate: float = DEFAULT_BASE_RATE  # library active share that p_active is corrected to
     enrichment_full: float = DEFAULT_ENRICHMENT_FULL  # enrichment at which d_activity reaches 1
+    enrichment_low: float = 1.0  # enrichment at or below which a model gives no activity credit
 
     def with_base_rate(self, base_rate: float | None) -> Profile:
         """This profile with another library base rate (``--base-rate``); ``None`` keeps it."""
@@ -359,6 +360,11 @@ def load_profile(path: str | Path | None = None) -> Profile:
     if isinstance(enrichment_full, bool) or not isinstance(enrichment_full, (int, float)) or not enrichment_full > 1:
         raise UsageError(f"profile {candidate}: [activity] enrichment_full={enrichment_full!r} must be a number "
                          "above 1 (the enrichment over the base rate that earns full activity credit, e.g. 100)")
+    enrichment_low = activity.get("enrichment_low", 1.0)
+    if isinstance(enrichment_low, bool) or not isinstance(enrichment_low, (int, float)) \
+            or not 0 < enrichment_low < enrichment_full:
+        raise UsageError(f"profile {candidate}: [activity] enrichment_low={enrichment_low!r} must be a number above 0 "
+                         f"and below enrichment_full ({enrichment_full}); 1 = no credit without evidence")
     filters = raw.get("filters", {})
     unknown = set(filters) - set(_FILTERS)
     if unknown:
@@ -390,5 +396,5 @@ def load_profile(path: str | Path | None = None) -> Profile:
         alerts_weight=float(alerts.pop("weight", 0.0)), alert_factors={k: float(v) for k, v in alerts.items()},
         alert_waivers=dict(waivers),
         filters={_FILTERS[k]: (k.endswith("_max"), float(v)) for k, v in filters.items()},
-        base_rate=float(base_rate), enrichment_full=float(enrichment_full),
+        base_rate=float(base_rate), enrichment_full=float(enrichment_full), enrichment_low=float(enrichment_low),
     )

@@ -76,7 +76,9 @@ def summarise(name: str, table: pd.DataFrame, models) -> dict:
     p = table[[f"{m.name}_p_active" for m in activity]].to_numpy()
     top = np.argsort(-p.max(axis=1), kind="stable")[:max(1, len(table) // 100)]
     calls = pd.Series([activity[j].name for j in p[top].argmax(axis=1)])
+    no_basic = ~basic.to_numpy()[top]
     out["top_1_percent"] = {"n": len(top), "best_model_counts": calls.value_counts().to_dict(),
+                            "no_basic_centre_by_model": calls[no_basic].value_counts().to_dict(),
                             "n_no_basic_centre": int((~basic.to_numpy()[top]).sum()),
                             "min_best_p_active": round(float(p[top].max(axis=1).min()), 4)}
     return out

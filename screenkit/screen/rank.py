@@ -6,7 +6,7 @@ The overall score is a weighted geometric mean of objective desirabilities, each
     overall_score = exp( sum_i w_i * ln(max(d_i, 0.001)) / sum_i w_i )
 
     d_activity = max over models m with weight w_m > 0 of  w_m * e_m * min(1, ad_m / ad_threshold_m)
-    e_m        = min(1, max(0, log10(enrichment_m) / log10(enrichment_full)))
+    e_m        = min(1, max(0, log10(enrichment_m / enrichment_low) / log10(enrichment_full / enrichment_low)))
     d_anti     = product over models a with w_a < 0 of  (1 - |w_a| * e_a * min(1, ad_a / ad_threshold_a))
     d_cns      = floor                       if TPSA > tpsa_max, HBD > hbd_max or a permanent cation
                = floor + (1 - floor) * blend * shrink  otherwise, where
@@ -18,10 +18,12 @@ The overall score is a weighted geometric mean of objective desirabilities, each
     d_alerts   = product over alert families f of  factor_f ** (alerts of family f not waived)
 
 ``enrichment_m`` is the model's odds of activity over a random library compound's (the
-``<model>_enrichment`` column; :mod:`screenkit.screen.score`): 1 is no evidence, and the
-profile's ``enrichment_full`` (default 100: ``p_active`` ~0.5 at a 1 % base rate) earns full
-credit, on a log scale so that each tenfold gain in evidence adds the same credit, whatever
-model it comes from. ``ad_m`` is the Tanimoto similarity to the model's nearest measured
+``<model>_enrichment`` column; :mod:`screenkit.screen.score`): 1 is no evidence; the
+profile's ``enrichment_low`` (default 1: no credit without evidence above a random library
+compound) earns nothing and ``enrichment_full`` (default 100: ``p_active`` ~0.5 at a 1 % base
+rate) full credit, on a log scale so that each tenfold gain in evidence adds the same credit,
+whatever model it comes from. Compounds that no model gives any credit tie on activity: the
+other objectives (or, with the ``activity`` profile, the input order) decide among them. ``ad_m`` is the Tanimoto similarity to the model's nearest measured
 training compound and ``ad_threshold_m`` the card's error-defined threshold
 (:func:`~screenkit.screen.score.domain_threshold`).
 Models whose card has ``role = "property"`` (the B3DB BBB model) never count as
@@ -134,15 +136,17 @@ def _ad_factor(row: dict, name: str, threshold: float) -> tuple[float, float]:
     return ad, (min(1.0, ad / threshold) if threshold > 0 else 1.0)
 
 
-def evidence_credit(enrichment: float, full: float) -> float:
-    """Activity credit of one model: log10(enrichment) / log10(full), clipped to 0-1.
+def evidence_credit(enrichment: float, full: float, low: float = 1.0) -> float:
+    """Activity credit of one model: linear in log10(enrichment), 0 at ``low``, 1 at ``full``.
 
     >>> evidence_credit(10.0, 100.0), evidence_credit(0.5, 100.0), evidence_credit(1000.0, 100.0)
     (0.5, 0.0, 1.0)
+    >>> evidence_credit(1.0, 100.0, low=0.01)
+    0.5
     """
-    if enrichment != enrichment or enrichment <= 1:
+    if enrichment != enrichment or enrichment <= low:
         return 0.0
-    return min(1.0, math.log10(enrichment) / math.log10(full))
+    return min(1.0, math.log10(enrichment / low) / math.log10(full / low))
 
 
 _BINDING = ("Ki", "Kd")
@@ -188,7 +192,7 @@ def _credit(row: dict, model, profile: Profile) -> float:
     enrichment = row.get(f"{model.name}_enrichment")
     if enrichment is None:
         return row[f"{model.name}_p_active"]
-    return evidence_credit(enrichment, profile.enrichment_full)
+    return evidence_credit(enrichment, profile.enrichment_full, profile.enrichment_low)
 
 
 def score_rows(rows: list[dict], models: list[ModelInfo], profile: Profile) -> list[dict]:
