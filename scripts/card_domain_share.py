@@ -17,6 +17,7 @@ nothing is retrained. Rerun it after retraining the bundle::
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -43,6 +44,16 @@ def example_zinc_smiles() -> list[str]:
         if "ZINC" in dict(sd_properties(record.text)).get("origin", ""):
             out.append(Chem.MolToSmiles(Chem.MolFromMolBlock(record.text)))
     return out
+
+
+def _scoring_applies_prior_correction(card: dict) -> None:
+    """Cards written before scoring applied the prior correction say it does not; now it does."""
+    note = ((card.get("validation") or {}).get("calibration") or {})
+    note = note.get("prior_correction") if isinstance(note, dict) else None
+    if note and "is not corrected" in note.get("method", ""):
+        note["method"] = note["method"].split("; p_active itself")[0] + (
+            "; scoring applies it at the run's base rate (score --base-rate, the profile's base_rate), so a scored "
+            "p_active is this")
 
 
 def main(argv=None) -> int:
@@ -74,7 +85,8 @@ def main(argv=None) -> int:
             table.append({"model": model.name, "library": name, "threshold": threshold, "in_domain": shares[-1][
                 "share_in_domain"], "quantile_threshold": quantile, "in_domain_quantile": shares[-1][
                 "share_quantile_threshold"], "median_sim": shares[-1]["median_similarity"]})
-        card = dict(model.card)
+        card = json.loads(json.dumps(model.card))
+        _scoring_applies_prior_correction(card)
         card["applicability_domain"] = {**card["applicability_domain"], "library_share_in_domain": {
             "threshold_used": f"similarity >= {threshold:.3f}", "rule": rule, "sets": shares,
             "how": "scripts/card_domain_share.py (max Tanimoto, Morgan r2 2048, to the measured training compounds)"}}

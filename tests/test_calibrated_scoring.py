@@ -139,3 +139,26 @@ def test_activity_credit_is_log_enrichment_and_the_run_records_the_base_rate(tmp
     models = load_bundle(bundled_path("models"), with_estimators=False)
     again = score_rows(out.to_dict("records"), models, load_profile("activity").with_base_rate(0.002))
     assert [r["overall_score"] for r in again] == pytest.approx(list(out["overall_score"]), abs=1e-3)  # CSV keeps 4 digits
+
+
+def test_update_cards_rewrites_a_card_and_its_hashes(small_models, tmp_path):
+    import shutil
+
+    from screenkit.model.bundle import update_cards
+    from screenkit.model.card import card_markdown
+
+    folder = shutil.copytree(small_models, tmp_path / "m")
+    (model,) = load_bundle(folder, names=["JAK1_Ki"], with_estimators=False)
+    card = json.loads(json.dumps(model.card))
+    card["applicability_domain"]["library_share_in_domain"] = {
+        "threshold_used": "similarity >= 0.300", "rule": "test",
+        "sets": [{"library": "lib", "n": 10, "share_in_domain": 0.4, "share_quantile_threshold": 0.7}]}
+    update_cards(folder, {"JAK1_Ki": card}, card_markdown)
+    (again,) = load_bundle(folder, names=["JAK1_Ki"], with_estimators=False)  # hashes verified
+    assert again.card["applicability_domain"]["library_share_in_domain"]["sets"][0]["share_in_domain"] == 0.4
+    assert "lib: 40% (quantile threshold: 70%)" in (folder / "JAK1_Ki.card.md").read_text()
+    (folder / "JAK1_Ki.card.json").write_text("{}")
+    from screenkit.errors import ModelBundleError
+
+    with pytest.raises(ModelBundleError, match="sha256"):
+        load_bundle(folder, names=["JAK1_Ki"], with_estimators=False)
