@@ -9,8 +9,9 @@ its own calibrated probability, since BBB+ is no rare event of a library):
 
 * ``<model>_p_active``: probability that the compound is active at the model's threshold *in a
   library where a share ``base_rate`` is active*: the model's calibrated probability (Platt on
-  the honest split's out-of-fold predictions where the card says it helped, see the card's
-  ``calibration``) moved from the training mix's active rate to ``base_rate`` by Bayes' rule
+  the honest split's out-of-fold predictions where the card says it helped; otherwise the
+  card's held-out reliability table, :func:`reliability_map`) moved from the training mix's
+  active rate to ``base_rate`` by Bayes' rule
   (:func:`~screenkit.model.estimators.prior_correct`). Training mixes are 9-44 % active, so
   without this a 0.5 means something else for every model.
 * ``<model>_enrichment``: the same evidence as an odds ratio over a random library compound
@@ -40,7 +41,7 @@ from ..model.estimators import prior_correct
 from .library import RawRecord, sd_properties, sd_title
 
 __all__ = ["ScoreOptions", "score_records", "prediction_columns", "cached_models", "error_row", "domain_threshold",
-           "training_active_rate", "KNOWN_COLUMNS", "is_activity_model"]
+           "training_active_rate", "KNOWN_COLUMNS", "is_activity_model", "reliability_map"]
 
 KNOWN_COLUMNS = ["measured", "measured_ids"]
 
@@ -126,6 +127,7 @@ def cached_models(models_dir: str | Path, digest: str | None = None) -> tuple[li
     if key not in _MODEL_CACHE:
         _MODEL_CACHE.clear()
         _KNOWN_CACHE.clear()
+        _RELIABILITY_MAPS.clear()
         models = load_bundle(models_dir)
         _MODEL_CACHE[key] = models, SimilarityIndex([m.train_fingerprints for m in models])
     return _MODEL_CACHE[key]
@@ -326,10 +328,50 @@ def _predict(mols: list, models: list[TargetModel], index: SimilarityIndex,
     return columns
 
 
+_RELIABILITY_MAPS: dict[int, object] = {}
+
+
+def reliability_map(card: dict):
+    """A monotone map from a model's uncalibrated score to the active share observed on held-out folds.
+
+    For models whose card says Platt scaling was *not* applied (it did not lower the held-out
+    Brier score), ``p_active`` is the estimator's own score, e.g. a forest's vote share, and
+    the card's held-out reliability table shows how far that is from a probability (JAK1_Ki:
+    scores 0.1-0.2 were 89 % active). The map is isotonic regression on that table (bin mean
+    score -> observed share, weighted by bin size), interpolated between bins and kept
+    ``0.5 / n`` away from 0 and 1. ``None`` when Platt was applied or the card has no table.
+
+    Examples
+    --------
+    >>> card = {"validation": {"calibration": {"applied": False, "reliability": {"uncalibrated": [
+    ...     {"mean_predicted": 0.05, "observed": 0.01, "n": 100}, {"mean_predicted": 0.2, "observed": 0.9, "n": 50},
+    ...     {"mean_predicted": 0.5, "observed": 0.8, "n": 50}]}}}}
+    >>> reliability_map(card)(np.array([0.05, 0.2, 0.5])).round(3).tolist()
+    [0.01, 0.85, 0.85]
+    """
+    calibration = (card.get("validation") or {}).get("calibration")
+    if not isinstance(calibration, dict) or calibration.get("applied") is not False:
+        return None
+    bins = (calibration.get("reliability") or {}).get("uncalibrated") or []
+    if len(bins) < 2:
+        return None
+    from sklearn.isotonic import IsotonicRegression
+
+    x = np.array([b["mean_predicted"] for b in bins], float)
+    y = np.array([b["observed"] for b in bins], float)
+    n = np.array([b["n"] for b in bins], float)
+    fitted = IsotonicRegression(out_of_bounds="clip").fit(x, y, sample_weight=n)
+    margin = 0.5 / n.sum()
+    return lambda p: np.clip(fitted.predict(np.asarray(p, float)), margin, 1 - margin)
+
+
 def _at_base_rate(model: TargetModel, values: list[tuple[str, np.ndarray]],
                   base_rate: float) -> list[tuple[str, np.ndarray]]:
     """Replace the calibrated (training-mix) p_active by the library one and add the enrichment."""
     rate = training_active_rate(model)
+    if id(model) not in _RELIABILITY_MAPS:
+        _RELIABILITY_MAPS[id(model)] = reliability_map(model.card)
+    calibrate = _RELIABILITY_MAPS[id(model)]
     out = []
     for column, v in values:
         if column != f"{model.name}_p_active":
@@ -338,7 +380,7 @@ def _at_base_rate(model: TargetModel, values: list[tuple[str, np.ndarray]],
         if rate is None:  # nothing to correct from: no evidence scale either (enrichment NaN)
             out += [(column, v), (f"{model.name}_enrichment", np.full(len(v), np.nan))]
             continue
-        p = np.clip(v, 1e-6, 1 - 1e-6)  # a vote share of exactly 0 or 1 is no infinite evidence
+        p = np.clip(v if calibrate is None else calibrate(v), 1e-6, 1 - 1e-6)  # 0 or 1: no infinite evidence
         out += [(column, prior_correct(p, rate, base_rate)),
                 (f"{model.name}_enrichment", (p / (1 - p)) / (rate / (1 - rate)))]
     return out
