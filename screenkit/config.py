@@ -21,7 +21,17 @@ __all__ = [
     "Ramp",
     "CnsObjective",
     "load_profile",
+    "DEFAULT_BASE_RATE",
+    "DEFAULT_ENRICHMENT_FULL",
 ]
+
+# The share of a screening library that is active at one panel target's potency cut.
+# Single-target HTS hit rates are ~0.01-1 %; 1 % is the upper end, so p_active is not
+# understated for a focused library. A lead-like ZINC set at pKi >= 7 is lower still.
+DEFAULT_BASE_RATE = 0.01
+# Enrichment (odds of activity over a random library compound's) that earns full activity
+# credit: 100 at a 1 % base rate is p_active ~0.5, "as likely active as not".
+DEFAULT_ENRICHMENT_FULL = 100.0
 
 _FAMILIES = {"GPCR", "kinase", "nuclear_receptor", "enzyme", "ion_channel", "other"}
 _CATEGORIES = {"remyelination", "anti-inflammatory", "leukodystrophy-specific"}
@@ -251,10 +261,28 @@ class Profile:
     alert_factors: dict = field(default_factory=dict)
     alert_waivers: dict = field(default_factory=dict)  # "Family:alert name" -> reason it does not apply
     filters: dict = field(default_factory=dict)
+    base_rate: float = DEFAULT_BASE_RATE  # library active share that p_active is corrected to
+    enrichment_full: float = DEFAULT_ENRICHMENT_FULL  # enrichment at which d_activity reaches 1
+    enrichment_low: float = 1.0  # enrichment at or below which a model gives no activity credit
+
+    def with_base_rate(self, base_rate: float | None) -> Profile:
+        """This profile with another library base rate (``--base-rate``); ``None`` keeps it."""
+        if base_rate is None:
+            return self
+        from dataclasses import replace
+
+        check_base_rate(base_rate, "--base-rate")
+        return replace(self, base_rate=float(base_rate))
 
     def target_weight(self, model_name: str, gene: str) -> float:
         """Weight of a model: by model name, else by gene, else the default."""
         return float(self.target_weights.get(model_name, self.target_weights.get(gene, self.default_target_weight)))
+
+
+def check_base_rate(value: float, where: str) -> None:
+    """A library base rate is a share strictly between 0 and 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise UsageError(f"{where}={value!r} must be a share between 0 and 1, e.g. 0.01 for 1 % actives")
 
 
 _FILTERS = {"mw_max": "mw", "clogp_max": "clogp", "tpsa_max": "tpsa", "hbd_max": "hbd",
@@ -326,6 +354,17 @@ def load_profile(path: str | Path | None = None) -> Profile:
             raise UsageError(f"profile {candidate}: bad [cns] value: {exc}") from None
 
     activity = raw.get("activity", {})
+    base_rate = activity.get("base_rate", DEFAULT_BASE_RATE)
+    check_base_rate(base_rate, f"profile {candidate}: [activity] base_rate")
+    enrichment_full = activity.get("enrichment_full", DEFAULT_ENRICHMENT_FULL)
+    if isinstance(enrichment_full, bool) or not isinstance(enrichment_full, (int, float)) or not enrichment_full > 1:
+        raise UsageError(f"profile {candidate}: [activity] enrichment_full={enrichment_full!r} must be a number "
+                         "above 1 (the enrichment over the base rate that earns full activity credit, e.g. 100)")
+    enrichment_low = activity.get("enrichment_low", 1.0)
+    if isinstance(enrichment_low, bool) or not isinstance(enrichment_low, (int, float)) \
+            or not 0 < enrichment_low < enrichment_full:
+        raise UsageError(f"profile {candidate}: [activity] enrichment_low={enrichment_low!r} must be a number above 0 "
+                         f"and below enrichment_full ({enrichment_full}); 1 = no credit without evidence")
     filters = raw.get("filters", {})
     unknown = set(filters) - set(_FILTERS)
     if unknown:
@@ -357,4 +396,5 @@ def load_profile(path: str | Path | None = None) -> Profile:
         alerts_weight=float(alerts.pop("weight", 0.0)), alert_factors={k: float(v) for k, v in alerts.items()},
         alert_waivers=dict(waivers),
         filters={_FILTERS[k]: (k.endswith("_max"), float(v)) for k, v in filters.items()},
+        base_rate=float(base_rate), enrichment_full=float(enrichment_full), enrichment_low=float(enrichment_low),
     )

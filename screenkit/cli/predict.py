@@ -61,7 +61,7 @@ def _table(prediction) -> list[str]:
     for n in prediction.neighbours:
         p = row.get(f"{n.model}_p_active")
         value = row.get(f"{n.model}_pactivity")
-        predicted = _number(p, 2) if p is not None else f"pX {_number(value, 1)}"
+        predicted = _number(p, 4) if p is not None else f"pX {_number(value, 1)}"  # library p: often < 0.01
         flag = " [measured: this compound]" if n.same_compound else ""
         lines.append(f"  {n.model:<14} {predicted:>8} {_number(row.get(f'{n.model}_ad'), 2):>5}  "
                      f"{n.measured()} at Tanimoto {n.similarity:.2f}: {n.smiles}{flag}")

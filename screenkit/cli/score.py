@@ -47,6 +47,10 @@ def add_parser(sub) -> None:
     p.add_argument("--profile", metavar="PROFILE", default=None,
                    help="ranking profile: a TOML file or a bundled name: leukodystrophy (default: activity, "
                         "CNS MPO, QED, structural alerts, property filters) or activity (prediction only, fastest)")
+    p.add_argument("--base-rate", type=float, metavar="R", default=None,
+                   help="share of the library you expect to be active at a model's threshold; <model>_p_active "
+                        "is the probability in such a library (default: the profile's base_rate, 0.01 in the "
+                        "bundled profiles: the upper end of single-target HTS hit rates)")
     p.add_argument("--pareto", action="store_true",
                    help="write only the compounds of the first --fronts non-dominated fronts over the profile's "
                         "objectives (front 1: no other compound beats them on every objective), in score order, "
@@ -91,13 +95,15 @@ def run(args) -> int:
         run_size=args.run_size, backend=args.backend, scheduler=args.scheduler, top=args.top, resume=args.resume,
         profile=args.profile, pareto=args.pareto, fronts=args.fronts, output_format=args.output_format,
         keep_columns=args.keep_columns, status_file=args.status_file, metadata=args.metadata, config=options,
+        base_rate=args.base_rate,
         progress=args.progress, command=shlex.join(["screenkit"] + sys.argv[1:]),
     )
     out = sys.stderr if args.output == "-" else sys.stdout  # standard output holds the ranked rows
     resumed = f" ({summary.n_resumed} from the interrupted run)" if summary.n_resumed else ""
     print(f"scored {summary.n_records} records{resumed} from {summary.library}: {summary.n_ok} ok, "
           f"{summary.n_warning} with warnings, {summary.n_error} not scored (status 'error'); "
-          f"{len(summary.models)} models; {summary.molecules_per_second:.0f} molecules/s", file=out)
+          f"{len(summary.models)} models; {summary.molecules_per_second:.0f} molecules/s; p_active is the "
+          f"probability of activity in a library with {summary.base_rate:g} actives", file=out)
     print(summary.id_source, file=out)
     problems = summary.id_problems
     if problems.get("blank"):

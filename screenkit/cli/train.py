@@ -46,6 +46,10 @@ def add_parser(sub) -> None:
     own.add_argument("--name", metavar="NAME", help="model name, used in score columns (default: file stem)")
     p.add_argument("--panel", metavar="FILE", help="panel TOML file (default: the bundled data/panel.toml)")
     p.add_argument("--targets", metavar="IDS", help="comma-separated ChEMBL IDs or genes (default: all in the dataset)")
+    p.add_argument("--modality", metavar="MODE",
+                   help="keep only measurements of this modality, e.g. agonist for an agonist target's EC50 "
+                        "(comma-separated for several; needs a dataset with a modality column from "
+                        "`screenkit fetch`/`curate`; rows that mix modalities or have none are dropped)")
     p.add_argument("--holdout", metavar="CSV",
                    help="compounds (smiles and/or inchikey columns) kept out of training with every compound at "
                         "Tanimoto >= --holdout-similarity to one, e.g. data/examples/positive_controls.csv")
@@ -145,6 +149,8 @@ def run(args) -> int:
     if args.data and args.dataset:
         raise UsageError("give either DATASET (a curated ChEMBL-style table) or --data FILE (your measurements), "
                          "not both")
+    if args.data and args.modality:
+        raise UsageError("--modality filters a curated dataset's modality column; --data measurements have none")
     if args.data and not args.value_col:
         raise UsageError("--data needs --value-col (and --smiles-col unless it is an SDF)")
     ratio = args.putative_inactive_ratio
@@ -171,7 +177,7 @@ def run(args) -> int:
         models = train_models(
             args.dataset or bundled_path("data/chembl_bundled.csv"), args.output, load_panel(args.panel),
             targets=args.targets.split(",") if args.targets else None, holdout=args.holdout, pool=args.pool,
-            config=config, progress=_report, steps=steps,
+            config=config, progress=_report, steps=steps, modality=args.modality,
         )
     # the run's every effective option, for `screenkit train --config OUT/run_config.json`
     (Path(args.output) / "run_config.json").write_text(json.dumps(

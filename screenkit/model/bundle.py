@@ -30,7 +30,7 @@ from ..errors import ModelBundleError
 from ..hashing import file_sha256
 
 __all__ = ["TargetModel", "ModelInfo", "TRUSTED_TYPES", "save_bundle", "load_bundle", "bundle_digest",
-           "update_model_files"]
+           "update_model_files", "update_cards"]
 
 MANIFEST = "manifest.json"
 BUNDLE_FORMAT = "screenkit-model-bundle/1"
@@ -213,6 +213,27 @@ def update_model_files(directory: str | Path, name: str, extra_files: dict[str, 
     (directory / entry["files"]["card_json"]).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
     (directory / entry["files"]["card_markdown"]).write_text(card_markdown(card))
     _write_manifest(directory, entries)
+
+
+def update_cards(directory: str | Path, cards: dict[str, dict], card_markdown) -> None:
+    """Rewrite the cards of some models (name -> card dict) and their sha256 in the manifest.
+
+    For card fields measured after training (e.g. the share of a library in domain); the
+    estimator and training-set files, and their hashes, stay as they are.
+    """
+    directory = Path(directory)
+    manifest = _read_manifest(directory)
+    entries = {e["name"]: e for e in manifest["models"]}
+    unknown = set(cards) - set(entries)
+    if unknown:
+        raise ModelBundleError(f"no model(s) {', '.join(sorted(unknown))} in {directory}")
+    for name, card in cards.items():
+        files = entries[name]["files"]
+        (directory / files["card_json"]).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
+        (directory / files["card_markdown"]).write_text(card_markdown(card))
+        for role in ("card_json", "card_markdown"):
+            manifest["sha256"][files[role]] = file_sha256(directory / files[role])
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
 
 
 def _save_estimator(estimator, directory: Path, name: str) -> str:

@@ -218,6 +218,10 @@ def _plot_lines(c: ModelCard) -> list[str]:
                   "score, similarity-baseline score, held-out calibrated probability per test row); "
                   "`scripts/card_plots.py` redraws them."]
     return lines
+def _share_text(share: dict) -> str:
+    sets = "; ".join(f"{s['library']}: {s['share_in_domain']:.0%} (quantile threshold: {s['share_quantile_threshold']:.0%})"
+                     for s in share["sets"])
+    return f"share of compounds in domain ({share['threshold_used']}): {sets}"
 
 
 def _footer(c: ModelCard) -> list[str]:
@@ -227,6 +231,8 @@ def _footer(c: ModelCard) -> list[str]:
             f"{ad.get('method')}; in-domain threshold "
             f"{'n/a' if threshold is None else f'{threshold:.3f}'} ({ad.get('why')})."
             + (f" Defined by error instead ({ad.get('threshold_by_error_rule')}): {ad.get('threshold_by_error')}."
-               if "threshold_by_error" in ad else ""), "",
+               if "threshold_by_error" in ad else "")
+            + (f" Scoring uses the error-defined threshold; {_share_text(ad['library_share_in_domain'])}."
+               if ad.get("library_share_in_domain") else ""), "",
             "## Versions", "", ", ".join(f"{k} {val}" for k, val in c.versions.items()),
             f"; trained {c.created} in {c.training_seconds} s.", ""]

@@ -39,7 +39,7 @@ from rdkit import rdBase
 from .. import __version__
 from ..chem.featurize import FEATURIZERS, featurizer_spec, make_featurizer
 from ..config import Panel
-from ..curation.dataset import read_dataset, select_targets
+from ..curation.dataset import read_dataset, select_modality, select_targets
 from ..errors import UsageError
 from ..hashing import file_sha256
 from ..progress import StepLog
@@ -63,7 +63,7 @@ from .validation import (
 )
 
 __all__ = ["TrainConfig", "train_models", "train_on_data", "card_markdown", "auto_candidates", "model_plots",
-           "recompute_plot_data"]
+           "recompute_plot_data", "keep_modality"]
 
 log = logging.getLogger(__name__)
 
@@ -316,7 +316,8 @@ def _label(task: str, activity_type: str, threshold: float, why: str) -> dict:
 
 def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targets: list[str] | None = None,
                  holdout: str | Path | None = None, pool: str | Path | None = None,
-                 config: TrainConfig = TrainConfig(), progress=None, steps: StepLog | None = None) -> list[TargetModel]:
+                 config: TrainConfig = TrainConfig(), progress=None, steps: StepLog | None = None,
+                 modality: str | None = None) -> list[TargetModel]:
     """Train one model per (target, activity type) of a curated dataset and save the bundle.
 
     Parameters
@@ -339,6 +340,9 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
         Called with each :class:`TargetModel` once it is trained.
     steps : StepLog, optional
         Progress lines per step (reading, pool, folds, y-randomisation, final fit); default silent.
+    modality : str, optional
+        Keep only rows measured in this modality (``agonist``, or several comma-separated,
+        see :data:`screenkit.chembl.modality.MODALITIES`); the card records it as ``data.modality``.
 
     Returns
     -------
@@ -349,6 +353,7 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
     check_plotting()
     steps.start(f"reading {Path(dataset).name}")
     table = select_targets(read_dataset(dataset), targets)
+    table, n_other_modality = keep_modality(table, modality, Path(dataset).name) if modality else (table, 0)
     if holdout:
         steps.start(f"holding out {Path(holdout).name} and every compound at Tanimoto >= {config.holdout_similarity} "
                     f"to one (fingerprinting {len(table)} rows)")
@@ -361,6 +366,8 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
                   "holdout": Path(holdout).name if holdout else None, "n_rows_held_out": n_holdout,
                   "holdout_rule": (f"hold-out compounds and every compound at Tanimoto >= {config.holdout_similarity} "
                                    "to one (Morgan r2 2048), from every model" if holdout else "none")}
+    if modality:
+        provenance.update(modality=modality, n_rows_other_modality=n_other_modality)
     groups = [(key, rows) for key, rows in table.groupby(["target_chembl_id", "activity_type"], sort=True)]
     budget = config.time_budget / max(1, len(groups))
     steps.note(f"{len(groups)} target/activity-type group(s) in {Path(dataset).name}; putative-inactive pool "
@@ -388,6 +395,36 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
     save_bundle(models, output, card_markdown)
     steps.end()
     return models
+
+
+def keep_modality(table: pd.DataFrame, modality: str, source: str) -> tuple[pd.DataFrame, int]:
+    """Rows measured in the wanted modality (comma-separated names) and how many others were dropped.
+
+    Raises
+    ------
+    UsageError
+        An unknown modality name; a dataset whose rows carry no modality at all (e.g. the
+        MoleculeACE-derived bundled data); or no row of the wanted modality.
+    """
+    from ..chembl.modality import MODALITIES
+
+    wanted = [m.strip() for m in modality.split(",") if m.strip()]
+    unknown = [m for m in wanted if m not in MODALITIES or m == "unknown"]
+    if not wanted or unknown:
+        raise UsageError(f"--modality {modality!r}: use one or more of "
+                         f"{', '.join(m for m in MODALITIES if m != 'unknown')} (comma-separated)")
+    found = set(";".join(table["modality"].astype(str)).split(";")) - {"unknown", ""}
+    if not found:
+        raise UsageError(f"--modality {modality}: {source} carries no modality information (every row is "
+                         "'unknown', as in the MoleculeACE-derived bundled data); fetch the target from ChEMBL with "
+                         "`screenkit fetch` (it keeps action_type and assay descriptions), or train without --modality")
+    kept, excluded = select_modality(table, wanted)
+    if kept.empty:
+        raise UsageError(f"--modality {modality}: no row of {source} is of that modality; its rows are "
+                         f"{', '.join(sorted(found))} (and unknown)")
+    log.info("--modality %s: kept %d rows, dropped %d (%s)", modality, len(kept), len(excluded),
+             ", ".join(f"{code} {n}" for code, n in excluded["code"].value_counts().items()))
+    return kept, len(excluded)
 
 
 def train_on_data(data: str | Path, output: str | Path, *, smiles_col: str | None, value_col: str,

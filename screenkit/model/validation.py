@@ -339,8 +339,8 @@ def prior_correction_note(training_rate: float, base_rate: float) -> dict:
             "p_0_5_becomes": round(float(prior_correct(0.5, training_rate, base_rate)), 4),
             "p_0_9_becomes": round(float(prior_correct(0.9, training_rate, base_rate)), 4),
             "method": "Bayes odds correction of the calibrated p_active from the calibration mix's active rate to "
-                      "the library base rate (ConformalModel.p_active_at_base_rate); p_active itself is not "
-                      "corrected, so scores and rankings are unchanged"}
+                      "the library base rate (ConformalModel.p_active_at_base_rate); scoring applies it at the "
+                      "run's base rate (score --base-rate, the profile's base_rate), so a scored p_active is this"}
 
 
 def measured_nn_similarity(problem: Problem) -> np.ndarray:

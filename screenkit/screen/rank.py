@@ -5,8 +5,9 @@ The overall score is a weighted geometric mean of objective desirabilities, each
 
     overall_score = exp( sum_i w_i * ln(max(d_i, 0.001)) / sum_i w_i )
 
-    d_activity = max over models m with weight w_m > 0 of  w_m * p_m * min(1, ad_m / ad_threshold_m)
-    d_anti     = product over models a with w_a < 0 of  (1 - |w_a| * p_a * min(1, ad_a / ad_threshold_a))
+    d_activity = max over models m with weight w_m > 0 of  w_m * e_m * min(1, ad_m / ad_threshold_m)
+    e_m        = min(1, max(0, log10(enrichment_m / enrichment_low) / log10(enrichment_full / enrichment_low)))
+    d_anti     = product over models a with w_a < 0 of  (1 - |w_a| * e_a * min(1, ad_a / ad_threshold_a))
     d_cns      = floor                       if TPSA > tpsa_max, HBD > hbd_max or a permanent cation
                = floor + (1 - floor) * blend * shrink  otherwise, where
       shrink   = product over TPSA and HBD of (max - value) / (max - soft) above the soft limit, else 1
@@ -16,14 +17,26 @@ The overall score is a weighted geometric mean of objective desirabilities, each
     d_qed      = ramp of QED
     d_alerts   = product over alert families f of  factor_f ** (alerts of family f not waived)
 
-``p_m`` is the model's probability that the compound is active at its target's panel
-threshold, ``ad_m`` its Tanimoto similarity to the nearest measured training compound.
+``enrichment_m`` is the model's odds of activity over a random library compound's (the
+``<model>_enrichment`` column; :mod:`screenkit.screen.score`): 1 is no evidence; the
+profile's ``enrichment_low`` (default 1: no credit without evidence above a random library
+compound) earns nothing and ``enrichment_full`` (default 100: ``p_active`` ~0.5 at a 1 % base
+rate) full credit, on a log scale so that each tenfold gain in evidence adds the same credit,
+whatever model it comes from. Compounds that no model gives any credit tie on activity: the
+other objectives (or, with the ``activity`` profile, the input order) decide among them. ``ad_m`` is the Tanimoto similarity to the model's nearest measured
+training compound and ``ad_threshold_m`` the card's error-defined threshold
+(:func:`~screenkit.screen.score.domain_threshold`).
 Models whose card has ``role = "property"`` (the B3DB BBB model) never count as
 activity or anti-target models; the CNS objective reads them by name. Outside the BBB
 model's domain its share shrinks and the MPO decides more.
 A compound outside a hard filter of the profile gets ``overall_score`` 0 and ranks after
 every compound that passes. With the ``activity`` profile the score reduces to
-``max_m p_m * min(1, ad_m / ad_threshold_m)``.
+``max_m e_m * min(1, ad_m / ad_threshold_m)``.
+
+``rank_reason`` says what the deciding model's endpoint measures (``binds OPRK1 (Ki)``,
+``OPRK1 EC50, assay mode unknown``: an EC50 model trained without modality information says
+nothing about agonist or antagonist direction) and, for a compound measured in a model's
+training set, ``measured`` with the value.
 """
 
 from __future__ import annotations
@@ -32,10 +45,10 @@ import math
 
 from ..config import Profile
 from ..model.bundle import ModelInfo
+from .score import domain_threshold
 
 __all__ = ["RANK_COLUMNS", "objective_columns", "score_rows", "rank_key", "ParetoFront", "ParetoFronts",
-           "activity_models",
-           "cns_desirability"]
+           "activity_models", "cns_desirability", "evidence_credit", "endpoint_text"]
 
 RANK_COLUMNS = ["overall_score", "best_model", "rank_reason"]
 _FLOOR = 0.001
@@ -118,9 +131,68 @@ def _weight(profile: Profile, model: ModelInfo) -> float:
     return profile.target_weight(model.name, model.card["target"]["gene"])
 
 
-def _ad_factor(row: dict, model: ModelInfo) -> tuple[float, float]:
-    ad = row[f"{model.name}_ad"]
-    return ad, (min(1.0, ad / model.ad_threshold) if model.ad_threshold > 0 else 1.0)
+def _ad_factor(row: dict, name: str, threshold: float) -> tuple[float, float]:
+    ad = row[f"{name}_ad"]
+    return ad, (min(1.0, ad / threshold) if threshold > 0 else 1.0)
+
+
+def evidence_credit(enrichment: float, full: float, low: float = 1.0) -> float:
+    """Activity credit of one model: linear in log10(enrichment), 0 at ``low``, 1 at ``full``.
+
+    >>> evidence_credit(10.0, 100.0), evidence_credit(0.5, 100.0), evidence_credit(1000.0, 100.0)
+    (0.5, 0.0, 1.0)
+    >>> evidence_credit(1.0, 100.0, low=0.01)
+    0.5
+    """
+    if enrichment != enrichment or enrichment <= low:
+        return 0.0
+    return min(1.0, math.log10(enrichment / low) / math.log10(full / low))
+
+
+_BINDING = ("Ki", "Kd")
+_INHIBITION_FAMILIES = ("kinase", "enzyme")
+
+
+def endpoint_text(card: dict) -> str:
+    """What a model's endpoint measures, in words that claim no direction the data do not give.
+
+    The measured modality comes from the card's ``data.modality`` (set when training kept only
+    one modality, ``screenkit train --modality``); without it an EC50 is "assay mode unknown".
+
+    >>> endpoint_text({"target": {"gene": "OPRK1", "family": "GPCR"}, "activity_type": "EC50"})
+    'OPRK1 EC50, assay mode unknown'
+    >>> endpoint_text({"target": {"gene": "OPRK1", "family": "GPCR"}, "activity_type": "Ki"})
+    'binds OPRK1 (Ki)'
+    >>> endpoint_text({"target": {"gene": "OPRK1"}, "activity_type": "EC50", "data": {"modality": "agonist"}})
+    'OPRK1 agonist-mode EC50'
+    """
+    target = card.get("target") or {}
+    gene, kind = target.get("gene") or card.get("name", "?"), card.get("activity_type", "")
+    modality = str((card.get("data") or {}).get("modality") or "unknown")
+    if kind in _BINDING:
+        return f"binds {gene} ({kind})"
+    if modality not in ("unknown", "", "binding"):
+        return f"{gene} {modality}-mode {kind}"
+    if kind == "IC50" and target.get("family") in _INHIBITION_FAMILIES:
+        return f"inhibits {gene} (IC50)"
+    return f"{gene} {kind}, assay mode unknown"
+
+
+def _threshold(model) -> float:
+    """The model's error-defined domain threshold; a card without a domain section keeps ``ad_threshold``."""
+    return domain_threshold(model.card)[0] if "applicability_domain" in model.card else model.ad_threshold
+
+
+def _times(enrichment: float) -> str:
+    return f"{enrichment:.2g}x" if enrichment < 100 else f"{enrichment:.0f}x"
+
+
+def _credit(row: dict, model, profile: Profile) -> float:
+    """``e_m`` of the module docstring; a row without an enrichment column uses p_active as before."""
+    enrichment = row.get(f"{model.name}_enrichment")
+    if enrichment is None:
+        return row[f"{model.name}_p_active"]
+    return evidence_credit(enrichment, profile.enrichment_full, profile.enrichment_low)
 
 
 def score_rows(rows: list[dict], models: list[ModelInfo], profile: Profile) -> list[dict]:
@@ -132,14 +204,18 @@ def score_rows(rows: list[dict], models: list[ModelInfo], profile: Profile) -> l
     --------
     >>> from screenkit.config import load_profile
     >>> class M:  # a stand-in with what ranking reads from a model
-    ...     name, ad_threshold, card = "X_Ki", 0.5, {"target": {"gene": "X"}}
-    >>> row = score_rows([{"X_Ki_p_active": 0.8, "X_Ki_ad": 0.25}], [M()], load_profile("activity"))[0]
+    ...     name = "X_Ki"
+    ...     card = {"target": {"gene": "X"}, "activity_type": "Ki",
+    ...             "applicability_domain": {"threshold": 0.3, "threshold_by_error": 0.5}}
+    >>> row = score_rows([{"X_Ki_p_active": 0.092, "X_Ki_enrichment": 10.0, "X_Ki_ad": 0.25}], [M()],
+    ...                  load_profile("activity"))[0]
     >>> row["overall_score"], row["rank_reason"]
-    (0.4, 'X_Ki p=0.80 outside its domain (sim 0.25 < 0.50)')
+    (0.25, 'X_Ki: binds X (Ki), p=0.092 at base rate 0.01 (enrichment 10x), outside its domain (sim 0.25 < 0.50)')
     """
     bbb_model = next((m for m in models if profile.cns is not None and m.name == profile.cns.model), None)
     models = activity_models(models)
     weights = {m.name: _weight(profile, m) for m in models}
+    thresholds = {m.name: _threshold(m) for m in models}
     for row in rows:
         if not models or f"{models[0].name}_p_active" not in row:
             row.update(overall_score=math.nan, best_model="", rank_reason="")
@@ -148,25 +224,33 @@ def score_rows(rows: list[dict], models: list[ModelInfo], profile: Profile) -> l
         best, best_model, anti, reasons, penalties = 0.0, None, 1.0, [], []
         for model in models:
             w = weights[model.name]
-            p = row[f"{model.name}_p_active"]
-            ad, factor = _ad_factor(row, model)
-            if w > 0 and w * p * factor > best:
-                best, best_model = w * p * factor, (model, p, ad, factor)
+            p, e = row[f"{model.name}_p_active"], _credit(row, model, profile)
+            ad, factor = _ad_factor(row, model.name, thresholds[model.name])
+            if w > 0 and w * e * factor > best:
+                best, best_model = w * e * factor, (model, p, ad, factor)
             elif w < 0:
-                anti *= 1 - min(1.0, -w * p * factor)
-                if p * factor >= 0.5:
-                    penalties.append(f"anti-target {model.name} p={p:.2f}")
+                anti *= 1 - min(1.0, -w * e * factor)
+                if e * factor >= 0.5:
+                    penalties.append(f"anti-target {model.name} ({endpoint_text(model.card)}) p={p:.3f}")
         objectives["d_activity"] = (best, profile.activity_weight)
         if any(w < 0 for w in weights.values()):
             objectives["d_anti"] = (anti, profile.anti_target_weight)
+        if row.get("measured"):
+            measured = [m for m in row["measured"].split("; ") if m.split(" ", 1)[0] in weights]
+            if measured:
+                reasons.append("measured: " + "; ".join(measured))
         if best_model is not None:
             model, p, ad, factor = best_model
-            where = "in domain" if factor >= 1 else f"outside its domain (sim {ad:.2f} < {model.ad_threshold:.2f})"
-            reasons.append(f"{model.name} p={p:.2f} {where}")
+            threshold = thresholds[model.name]
+            where = "in domain" if factor >= 1 else f"outside its domain (sim {ad:.2f} < {threshold:.2f})"
+            enrichment = row.get(f"{model.name}_enrichment")
+            evidence = (f"p={p:.3f} at base rate {profile.base_rate:g} (enrichment {_times(enrichment)})"
+                        if enrichment is not None else f"p={p:.2f}")
+            reasons.append(f"{model.name}: {endpoint_text(model.card)}, {evidence}, {where}")
             row["best_model"] = model.name
         else:
             row["best_model"] = ""
-            reasons.append("no panel model predicts activity")
+            reasons.append("no panel model sees evidence of activity (enrichment <= 1 for every weighted model)")
         filtered = []
         if profile.properties and "cns_mpo" in row:
             if profile.cns:

@@ -47,7 +47,7 @@ from .library import (
 from .parallel import map_chunks
 from .rank import RANK_COLUMNS, ParetoFronts, objective_columns, rank_key, score_rows
 from .runstore import RunStore, encode_rows, id_problems
-from .score import ScoreOptions, StepFailed, error_row, prediction_columns, score_records
+from .score import ScoreOptions, StepFailed, domain_threshold, error_row, prediction_columns, score_records
 
 __all__ = ["ScreenSummary", "screen_library"]
 
@@ -80,6 +80,7 @@ class ScreenSummary:
     unmodelled: list[str] = field(default_factory=list)  # default-panel genes no model covers
     id_source: str = ""  # where IDs came from ("IDs from column 'catalog_id' (guessed)")
     id_problems: dict = field(default_factory=dict)  # blank and duplicated IDs (see runstore.id_problems)
+    base_rate: float = 0.0  # library active share that p_active is corrected to
 
     @property
     def molecules_per_second(self) -> float:
@@ -98,7 +99,7 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
                    pareto: bool = False, fronts: int = 1, progress: bool | None = None, command: str = "",
                    output_format: str | None = None, keep_columns: str | list[str] = "all",
                    status_file: str | Path | None = None, metadata: str | Path | None = None,
-                   config: dict | None = None, stdout=None) -> ScreenSummary:
+                   config: dict | None = None, stdout=None, base_rate: float | None = None) -> ScreenSummary:
     """Score every record of ``library`` with every model and write the ranked result.
 
     Parameters
@@ -145,6 +146,8 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         screenkit's columns; a name screenkit uses itself gets an ``input_`` prefix.
     config : dict, optional
         The resolved options of the command line run, recorded in the metadata (``config.options``).
+    base_rate : float, optional
+        Library active share that ``<model>_p_active`` is corrected to (default: the profile's).
 
     Returns
     -------
@@ -191,7 +194,7 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     fmt = detect_format(library, fmt)  # a bad format fails before any work starts
     if fmt == "parquet" or out_suffix == "parquet":
         pyarrow_module()  # a one-line error naming the extra, before any work
-    profile = profile if isinstance(profile, Profile) else load_profile(profile)
+    profile = (profile if isinstance(profile, Profile) else load_profile(profile)).with_base_rate(base_rate)
     scratch = Path(tempfile.mkdtemp(prefix="screenkit-")) if to_stdout else None
     try:
         spooled = _spool_if_not_a_file(library, scratch / "ranked" if scratch else output)
@@ -330,11 +333,13 @@ def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fm
                             [m.name for m in models], columns=columns)
     summary.id_source = ids.source
     summary.unmodelled = [t["gene"] for t in unmodelled_targets(models)]
+    summary.base_rate = profile.base_rate
     library_sha256 = file_sha256(library) if library.exists() else ""
     signature = {"store_format": STORE_FORMAT, "library_sha256": library_sha256, "models": digest, "format": fmt,
                  "smiles_col": smiles_col,
                  "id_col": id_col, "id_field": id_field, "output_format": out_suffix,
-                 "profile_sha256": file_sha256(Path(profile.source)), "keep_columns": keep}
+                 "profile_sha256": file_sha256(Path(profile.source)), "keep_columns": keep,
+                 "base_rate": profile.base_rate}
     client = _dask_client(scheduler) if backend == "dask" else None
     store = RunStore(output.with_name(output.name + ".work"), signature, run_size)
     done = store.start(resume)
@@ -654,7 +659,11 @@ def _write_metadata(summary: ScreenSummary, path: Path, library: Path, signature
         "models": {"manifest_sha256": signature["models"],
                    "cards": [{"name": m.name, "target": m.card["target"]["chembl_id"],
                               "gene": m.card["target"]["gene"], "activity_type": m.card.get("activity_type"),
-                              "label": (m.card.get("label") or {}).get("rule"), "ad_threshold": m.ad_threshold,
+                              "label": (m.card.get("label") or {}).get("rule"),
+                              "ad_threshold": domain_threshold(m.card)[0],
+                              "training_active_rate": ((m.card.get("validation") or {}).get("calibration") or {})
+                              .get("prior_correction", {}).get("training_active_rate")
+                              if isinstance((m.card.get("validation") or {}).get("calibration"), dict) else None,
                               "role": m.card.get("role", "activity"),
                               "sar_roc_auc_cluster_cv": _cv_roc_auc(m.card),
                               "beats_similarity_search": ((m.card.get("validation") or {}).get("baseline")
@@ -664,6 +673,13 @@ def _write_metadata(summary: ScreenSummary, path: Path, library: Path, signature
         "profile": {"name": profile.name, "description": profile.description, "source": profile.source,
                     "sha256": signature["profile_sha256"], "objectives": objective_columns(profile, models),
                     "pareto_only": pareto, "pareto_fronts": fronts if pareto else None},
+        "probabilities": {"base_rate": profile.base_rate, "enrichment_full": profile.enrichment_full,
+                          "p_active": "probability of activity at the model's threshold in a library with this "
+                                      "share of actives: the calibrated probability corrected from the training "
+                                      "mix's active rate (cards: calibration.prior_correction)",
+                          "enrichment": "odds of activity over a random library compound's (1 = no evidence)",
+                          "in_domain": "similarity to the nearest measured training compound >= the card's "
+                                       "error-defined threshold (applicability_domain.threshold_by_error)"},
         "ids": {"source": summary.id_source, **summary.id_problems},
         "output": {"path": summary.output, "columns": summary.columns, "rows": summary.n_written,
                    "keep_columns": "all" if signature["keep_columns"] is None else list(signature["keep_columns"])},

@@ -3,6 +3,24 @@
 Workers receive plain text records and a model folder path; they parse, standardise,
 featurize and run every model themselves, so no RDKit object or fitted forest crosses
 a process boundary per chunk. Every record yields exactly one row, in input order.
+
+What the per-model columns mean (activity models; a property model such as BBB_B3DB keeps
+its own calibrated probability, since BBB+ is no rare event of a library):
+
+* ``<model>_p_active``: probability that the compound is active at the model's threshold *in a
+  library where a share ``base_rate`` is active*: the model's calibrated probability (Platt on
+  the honest split's out-of-fold predictions where the card says it helped; otherwise the
+  card's held-out reliability table, :func:`reliability_map`) moved from the training mix's
+  active rate to ``base_rate`` by Bayes' rule
+  (:func:`~screenkit.model.estimators.prior_correct`). Training mixes are 9-44 % active, so
+  without this a 0.5 means something else for every model.
+* ``<model>_enrichment``: the same evidence as an odds ratio over a random library compound
+  (1 = no evidence either way; independent of ``base_rate``); ranking reads it.
+* ``<model>_ad``: Tanimoto similarity to the nearest measured training compound;
+  ``<model>_in_domain``: 1 when it reaches the card's error-defined threshold
+  (:func:`domain_threshold`), else 0.
+* ``measured`` / ``measured_ids``: for a compound whose standardised parent (InChIKey) is in a
+  model's training set, its measured value(s) and the source IDs behind them.
 """
 
 from __future__ import annotations
@@ -17,10 +35,15 @@ from rdkit import Chem
 from ..chem.properties import compute_properties
 from ..chem.similarity import AD_SPACE, SimilarityIndex
 from ..chem.standardize import ERROR, OK, mol_from_text, muted_rdkit_log, one_line_message, standardize_mol
+from ..config import DEFAULT_BASE_RATE, bundled_path
 from ..model.bundle import TargetModel, bundle_digest, load_bundle
+from ..model.estimators import prior_correct
 from .library import RawRecord, sd_properties, sd_title
 
-__all__ = ["ScoreOptions", "score_records", "prediction_columns", "cached_models", "error_row"]
+__all__ = ["ScoreOptions", "score_records", "prediction_columns", "cached_models", "error_row", "domain_threshold",
+           "training_active_rate", "KNOWN_COLUMNS", "is_activity_model", "reliability_map"]
+
+KNOWN_COLUMNS = ["measured", "measured_ids"]
 
 
 @dataclass(frozen=True)
@@ -34,18 +57,66 @@ class ScoreOptions:
     properties: bool = True  # CNS, drug-likeness and alert columns (see screenkit.chem.properties)
     alert_families: tuple[str, ...] = ("PAINS_A", "PAINS_B", "Brenk")
     qed: bool = True
+    base_rate: float = DEFAULT_BASE_RATE  # library active share that p_active is corrected to
 
     @classmethod
     def for_profile(cls, models_dir: str | Path, digest: str, profile, **options) -> ScoreOptions:
-        """The options a ranking profile needs: its property columns, alert families and QED."""
+        """The options a ranking profile needs: its property columns, alert families, QED and base rate."""
         return cls(str(Path(models_dir).resolve()), digest, properties=profile.properties,
-                   alert_families=tuple(profile.alert_factors), qed=profile.qed is not None, **options)
+                   alert_families=tuple(profile.alert_factors), qed=profile.qed is not None,
+                   base_rate=profile.base_rate, **options)
+
+
+def is_activity_model(model) -> bool:
+    """A model of activity on a target (not a property such as BBB permeation)."""
+    return model.card.get("role", "activity") == "activity"
+
+
+def domain_threshold(card: dict) -> tuple[float, str]:
+    """``(threshold, rule)``: the similarity from which a model's prediction counts as in domain.
+
+    The error-defined threshold of the card (``applicability_domain.threshold_by_error``: the
+    lowest test-to-train similarity above which the honest split's SAR ROC-AUC stays >= 0.7),
+    so that "in domain" means the same measured quality for every model. A card that measured
+    it and found no such similarity gets 1.0 (nothing is in domain); a card from before the
+    error-defined threshold (and a property model) keeps its quantile threshold.
+
+    Examples
+    --------
+    >>> domain_threshold({"applicability_domain": {"threshold": 0.25, "threshold_by_error": 0.4}})[0]
+    0.4
+    >>> domain_threshold({"applicability_domain": {"threshold": 0.25}})[0]
+    0.25
+    """
+    ad = card["applicability_domain"]
+    if "threshold_by_error" not in ad:
+        return float(ad["threshold"]), ad.get("why", "quantile threshold")
+    if ad["threshold_by_error"] is None:
+        return 1.0, "the model reaches its error level at no similarity: nothing is in domain"
+    return float(ad["threshold_by_error"]), ad.get("threshold_by_error_rule", "error-defined threshold")
+
+
+def training_active_rate(model: TargetModel) -> float | None:
+    """Active share of the mix the model's probabilities were calibrated on (None if unknown).
+
+    Classifiers record it (``ConformalModel.training_rate``, the same figure as the card's
+    ``calibration.prior_correction.training_active_rate``); for a regression model it is the
+    share of measured training values at or above the label threshold.
+    """
+    rate = getattr(model.estimator, "training_rate", None)
+    if rate is None:
+        rate = ((model.card.get("validation") or {}).get("calibration") or {})
+        rate = rate.get("prior_correction", {}).get("training_active_rate") if isinstance(rate, dict) else None
+    if rate is None and model.card.get("task") == "regression" and len(model.train_pactivity):
+        rate = float(np.mean(model.train_pactivity >= float(model.card["label"]["threshold"])))
+    return None if rate is None or not 0 < rate < 1 else float(rate)
 
 
 # One loaded bundle per worker process, keyed by the manifest's sha256 so that a
 # retrained bundle is reloaded. Loading 9 forests takes ~1 s; doing it per chunk would
 # dominate the run.
 _MODEL_CACHE: dict[tuple[str, str], tuple[list[TargetModel], SimilarityIndex]] = {}
+_KNOWN_CACHE: dict[tuple[str, str], list[dict[str, tuple[float, str]]]] = {}
 
 
 def cached_models(models_dir: str | Path, digest: str | None = None) -> tuple[list[TargetModel], SimilarityIndex]:
@@ -55,17 +126,71 @@ def cached_models(models_dir: str | Path, digest: str | None = None) -> tuple[li
     key = (models_dir, digest)
     if key not in _MODEL_CACHE:
         _MODEL_CACHE.clear()
+        _KNOWN_CACHE.clear()
+        _RELIABILITY_MAPS.clear()
         models = load_bundle(models_dir)
         _MODEL_CACHE[key] = models, SimilarityIndex([m.train_fingerprints for m in models])
     return _MODEL_CACHE[key]
 
 
+def _source_ids(card: dict) -> dict[str, str]:
+    """InChIKey -> ChEMBL molecule IDs of the model's rows in its training dataset, where we have it.
+
+    The bundle keeps only structures and values; the IDs come from the dataset the card names,
+    if a bundled copy with the card's sha256 is found (a changed file could give wrong IDs).
+    """
+    from ..hashing import file_sha256
+
+    data = card.get("data") or {}
+    name, sha = str(data.get("dataset") or ""), data.get("dataset_sha256")
+    if not name or not sha:
+        return {}
+    for candidate in (bundled_path(f"data/{name}"), bundled_path(f"data/{Path(name).stem.split('_')[0]}/{name}")):
+        if candidate.is_file() and file_sha256(candidate) == sha:
+            break
+    else:
+        return {}
+    from ..curation.dataset import read_dataset
+
+    table = read_dataset(candidate)
+    target = card.get("target") or {}
+    rows = table[(table["target_chembl_id"] == target.get("chembl_id"))
+                 & (table["activity_type"] == card.get("activity_type"))]
+    return {k: ", ".join(i for i in str(ids).split(";") if i) for k, ids in zip(rows["inchikey"],
+                                                                              rows["molecule_chembl_ids"]) if ids}
+
+
+def _known_index(models: list[TargetModel], key: tuple[str, str]) -> list[dict[str, tuple[float, str]]]:
+    """Per model: training InChIKey -> (measured pActivity or label, source IDs or source text)."""
+    if key not in _KNOWN_CACHE:
+        out = []
+        for model in models:
+            ids = _source_ids(model.card) if is_activity_model(model) else {}
+            source = str((model.card.get("data") or {}).get("dataset") or "training set")
+            out.append({str(k): (float(v), ids.get(str(k), f"no IDs in {source}"))
+                        for k, v in zip(model.train_inchikey, model.train_pactivity)})
+        _KNOWN_CACHE[key] = out
+    return _KNOWN_CACHE[key]
+
+
 def prediction_columns(models: list[TargetModel]) -> list[str]:
-    """Per-model output columns: probability of activity and applicability domain."""
+    """Per-model output columns (probability, enrichment, domain), then the measured-compound columns."""
     columns = []
     for model in models:
-        columns += [f"{model.name}_{output}" for output in model.outputs] + [f"{model.name}_ad"]
-    return columns
+        columns += [f"{model.name}_{output}" for output in model.outputs]
+        if is_activity_model(model) and "p_active" in model.outputs:
+            columns.append(f"{model.name}_enrichment")
+        columns += [f"{model.name}_ad", f"{model.name}_in_domain"]
+    return columns + KNOWN_COLUMNS
+
+
+def _measured_text(model: TargetModel, value: float) -> str:
+    if not is_activity_model(model):
+        return f"{model.name} label {value:g}"
+    label = model.card.get("label") or {}
+    threshold = label.get("threshold")
+    verdict = "" if threshold is None else (" active" if value >= float(threshold) else " inactive")
+    return f"{model.name} p{model.card.get('activity_type', '')} {value:.2f}{verdict}"
 
 
 # RDKit's 2D layout grows faster than the square of the size: 0.9 s at 400 atoms, 70 s at
@@ -159,7 +284,8 @@ def _property_step(exc: BaseException) -> str:
     return "properties"
 
 
-def _predict(mols: list, models: list[TargetModel], index: SimilarityIndex) -> list[tuple[str, np.ndarray]]:
+def _predict(mols: list, models: list[TargetModel], index: SimilarityIndex,
+             base_rate: float = DEFAULT_BASE_RATE) -> list[tuple[str, np.ndarray]]:
     """The per-chunk steps (fingerprint matrices, each model, the applicability domain).
 
     Returns ``(column, values)`` pairs with one value per molecule; raises
@@ -194,8 +320,70 @@ def _predict(mols: list, models: list[TargetModel], index: SimilarityIndex) -> l
             raise StepFailed(f"model {model.name}", exc) from None
         if any(len(v) != len(mols) or not np.isfinite(v).all() for _, v in values):
             raise StepFailed(f"model {model.name}", ValueError("prediction is not a finite number"))
-        columns += values + [(f"{model.name}_ad", ad[:, m])]
+        if is_activity_model(model) and "p_active" in model.outputs:
+            values = _at_base_rate(model, values, base_rate)
+        threshold, _ = domain_threshold(model.card)
+        columns += values + [(f"{model.name}_ad", ad[:, m]),
+                             (f"{model.name}_in_domain", (ad[:, m] >= threshold).astype(float))]
     return columns
+
+
+_RELIABILITY_MAPS: dict[int, object] = {}
+
+
+def reliability_map(card: dict):
+    """A monotone map from a model's uncalibrated score to the active share observed on held-out folds.
+
+    For models whose card says Platt scaling was *not* applied (it did not lower the held-out
+    Brier score), ``p_active`` is the estimator's own score, e.g. a forest's vote share, and
+    the card's held-out reliability table shows how far that is from a probability (JAK1_Ki:
+    scores 0.1-0.2 were 89 % active). The map is isotonic regression on that table (bin mean
+    score -> observed share, weighted by bin size), interpolated between bins and kept
+    ``0.5 / n`` away from 0 and 1. ``None`` when Platt was applied or the card has no table.
+
+    Examples
+    --------
+    >>> card = {"validation": {"calibration": {"applied": False, "reliability": {"uncalibrated": [
+    ...     {"mean_predicted": 0.05, "observed": 0.01, "n": 100}, {"mean_predicted": 0.2, "observed": 0.9, "n": 50},
+    ...     {"mean_predicted": 0.5, "observed": 0.8, "n": 50}]}}}}
+    >>> reliability_map(card)(np.array([0.05, 0.2, 0.5])).round(3).tolist()
+    [0.01, 0.85, 0.85]
+    """
+    calibration = (card.get("validation") or {}).get("calibration")
+    if not isinstance(calibration, dict) or calibration.get("applied") is not False:
+        return None
+    bins = (calibration.get("reliability") or {}).get("uncalibrated") or []
+    if len(bins) < 2:
+        return None
+    from sklearn.isotonic import IsotonicRegression
+
+    x = np.array([b["mean_predicted"] for b in bins], float)
+    y = np.array([b["observed"] for b in bins], float)
+    n = np.array([b["n"] for b in bins], float)
+    fitted = IsotonicRegression(out_of_bounds="clip").fit(x, y, sample_weight=n)
+    margin = 0.5 / n.sum()
+    return lambda p: np.clip(fitted.predict(np.asarray(p, float)), margin, 1 - margin)
+
+
+def _at_base_rate(model: TargetModel, values: list[tuple[str, np.ndarray]],
+                  base_rate: float) -> list[tuple[str, np.ndarray]]:
+    """Replace the calibrated (training-mix) p_active by the library one and add the enrichment."""
+    rate = training_active_rate(model)
+    if id(model) not in _RELIABILITY_MAPS:
+        _RELIABILITY_MAPS[id(model)] = reliability_map(model.card)
+    calibrate = _RELIABILITY_MAPS[id(model)]
+    out = []
+    for column, v in values:
+        if column != f"{model.name}_p_active":
+            out.append((column, v))
+            continue
+        if rate is None:  # nothing to correct from: no evidence scale either (enrichment NaN)
+            out += [(column, v), (f"{model.name}_enrichment", np.full(len(v), np.nan))]
+            continue
+        p = np.clip(v if calibrate is None else calibrate(v), 1e-6, 1 - 1e-6)  # 0 or 1: no infinite evidence
+        out += [(column, prior_correct(p, rate, base_rate)),
+                (f"{model.name}_enrichment", (p / (1 - p)) / (rate / (1 - rate)))]
+    return out
 
 
 def score_records(records: list[RawRecord], options: ScoreOptions) -> list[dict]:
@@ -244,20 +432,47 @@ def score_records(records: list[RawRecord], options: ScoreOptions) -> list[dict]
         # Per-chunk steps: on a failure, find the molecules that fail alone, make them
         # error rows, and redo the chunk without them (so the others are unchanged).
         try:
-            columns = _predict([mols[i] for i in scored], models, index)
+            columns = _predict([mols[i] for i in scored], models, index, options.base_rate)
         except Exception:
             kept = []
             for i in scored:
                 try:
-                    _predict([mols[i]], models, index)
+                    _predict([mols[i]], models, index, options.base_rate)
                     kept.append(i)
                 except StepFailed as exc:
                     rows[i] = error_row(records[i], exc.reason, rows[i])
                 except Exception as exc:
                     rows[i] = error_row(records[i], StepFailed("scoring", exc).reason, rows[i])
             scored = kept
-            columns = _predict([mols[i] for i in scored], models, index) if scored else []
+            columns = _predict([mols[i] for i in scored], models, index, options.base_rate) if scored else []
     for column, values in columns:
         for j, i in enumerate(scored):
             rows[i][column] = float(values[j])
+    known = _known_index(models, (options.models_dir, options.models_digest))
+    with muted_rdkit_log():
+        for i in scored:
+            _add_measured(rows[i], mols[i], models, known)
     return rows
+
+
+def _add_measured(row: dict, mol, models: list[TargetModel], known: list[dict]) -> None:
+    """Fill ``measured``/``measured_ids`` when the parent's InChIKey is in a model's training set.
+
+    An InChIKey costs ~2 ms, more than every model together, so it is computed only for a
+    molecule whose fingerprint equals a training compound's (``_ad`` = 1): the same compound
+    always has the same fingerprint.
+    """
+    row["measured"], row["measured_ids"] = "", ""
+    if not any(row.get(f"{model.name}_ad", 0.0) >= 1.0 - 1e-9 for model in models):
+        return
+    try:
+        inchikey = Chem.MolToInchiKey(mol)
+    except Exception:  # an InChI failure only loses the lookup, never the row
+        inchikey = ""
+    values, ids = [], []
+    for model, index in zip(models, known):
+        hit = index.get(inchikey) if inchikey else None
+        if hit is not None:
+            values.append(_measured_text(model, hit[0]))
+            ids.append(f"{model.name}: {hit[1]}")
+    row["measured"], row["measured_ids"] = "; ".join(values), "; ".join(ids)
