@@ -149,12 +149,7 @@ def _fit_and_validate(problem: Problem, config: TrainConfig, budget: float) -> d
     """Pick (or take) the configuration, validate it, fit the final wrapped model."""
     auto = None
     if config.auto:
-        featurizer, estimator, tried, exhausted = auto_search(problem, config, budget)
-        auto = {"candidates": tried, "budget_seconds": round(budget, 1), "budget_exhausted": exhausted,
-                "selection": ("mean SAR ROC-AUC" if problem.task == "classification" else "mean R²") +
-                             f" over the first {config.auto_folds} folds of the {config.split} split; the "
-                             "validation below reuses those folds, so it is mildly optimistic for the chosen "
-                             "configuration (selection bias)"}
+        featurizer, estimator, auto = auto_search(problem, config, budget)
     else:
         featurizer, estimator = config.featurizer_choice(), config.estimator_choice()
     build = estimator_factory(featurizer, estimator, problem.task, config)
