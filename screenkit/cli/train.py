@@ -9,6 +9,7 @@ from ..config import bundled_path, load_panel
 from ..curation.measurements import UNITS
 from ..errors import UsageError, check_count
 from ..model.estimators import ESTIMATORS
+from ..model.search import thread_limit
 from ..model.split import SPLITS
 from ..model.train import TASKS, TrainConfig, train_models, train_on_data
 
@@ -55,10 +56,12 @@ def add_parser(sub) -> None:
     m.add_argument("--estimator", choices=ESTIMATORS, default=d.estimator, help="default: %(default)s")
     m.add_argument("--estimator-params", metavar="JSON", default="{}", help='estimator parameters, e.g. \'{"C": 5}\'')
     m.add_argument("--auto", action="store_true",
-                   help="search featurizer x estimator x key hyperparameters with grouped CV inside the training "
-                        "data, within --time-budget, and keep the best (ignores --featurizer/--estimator)")
+                   help="search featurizer x estimator x key hyperparameters (and ensembles of the best) on the "
+                        "first folds of the split, by SAR ROC-AUC and margin over similarity search (RMSE for "
+                        "regression), within --time-budget, and keep the best (ignores --featurizer/--estimator)")
     m.add_argument("--time-budget", type=float, default=d.time_budget, metavar="S",
-                   help="seconds for the whole --auto search, split evenly over targets (default: %(default)s)")
+                   help="seconds for the whole --auto search, split evenly over targets; held within 10 %% plus "
+                        "one fold (default: %(default)s)")
     m.add_argument("--putative-inactive-ratio", type=float, default=None, metavar="R",
                    help=f"putative inactives per measured compound; 0 disables them (default: "
                         f"{d.putative_inactive_ratio} for DATASET, 0 for --data; classification only)")
@@ -145,16 +148,17 @@ def run(args) -> int:
         library_base_rate=args.library_base_rate,
         censored=args.censored, auto=args.auto, time_budget=args.time_budget, seed=args.seed, n_jobs=args.n_jobs,
     )
-    if args.data:
-        models = train_on_data(args.data, args.output, smiles_col=args.smiles_col, value_col=args.value_col,
-                               name=args.name, threshold=args.threshold, units=args.units,
-                               relation_col=args.relation_col, year_col=args.year_col, pool=args.pool,
-                               config=config, progress=_report)
-    else:
-        models = train_models(
-            args.dataset or bundled_path("data/chembl_bundled.csv"), args.output, load_panel(args.panel),
-            targets=args.targets.split(",") if args.targets else None, holdout=args.holdout, pool=args.pool,
-            config=config, progress=_report,
-        )
+    with thread_limit(args.n_jobs):  # BLAS/OpenMP (hist_gb) pools follow --n-jobs too
+        if args.data:
+            models = train_on_data(args.data, args.output, smiles_col=args.smiles_col, value_col=args.value_col,
+                                   name=args.name, threshold=args.threshold, units=args.units,
+                                   relation_col=args.relation_col, year_col=args.year_col, pool=args.pool,
+                                   config=config, progress=_report)
+        else:
+            models = train_models(
+                args.dataset or bundled_path("data/chembl_bundled.csv"), args.output, load_panel(args.panel),
+                targets=args.targets.split(",") if args.targets else None, holdout=args.holdout, pool=args.pool,
+                config=config, progress=_report,
+            )
     print(f"wrote {len(models)} model(s) to {args.output}")
     return 0

@@ -128,6 +128,7 @@ def _model_lines(c: ModelCard) -> list[str]:
                   f"Selection: {a['selection']}; budget {a['budget_seconds']} s, exhausted: {a['budget_exhausted']}.",
                   "", "| candidate | status | score (SAR ROC-AUC or RMSE) | sd | margin over similarity | p | "
                       "BEDROC(20) | s |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+
         def num(v):
             return "" if v is None else f"{v:.3f}"
 
