@@ -99,3 +99,11 @@ def test_auto_trained_ensemble_is_stored_as_an_array_file_and_scores(jak1_proble
     loaded = load_bundle(tmp_path / "m")[0]
     X = loaded.featurizer.transform(loaded.train_smiles[:20].tolist())
     np.testing.assert_array_equal(loaded.predict(X)["p_active"], model.estimator.predict_outputs(X)["p_active"])
+
+
+def test_an_ensemble_with_the_wrong_featurizer_is_refused_with_a_clear_error():
+    from screenkit.errors import UsageError
+
+    _, estimator = ensemble_spec([(ECFP, {"name": "rf", "params": {}}), (COUNTS, {"name": "knn", "params": {}})])
+    with pytest.raises(UsageError, match="need the featurizer"):
+        estimator_factory(ECFP, estimator, "classification", CONFIG)

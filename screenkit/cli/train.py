@@ -8,6 +8,7 @@ from ..chem.featurize import FEATURIZERS
 from ..config import bundled_path, load_panel
 from ..curation.measurements import UNITS
 from ..errors import UsageError, check_count
+from ..model.ensemble import ENSEMBLES
 from ..model.estimators import ESTIMATORS
 from ..model.search import thread_limit
 from ..model.split import SPLITS
@@ -53,7 +54,9 @@ def add_parser(sub) -> None:
     m.add_argument("--featurizer", choices=list(FEATURIZERS), default=d.featurizer, help="default: %(default)s")
     m.add_argument("--featurizer-params", metavar="JSON", default="{}",
                    help='featurizer parameters, e.g. \'{"counts": true}\'')
-    m.add_argument("--estimator", choices=ESTIMATORS, default=d.estimator, help="default: %(default)s")
+    m.add_argument("--estimator", choices=ESTIMATORS + ENSEMBLES, default=d.estimator,
+                   help="default: %(default)s; soft_voting takes --estimator-params '{\"members\": [...]}' as an "
+                        "--auto card records them")
     m.add_argument("--estimator-params", metavar="JSON", default="{}", help='estimator parameters, e.g. \'{"C": 5}\'')
     m.add_argument("--auto", action="store_true",
                    help="search featurizer x estimator x key hyperparameters (and ensembles of the best) on the "

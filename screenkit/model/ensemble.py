@@ -61,6 +61,8 @@ class SoftVotingEnsemble(BaseEstimator):
         X = np.asarray(X)
         if len(self.members) == 0 or len(self.members) != len(self.blocks):
             raise ValueError("SoftVotingEnsemble needs one column block per member")
+        if max(int(stop) for _, stop in self.blocks) > X.shape[1]:
+            raise ValueError(f"X has {X.shape[1]} features, fewer than the members' column blocks need")
         fitted = []
         for member, (start, stop) in zip(self.members, self.blocks):
             estimator = clone(member).fit(X[:, int(start):int(stop)], y)
@@ -105,6 +107,13 @@ def _key(spec: dict) -> str:
     return json.dumps(spec, sort_keys=True)
 
 
+def _without_jobs(spec: dict) -> dict:
+    params = {k: v for k, v in spec.get("params", {}).items() if k != "n_jobs"}
+    if "parts" in params:
+        params["parts"] = [_without_jobs(p) for p in params["parts"]]
+    return {"name": spec["name"], "params": params}
+
+
 def ensemble_spec(members: list[tuple[dict, dict]]) -> tuple[dict, dict]:
     """``(featurizer, estimator)`` specs of the soft-voting ensemble of ``(featurizer, estimator)`` members.
 
@@ -136,13 +145,23 @@ def ensemble_spec(members: list[tuple[dict, dict]]) -> tuple[dict, dict]:
     return combined, {"name": "soft_voting", "params": {"members": specs}}
 
 
-def ensemble_factory(estimator: dict, task: str, config):
-    """A zero-argument builder of fresh :class:`SoftVotingEnsemble` objects from an ensemble spec."""
+def ensemble_factory(estimator: dict, task: str, config, featurizer: dict | None = None):
+    """A zero-argument builder of fresh :class:`SoftVotingEnsemble` objects from an ensemble spec.
+
+    ``featurizer``, if given, must be the one :func:`ensemble_spec` makes for these members
+    (the members' column blocks refer to it).
+    """
     if estimator["name"] not in ENSEMBLES:
         raise UsageError(f"unknown ensemble {estimator['name']!r}; available: {', '.join(ENSEMBLES)}")
     members = estimator["params"].get("members") or []
-    if len(members) < 2:
-        raise UsageError("an ensemble spec needs at least two members")
+    if len(members) < 2 or not all(isinstance(m, dict) and {"featurizer", "estimator"} <= set(m) for m in members):
+        raise UsageError("an ensemble spec needs at least two members, each {'featurizer': ..., 'estimator': ...}")
+    expected, respec = ensemble_spec([(m["featurizer"], m["estimator"]) for m in members])
+    if [m.get("columns") for m in members] != [m["columns"] for m in respec["params"]["members"]]:
+        members = respec["params"]["members"]  # blocks left out or stale: recompute them from the featurizers
+    if featurizer is not None and _key(_without_jobs(featurizer)) != _key(_without_jobs(expected)):
+        raise UsageError(f"the ensemble's members need the featurizer {json.dumps(expected)}, not "
+                         f"{json.dumps(featurizer)}")
 
     def build():
         estimators = []

@@ -42,6 +42,7 @@ from ..errors import UsageError
 from ..hashing import file_sha256
 from .bundle import TargetModel, save_bundle
 from .card import ModelCard, card_markdown
+from .ensemble import ENSEMBLES
 from .estimators import ESTIMATORS, ConformalModel
 from .problem import Problem, build_problem, holdout_filter, load_pool
 from .problem import labels as _labels  # noqa: F401  (old private name, still imported by callers)
@@ -110,8 +111,8 @@ class TrainConfig:
             raise UsageError(f"unknown task {self.task!r}; use one of {', '.join(TASKS)}")
         if self.featurizer not in FEATURIZERS:
             raise UsageError(f"unknown featurizer {self.featurizer!r}; available: {', '.join(FEATURIZERS)}")
-        if self.estimator not in ESTIMATORS:
-            raise UsageError(f"unknown estimator {self.estimator!r}; available: {', '.join(ESTIMATORS)}")
+        if self.estimator not in ESTIMATORS + ENSEMBLES:
+            raise UsageError(f"unknown estimator {self.estimator!r}; available: {', '.join(ESTIMATORS + ENSEMBLES)}")
         if self.split not in SPLITS:
             raise UsageError(f"unknown split {self.split!r}; use one of {', '.join(SPLITS)}")
         if self.censored not in CENSORED:

@@ -51,7 +51,7 @@ def estimator_factory(featurizer: dict, estimator: dict, task: str, config):
     from .ensemble import ENSEMBLES, ensemble_factory
 
     if estimator["name"] in ENSEMBLES:  # members carry their own featurizers and column blocks
-        return ensemble_factory(estimator, task, config)
+        return ensemble_factory(estimator, task, config, featurizer)
     nonnegative = make_featurizer(featurizer["name"], **featurizer["params"]).nonnegative
 
     def build():
