@@ -90,3 +90,21 @@ def test_thread_pools_are_capped_at_n_jobs():
     with thread_limit(1):
         pools = threadpool_info()
         assert pools and all(p["num_threads"] == 1 for p in pools)
+
+
+def test_train_auto_records_a_search_within_its_time_budget(small_dataset, small_pool, panel, tmp_path):
+    """``train --auto --time-budget S``: the card's search took at most S * 1.1 plus one fold and one featurization."""
+    from screenkit.model.train import train_models
+
+    budget = 3.0
+    config = TrainConfig(n_folds=3, n_estimators=30, y_randomisation_permutations=0, auto=True, time_budget=budget,
+                         auto_folds=3)
+    card = train_models(small_dataset, tmp_path / "m", panel, targets=["JAK1"], pool=small_pool,
+                        config=config)[0].card
+    search = card["auto_search"]
+    ran = [c for c in search["candidates"] if "fold_seconds" in c]
+    slack = max(max(c["fold_seconds"]) for c in ran) + max(c["featurize_seconds"] for c in ran)
+    assert search["search_seconds"] <= max(budget * (1 + BUDGET_TOLERANCE) + slack, ran[0]["seconds"] + slack) + 0.5
+    assert search["budget_exhausted"] and search["not_run"]
+    assert card["estimator"]["name"] in {c["estimator"]["name"] for c in search["candidates"] if c.get("score")}
+    assert search["winner"] and search["reason"].startswith(search["winner"])
