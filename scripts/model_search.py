@@ -152,13 +152,13 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     summary = []
-    for card_path in sorted(Path(args.models).glob("*.card.json")):
-        card = json.loads(card_path.read_text())
+    cards = [json.loads(p.read_text()) for p in sorted(Path(args.models).glob("*.card.json"))]
+    cards = [c for c in cards if c["task"] == "classification" and c["data"].get("dataset") in DATASETS]
+    if args.targets:  # in the order given
+        order = args.targets.split(",")
+        cards = sorted([c for c in cards if c["name"] in order], key=lambda c: order.index(c["name"]))
+    for card in cards:
         name = card["name"]
-        if card["task"] != "classification" or card["data"].get("dataset") not in DATASETS:
-            continue
-        if args.targets and name not in args.targets.split(","):
-            continue
         if args.summarise_only:
             if not (out / f"{name}.json").is_file():
                 continue
