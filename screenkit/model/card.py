@@ -137,6 +137,8 @@ def _model_lines(c: ModelCard) -> list[str]:
             lines.append(f"| {x.get('label', x['estimator']['name'])} | {x['status']} | {num(x.get(main))} | "
                          f"{num(x.get(main + '_sd'))} | {num(x.get('margin_roc_auc'))} | "
                          f"{num(x.get('margin_roc_auc_p'))} | {num(x.get('bedroc_20'))} | {x.get('seconds', '')} |")
+        if a.get("not_run"):
+            lines += ["", f"Not run (budget spent): {', '.join(a['not_run'])}."]
     return lines
 
 
