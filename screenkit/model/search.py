@@ -264,15 +264,15 @@ def _choose(problem: Problem, records: list[dict]) -> tuple[dict, str]:
         gain = paired_gain(best["folds"]["roc_auc"], default["folds"]["roc_auc"])
         figures = (f"mean SAR ROC-AUC {best['roc_auc']:.3f} ± {best['roc_auc_sd']:.3f}, margin over similarity "
                    f"search {best['margin_roc_auc']:+.3f} (p = {best['margin_roc_auc_p']})")
-    else:
-        gain = paired_gain([-x for x in default["folds"]["rmse"]], [-x for x in best["folds"]["rmse"]])
-        gain = {**gain, "mean": None if gain["mean"] is None else -gain["mean"]}
+    else:  # gain = RMSE reduction over the default
+        gain = paired_gain([-x for x in best["folds"]["rmse"]], [-x for x in default["folds"]["rmse"]])
         figures = f"mean RMSE {best['rmse']:.3f} ± {best['rmse_sd']:.3f}"
     if best is default:
         return best, f"{best['label']}: best of {len(scored)} evaluated ({figures})"
+    what = "SAR ROC-AUC" if problem.task == "classification" else "RMSE reduction"
     return best, (f"{best['label']}: best of {len(scored)} evaluated ({figures}); vs the default "
-                  f"{default['label']}: {gain['mean']:+.3f} ± {gain['sd']} over folds (paired one-sided p = "
-                  f"{gain['p_value']})")
+                  f"{default['label']}: {what} {gain['mean']:+.3f} ± {gain['sd']} over folds (paired one-sided "
+                  f"p = {gain['p_value']})")
 
 
 def auto_search(problem: Problem, config, budget: float) -> tuple[dict, dict, dict]:
@@ -290,6 +290,7 @@ def auto_search(problem: Problem, config, budget: float) -> tuple[dict, dict, di
         "budget_exhausted": result.exhausted, "not_run": result.not_run,
         "budget_rule": f"a candidate is stopped after its first fold if it would end past the budget + "
                        f"{BUDGET_TOLERANCE:.0%}; none starts once the budget is spent; the first always finishes",
-        "selection": f"{metric} over the first {len(folds)} folds of the {config.split} split, beside the "
-                     "similarity baseline on the same folds; the validation below reuses those folds, so it is "
-                     "mildly optimistic for the chosen configuration (selection bias)"}
+        "selection": f"{metric} over the first {len(folds)} folds of the {config.split} split"
+                     + (", beside the similarity baseline on the same folds" if problem.task == "classification" else "")
+                     + "; the validation below reuses those folds, so it is mildly optimistic for the chosen "
+                       "configuration (selection bias)"}
