@@ -11,7 +11,9 @@ from ..chem.featurize import FEATURIZERS
 from ..config import bundled_path, load_panel
 from ..curation.measurements import UNITS
 from ..errors import UsageError, check_count
+from ..model.ensemble import ENSEMBLES
 from ..model.estimators import ESTIMATORS
+from ..model.search import thread_limit
 from ..model.split import SPLITS
 from ..model.train import TASKS, TrainConfig, train_models, train_on_data
 from ..progress import StepLog
@@ -61,13 +63,17 @@ def add_parser(sub) -> None:
     m.add_argument("--featurizer", choices=list(FEATURIZERS), default=d.featurizer, help="default: %(default)s")
     m.add_argument("--featurizer-params", metavar="JSON", default="{}",
                    help='featurizer parameters, e.g. \'{"counts": true}\'')
-    m.add_argument("--estimator", choices=ESTIMATORS, default=d.estimator, help="default: %(default)s")
+    m.add_argument("--estimator", choices=ESTIMATORS + ENSEMBLES, default=d.estimator,
+                   help="default: %(default)s; soft_voting takes --estimator-params '{\"members\": [...]}' as an "
+                        "--auto card records them")
     m.add_argument("--estimator-params", metavar="JSON", default="{}", help='estimator parameters, e.g. \'{"C": 5}\'')
     m.add_argument("--auto", action="store_true",
-                   help="search featurizer x estimator x key hyperparameters with grouped CV inside the training "
-                        "data, within --time-budget, and keep the best (ignores --featurizer/--estimator)")
+                   help="search featurizer x estimator x key hyperparameters (and ensembles of the best) on the "
+                        "first folds of the split, by SAR ROC-AUC and margin over similarity search (RMSE for "
+                        "regression), within --time-budget, and keep the best (ignores --featurizer/--estimator)")
     m.add_argument("--time-budget", type=float, default=d.time_budget, metavar="S",
-                   help="seconds for the whole --auto search, split evenly over targets (default: %(default)s)")
+                   help="seconds for the whole --auto search, split evenly over targets; held within 10 %% plus "
+                        "one fold (default: %(default)s)")
     m.add_argument("--putative-inactive-ratio", type=float, default=None, metavar="R",
                    help=f"putative inactives per measured compound; 0 disables them (default: "
                         f"{d.putative_inactive_ratio} for DATASET, 0 for --data; classification only)")
@@ -168,17 +174,18 @@ def run(args) -> int:
     )
     show = args.progress if args.progress is not None else (sys.stderr.isatty() or getattr(args, "verbose", False))
     steps = StepLog(enabled=show)
-    if args.data:
-        models = train_on_data(args.data, args.output, smiles_col=args.smiles_col, value_col=args.value_col,
-                               name=args.name, threshold=args.threshold, units=args.units,
-                               relation_col=args.relation_col, year_col=args.year_col, pool=args.pool,
-                               config=config, progress=_report, steps=steps)
-    else:
-        models = train_models(
-            args.dataset or bundled_path("data/chembl_bundled.csv"), args.output, load_panel(args.panel),
-            targets=args.targets.split(",") if args.targets else None, holdout=args.holdout, pool=args.pool,
-            config=config, progress=_report, steps=steps, modality=args.modality,
-        )
+    with thread_limit(args.n_jobs):  # BLAS/OpenMP (hist_gb) pools follow --n-jobs too
+        if args.data:
+            models = train_on_data(args.data, args.output, smiles_col=args.smiles_col, value_col=args.value_col,
+                                   name=args.name, threshold=args.threshold, units=args.units,
+                                   relation_col=args.relation_col, year_col=args.year_col, pool=args.pool,
+                                   config=config, progress=_report, steps=steps)
+        else:
+            models = train_models(
+                args.dataset or bundled_path("data/chembl_bundled.csv"), args.output, load_panel(args.panel),
+                targets=args.targets.split(",") if args.targets else None, holdout=args.holdout, pool=args.pool,
+                config=config, progress=_report, steps=steps, modality=args.modality,
+            )
     # the run's every effective option, for `screenkit train --config OUT/run_config.json`
     (Path(args.output) / "run_config.json").write_text(json.dumps(
         {"config": {"command": "train", "options": options, "sha256": file_hashes(options)}}, indent=2) + "\n")

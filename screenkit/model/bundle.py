@@ -58,6 +58,17 @@ TRUSTED_TYPES = [
     "screenkit.model.tanimoto.TanimotoKNNClassifier",
     "screenkit.model.tanimoto.TanimotoKNNRegressor",
     "screenkit.model.tanimoto.TanimotoKNN",  # files written before the kNN split; loads as one of the two
+    "screenkit.model.ensemble.SoftVotingEnsemble",
+    # what searched configurations hold (forest regressors, imputed/scaled pipelines); hist_gb (a numpy
+    # Generator inside) and Euclidean kNN (a KD-tree) are stored with skops instead
+    "sklearn.ensemble._forest.RandomForestRegressor",
+    "sklearn.ensemble._forest.ExtraTreesRegressor",
+    "sklearn.tree._classes.DecisionTreeRegressor",
+    "sklearn.tree._classes.ExtraTreeRegressor",
+    "sklearn.linear_model._ridge.Ridge",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.impute._base.SimpleImputer",
+    "sklearn.preprocessing._data.StandardScaler",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.metrics._dist_metrics.EuclideanDistance64",
     "sklearn.neighbors._kd_tree.KDTree",

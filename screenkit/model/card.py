@@ -126,11 +126,21 @@ def _model_lines(c: ModelCard) -> list[str]:
                  f"{k}={val}" for k, val in est.get("params", {}).items() if not isinstance(val, (dict, list)))]
     if c.auto_search:
         a = c.auto_search
-        lines += ["", f"Chosen by `--auto` ({a['selection']}); budget {a['budget_seconds']} s, "
-                      f"exhausted: {a['budget_exhausted']}.", "", "| featurizer | estimator | score | s |",
-                  "|---|---|---:|---:|"]
-        lines += [f"| {x['featurizer']['name']} {x['featurizer']['params']} | {x['estimator']['name']} "
-                  f"{x['estimator']['params']} | {x['score']:.3f} | {x['seconds']} |" for x in a["candidates"]]
+        lines += ["", f"Chosen by `--auto`: {a.get('reason', '')}", "",
+                  f"Selection: {a['selection']}; budget {a['budget_seconds']} s, exhausted: {a['budget_exhausted']}.",
+                  "", "| candidate | status | score (SAR ROC-AUC or RMSE) | sd | margin over similarity | p | "
+                      "BEDROC(20) | s |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+
+        def num(v):
+            return "" if v is None else f"{v:.3f}"
+
+        for x in a["candidates"]:
+            main = "roc_auc" if "roc_auc" in x else "rmse"
+            lines.append(f"| {x.get('label', x['estimator']['name'])} | {x['status']} | {num(x.get(main))} | "
+                         f"{num(x.get(main + '_sd'))} | {num(x.get('margin_roc_auc'))} | "
+                         f"{num(x.get('margin_roc_auc_p'))} | {num(x.get('bedroc_20'))} | {x.get('seconds', '')} |")
+        if a.get("not_run"):
+            lines += ["", f"Not run (budget spent): {', '.join(a['not_run'])}."]
     return lines
 
 

@@ -45,6 +45,7 @@ from ..hashing import file_sha256
 from ..progress import StepLog
 from .bundle import TargetModel, save_bundle
 from .card import ModelCard, card_markdown
+from .ensemble import ENSEMBLES
 from .estimators import ESTIMATORS, ConformalModel
 from .plots import DATA_FILE, PlotData, check_plotting, render_plots
 from .problem import Problem, build_problem, holdout_filter, load_pool
@@ -118,8 +119,8 @@ class TrainConfig:
             raise UsageError(f"unknown task {self.task!r}; use one of {', '.join(TASKS)}")
         if self.featurizer not in FEATURIZERS:
             raise UsageError(f"unknown featurizer {self.featurizer!r}; available: {', '.join(FEATURIZERS)}")
-        if self.estimator not in ESTIMATORS:
-            raise UsageError(f"unknown estimator {self.estimator!r}; available: {', '.join(ESTIMATORS)}")
+        if self.estimator not in ESTIMATORS + ENSEMBLES:
+            raise UsageError(f"unknown estimator {self.estimator!r}; available: {', '.join(ESTIMATORS + ENSEMBLES)}")
         if self.split not in SPLITS:
             raise UsageError(f"unknown split {self.split!r}; use one of {', '.join(SPLITS)}")
         if self.censored not in CENSORED:
@@ -179,12 +180,7 @@ def _fit_and_validate(problem: Problem, config: TrainConfig, budget: float, step
     auto = None
     if config.auto:
         steps.start(f"{label}: --auto search of featurizers and estimators (budget {budget:.0f} s)")
-        featurizer, estimator, tried, exhausted = auto_search(problem, config, budget)
-        auto = {"candidates": tried, "budget_seconds": round(budget, 1), "budget_exhausted": exhausted,
-                "selection": ("mean SAR ROC-AUC" if problem.task == "classification" else "mean R²") +
-                             f" over the first {config.auto_folds} folds of the {config.split} split; the "
-                             "validation below reuses those folds, so it is mildly optimistic for the chosen "
-                             "configuration (selection bias)"}
+        featurizer, estimator, auto = auto_search(problem, config, budget)
     else:
         featurizer, estimator = config.featurizer_choice(), config.estimator_choice()
     build = estimator_factory(featurizer, estimator, problem.task, config)

@@ -49,6 +49,10 @@ class FoldPrediction:
 
 def estimator_factory(featurizer: dict, estimator: dict, task: str, config):
     """A zero-argument builder of fresh estimators (fails now on bad parameters)."""
+    from .ensemble import ENSEMBLES, ensemble_factory
+
+    if estimator["name"] in ENSEMBLES:  # members carry their own featurizers and column blocks
+        return ensemble_factory(estimator, task, config, featurizer)
     nonnegative = make_featurizer(featurizer["name"], **featurizer["params"]).nonnegative
 
     def build():
