@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from screenkit.chem.featurize import tanimoto_max  # noqa: E402
+from screenkit.chem.similarity import tanimoto_max  # noqa: E402
 from screenkit.model.bundle import load_bundle, update_cards  # noqa: E402
 from screenkit.model.card import card_markdown  # noqa: E402
 from screenkit.model.problem import ad_fingerprints  # noqa: E402

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..chem.featurize import tanimoto_max
+from ..chem.similarity import tanimoto_max
 from .estimators import conformal_quantile
 
 __all__ = ["NormalisedConformal", "nearest_neighbour_distance"]
