@@ -217,7 +217,8 @@ def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, g
     for name, mask, why in record_rules(raw, config, activity_types):
         hit = mask.fillna(True).astype(bool) & rule.isna()
         rule[hit], detail[hit] = name, why if isinstance(why, str) else why[hit]
-    kept = _kept_values(raw[rule.isna()].copy(), structure_rule(raw, rule, detail))
+    structures = structure_rule(raw, rule, detail)  # marks the records whose structure fails: before `kept`
+    kept = _kept_values(raw[rule.isna()].copy(), structures)
     dataset = aggregate(kept, rule, detail, config, genes, source)
     log_table = _log_table(raw, rule, detail)
     return dataset, log_table, _summary(raw, dataset, log_table, config, genes, targets)
