@@ -146,6 +146,25 @@ def _fragments_text(frags) -> str:
     return ", ".join(sorted({Chem.MolToSmiles(f) for f in frags}))
 
 
+def _parent_fragment(mol: Chem.Mol, tools: dict) -> tuple[Chem.Mol, list[str]]:
+    """The parent of a several-fragment molecule and what was dropped (salts and solvents, other components)."""
+    notes = []
+    frags = Chem.GetMolFrags(mol, asMols=True)
+    stripped = tools["salts"].remove(mol)
+    kept = Chem.GetMolFrags(stripped, asMols=True) if stripped.GetNumAtoms() else ()
+    removed = [f for f in frags if Chem.MolToSmiles(f) not in {Chem.MolToSmiles(k) for k in kept}]
+    if removed:
+        notes.append(f"salt/solvent removed: {_fragments_text(removed)}")
+    if len(kept) > 1:
+        parent = tools["largest"].choose(stripped)
+        others = [k for k in kept if Chem.MolToSmiles(k) != Chem.MolToSmiles(parent)]
+        notes.append(f"mixture of {len(kept)} components; kept the largest, dropped: {_fragments_text(others)}")
+        return parent, notes
+    if kept:
+        return stripped, notes
+    return tools["largest"].choose(mol), notes  # everything is on the salt list (a bare counter-ion): the largest
+
+
 def standardize_mol(mol: Chem.Mol | None) -> Standardized:
     """Standardise an RDKit molecule to its neutral parent.
 
@@ -191,24 +210,10 @@ def standardize_mol(mol: Chem.Mol | None) -> Standardized:
             if charged:
                 mol = tools["reionizer"].reionize(mol)
             if len(Chem.GetMolFrags(mol)) > 1:
-                frags = Chem.GetMolFrags(mol, asMols=True)
-                stripped = tools["salts"].remove(mol)
-                kept = Chem.GetMolFrags(stripped, asMols=True) if stripped.GetNumAtoms() else ()
-                removed = [f for f in frags if Chem.MolToSmiles(f) not in {Chem.MolToSmiles(k) for k in kept}]
-                if removed:
-                    notes.append(f"salt/solvent removed: {_fragments_text(removed)}")
+                mol, fragment_notes = _parent_fragment(mol, tools)
+                if fragment_notes:
+                    notes += fragment_notes
                     status = WARNING  # the scored structure is not the one in the file
-                if len(kept) > 1:
-                    parent = tools["largest"].choose(stripped)
-                    others = [k for k in kept if Chem.MolToSmiles(k) != Chem.MolToSmiles(parent)]
-                    notes.append(f"mixture of {len(kept)} components; kept the largest, dropped: {_fragments_text(others)}")
-                    status = WARNING
-                    mol = parent
-                elif kept:
-                    mol = stripped
-                else:
-                    # Everything is on the salt list (e.g. a bare counter-ion): keep the largest.
-                    mol = tools["largest"].choose(mol)
             if charged and _has_charge(mol):
                 mol = tools["uncharger"].uncharge(mol)
             if mol is not given:

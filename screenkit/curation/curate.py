@@ -211,21 +211,33 @@ def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, g
     """
     config = config or CurationConfig()
     genes = genes or {}
-    raw = raw.reset_index(drop=True).copy()
-    for column in RAW_COLUMNS:  # tables made by hand or by an older screenkit
-        if column not in raw.columns:
-            raw[column] = None
-    raw["modality"] = pd.Series([record_modality(a, d, genes.get(t)) for a, d, t in
-                                 zip(raw["action_type"], raw["assay_description"], raw["target_chembl_id"])],
-                                index=raw.index, dtype=object)
+    raw = _with_modality(raw, genes)
     rule = pd.Series([None] * len(raw), index=raw.index, dtype=object)
     detail = pd.Series([""] * len(raw), index=raw.index, dtype=object)
     for name, mask, why in record_rules(raw, config, activity_types):
         hit = mask.fillna(True).astype(bool) & rule.isna()
         rule[hit], detail[hit] = name, why if isinstance(why, str) else why[hit]
+    structures = structure_rule(raw, rule, detail)  # marks the records whose structure fails: before `kept`
+    kept = _kept_values(raw[rule.isna()].copy(), structures)
+    dataset = aggregate(kept, rule, detail, config, genes, source)
+    log_table = _log_table(raw, rule, detail)
+    return dataset, log_table, _summary(raw, dataset, log_table, config, genes, targets)
 
-    structures = structure_rule(raw, rule, detail)
-    kept = raw[rule.isna()].copy()
+
+def _with_modality(raw: pd.DataFrame, genes: dict[str, str]) -> pd.DataFrame:
+    """Every raw column (tables made by hand or by an older screenkit lack some) and each record's modality."""
+    raw = raw.reset_index(drop=True).copy()
+    for column in RAW_COLUMNS:
+        if column not in raw.columns:
+            raw[column] = None
+    raw["modality"] = pd.Series([record_modality(a, d, genes.get(t)) for a, d, t in
+                                 zip(raw["action_type"], raw["assay_description"], raw["target_chembl_id"])],
+                                index=raw.index, dtype=object)
+    return raw
+
+
+def _kept_values(kept: pd.DataFrame, structures: dict[str, tuple[str, str, str, str]]) -> pd.DataFrame:
+    """Standardised structure, pActivity-scale relation and pActivity of the records no rule excluded."""
     kept["smiles"] = kept["canonical_smiles"].map(lambda s: structures[s][0])
     kept["inchikey"] = kept["canonical_smiles"].map(lambda s: structures[s][1])
     kept["std_note"] = kept["canonical_smiles"].map(lambda s: structures[s][2])
@@ -233,18 +245,19 @@ def curate_records(raw: pd.DataFrame, config: CurationConfig | None = None, *, g
     kept["relation"] = kept["standard_relation"].map(lambda r: CENSORED.get(r, EXACT))
     kept["pactivity"] = kept["pchembl_value"].astype(float)
     kept.loc[censored, "pactivity"] = 9.0 - kept.loc[censored, "standard_value"].astype(float).map(math.log10)
+    return kept
 
-    dataset = aggregate(kept, rule, detail, config, genes, source)
 
+def _log_table(raw: pd.DataFrame, rule: pd.Series, detail: pd.Series) -> pd.DataFrame:
+    """One line per excluded record with the first rule that excluded it."""
     excluded = rule.notna()
-    log_table = pd.DataFrame({
+    return pd.DataFrame({
         "activity_id": raw.loc[excluded, "activity_id"].astype("Int64"),  # empty for a record without one
         "target_chembl_id": raw.loc[excluded, "target_chembl_id"],
         "activity_type": raw.loc[excluded, "standard_type"],
         "molecule_chembl_id": raw.loc[excluded, "molecule_chembl_id"],
         "rule": rule[excluded], "detail": detail[excluded],
     }, columns=LOG_COLUMNS).sort_values("activity_id", kind="stable").reset_index(drop=True)
-    return dataset, log_table, _summary(raw, dataset, log_table, config, genes, targets)
 
 
 def _summary(raw, dataset, log_table, config, genes, targets) -> pd.DataFrame:

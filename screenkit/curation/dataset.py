@@ -169,20 +169,8 @@ def select_modality(table: pd.DataFrame, modalities: str | Iterable[str], *,
     if not wanted:
         raise UsageError("select_modality needs at least one modality, e.g. 'agonist'")
     column = table["modality"] if "modality" in table.columns else pd.Series("unknown", index=table.index)
-    issues = {}
-    for index, value in column.items():
-        found = _tokens(value)
-        known = found - {"unknown"}
-        if found <= wanted or (keep_unknown and known <= wanted):
-            continue
-        if not known:
-            issues[index] = Issue("modality_unknown", "error", f"no modality information; wanted {_list(wanted)}")
-        elif known & wanted:
-            issues[index] = Issue("modality_mixed", "error",
-                                  f"measurements mix {_list(found)}; curate with --modality {_list(wanted, ',')} "
-                                  "to keep the wanted records")
-        else:
-            issues[index] = Issue("modality_other", "error", f"modality {_list(found)}, not {_list(wanted)}")
+    issues = {index: issue for index, value in column.items()
+              if (issue := _modality_issue(_tokens(value), wanted, keep_unknown)) is not None}
     excluded_index = list(issues)
     identity = [c for c in ("target_chembl_id", "activity_type", "inchikey", "modality", "activity_ids")
                 if c in table.columns]
@@ -190,6 +178,19 @@ def select_modality(table: pd.DataFrame, modalities: str | Iterable[str], *,
     for field in ("code", "severity", "message"):
         excluded[field] = [getattr(issues[i], field) for i in excluded_index]
     return table.drop(index=excluded_index), excluded.reset_index(drop=True)
+
+
+def _modality_issue(found: set, wanted: set, keep_unknown: bool) -> Issue | None:
+    """Why a row with modalities ``found`` is excluded (None: it is kept)."""
+    known = found - {"unknown"}
+    if found <= wanted or (keep_unknown and known <= wanted):
+        return None
+    if not known:
+        return Issue("modality_unknown", "error", f"no modality information; wanted {_list(wanted)}")
+    if known & wanted:
+        return Issue("modality_mixed", "error", f"measurements mix {_list(found)}; curate with --modality "
+                                                f"{_list(wanted, ',')} to keep the wanted records")
+    return Issue("modality_other", "error", f"modality {_list(found)}, not {_list(wanted)}")
 
 
 def _list(values, sep: str = "/") -> str:

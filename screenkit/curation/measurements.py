@@ -115,13 +115,31 @@ def read_measurements(path: str | Path, *, smiles_col: str | None, value_col: st
         raise InputFileError(f"data file {path} contains no rows")
     is_sdf = "__smiles__" in raw.columns
     smiles_key = "__smiles__" if is_sdf and smiles_col is None else smiles_col
-    for option, col in (("--smiles-col", smiles_key), ("--value-col", value_col), ("--relation-col", relation_col),
-                        ("--year-col", year_col)):
+    _check_columns(path, raw, {"--smiles-col": smiles_key, "--value-col": value_col, "--relation-col": relation_col,
+                               "--year-col": year_col})
+    records, excluded = _records(raw, str(smiles_key), value_col, units, relation_col, year_col)
+    if not records:
+        problems = pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS)
+        reasons = "; ".join(f"{code} x{len(group)}, e.g. {group['reason'].iloc[0]}"
+                            for code, group in list(problems.groupby("code", sort=False))[:3]) or "none"
+        raise InputFileError(f"no usable row in {path} ({len(raw)} rows; most common problems: {reasons})")
+    return Measurements(_per_compound(pd.DataFrame(records)), pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS),
+                        len(raw))
+
+
+def _check_columns(path: Path, raw: pd.DataFrame, columns: dict[str, str | None]) -> None:
+    """Every column an option names exists (and a SMILES column is named unless the file is an SDF)."""
+    for option, col in columns.items():
         if option == "--smiles-col" and col is None:
             raise UsageError(f"{path.name}: give --smiles-col (columns: {', '.join(map(str, raw.columns))})")
         if col is not None and col not in raw.columns:
             shown = [c for c in raw.columns if not str(c).startswith("__")]
             raise UsageError(f"{path.name} has no column {col!r} for {option}; columns: {', '.join(map(str, shown))}")
+
+
+def _records(raw: pd.DataFrame, smiles_key: str, value_col: str, units: str, relation_col: str | None,
+             year_col: str | None) -> tuple[list[dict], list[dict]]:
+    """Standardised records with pActivity-scale values and relations, and the rows excluded (with an Issue)."""
     from rdkit import Chem
 
     from ..chem.standardize import standardize_smiles
@@ -149,12 +167,11 @@ def read_measurements(path: str | Path, *, smiles_col: str | None, value_col: st
         records.append({"smiles": result.smiles, "inchikey": Chem.MolToInchiKey(result.mol), "value": float(value),
                         "relation": relation.replace("<=", "<").replace(">=", ">"), "document_year": year,
                         "input_smiles": smiles, "curation_note": result.reason})
-    if not records:
-        problems = pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS)
-        reasons = "; ".join(f"{code} x{len(group)}, e.g. {group['reason'].iloc[0]}"
-                            for code, group in list(problems.groupby("code", sort=False))[:3]) or "none"
-        raise InputFileError(f"no usable row in {path} ({len(raw)} rows; most common problems: {reasons})")
-    table = pd.DataFrame(records)
+    return records, excluded
+
+
+def _per_compound(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per InChIKey: the median of its exact values (of its censored ones when it has no exact one)."""
     rows = []
     for inchikey, group in table.groupby("inchikey", sort=False):
         exact = group[group["relation"] == "="]
@@ -167,4 +184,4 @@ def read_measurements(path: str | Path, *, smiles_col: str | None, value_col: st
                      "document_year": chosen["document_year"].iloc[0],
                      "input_smiles": ";".join(group["input_smiles"].iloc[:3]),
                      "curation_note": "; ".join(sorted(set(filter(None, group["curation_note"]))))})
-    return Measurements(pd.DataFrame(rows), pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS), len(raw))
+    return pd.DataFrame(rows)

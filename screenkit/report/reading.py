@@ -149,14 +149,7 @@ def read_ranked(path: str | Path, top: int | None = None, *, sample_size: int = 
         for chunk in pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=50_000):
             if columns is None:
                 columns = [str(c) for c in chunk.columns]
-                missing = [c for c in ("id", "smiles") if c not in columns]
-                if missing:
-                    raise InputFileError(f"{path} has no {' or '.join(repr(m) for m in missing)} column (it has: "
-                                         f"{', '.join(columns[:8])}...); pass the CSV `screenkit score` wrote")
-                prefixes = tuple(c[: -len("_ad")] + "_" for c in columns if c.endswith("_ad"))
-                numeric = [c for c in columns if _is_number_column(c, prefixes)]
-                plotted = [c for c, _ in DISTRIBUTION_COLUMNS if c in columns] + \
-                          [c for c in columns if c.endswith("_p_active") and c.startswith(prefixes)]
+                numeric, plotted = _column_roles(path, columns)
             n_rows += len(chunk)
             for column in plotted:
                 distribution_parts.setdefault(column, []).append(_to_float(chunk[column], column))
@@ -168,14 +161,7 @@ def read_ranked(path: str | Path, top: int | None = None, *, sample_size: int = 
                     number_parts.setdefault(column, []).append(_to_float(head[column], column))
                 else:
                     text_parts.setdefault(column, []).extend(head[column].tolist())
-            for smiles in chunk["smiles"].iloc[need:]:  # reservoir sample of the rows beyond top
-                beyond += 1
-                if len(sample) < sample_size:
-                    sample.append(smiles)
-                else:
-                    j = rng.randrange(beyond)
-                    if j < sample_size:
-                        sample[j] = smiles
+            beyond = _reservoir(sample, chunk["smiles"].iloc[need:], beyond, sample_size, rng)
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
         raise InputFileError(f"cannot read {path} as CSV ({exc}); pass the CSV `screenkit score` wrote") from None
     if columns is None or n_rows == 0:
@@ -185,6 +171,32 @@ def read_ranked(path: str | Path, top: int | None = None, *, sample_size: int = 
         numbers={c: np.concatenate(parts) for c, parts in number_parts.items()},
         distributions={c: np.concatenate(parts) for c, parts in distribution_parts.items()},
         sample=[s for s in sample if s], n_rows_total=n_rows)
+
+
+def _column_roles(path: Path, columns: list[str]) -> tuple[list[str], list[str]]:
+    """The numeric columns and the plotted ones (whole-file distributions) of a ranked file's header."""
+    missing = [c for c in ("id", "smiles") if c not in columns]
+    if missing:
+        raise InputFileError(f"{path} has no {' or '.join(repr(m) for m in missing)} column (it has: "
+                             f"{', '.join(columns[:8])}...); pass the CSV `screenkit score` wrote")
+    prefixes = tuple(c[: -len("_ad")] + "_" for c in columns if c.endswith("_ad"))
+    numeric = [c for c in columns if _is_number_column(c, prefixes)]
+    plotted = [c for c, _ in DISTRIBUTION_COLUMNS if c in columns] + \
+              [c for c in columns if c.endswith("_p_active") and c.startswith(prefixes)]
+    return numeric, plotted
+
+
+def _reservoir(sample: list[str], values, seen: int, size: int, rng: random.Random) -> int:
+    """Reservoir-sample ``values`` into ``sample`` (at most ``size``); returns how many values were seen in all."""
+    for value in values:
+        seen += 1
+        if len(sample) < size:
+            sample.append(value)
+        else:
+            j = rng.randrange(seen)
+            if j < size:
+                sample[j] = value
+    return seen
 
 
 def read_meta(path: str | Path, *, required: bool) -> dict | None:
