@@ -372,7 +372,7 @@ def reliability_map(card: dict):
     for value in np.unique(pooled):  # one point per pooled block, at its weighted mean score
         block = pooled == value
         centres.append(float(np.average(x[block], weights=n[block])))
-        values.append(float(np.clip(value, margin, 1 - margin)))
+        values.append(float(np.clip(value, 2 * margin, 1 - 2 * margin)))  # room for the end knots
     knots_x = np.array([0.0] + centres + [1.0])
     knots_y = np.array([margin] + values + [1 - margin])
     return lambda p: np.interp(np.asarray(p, float), knots_x, knots_y)
