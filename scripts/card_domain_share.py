@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Write into every model card the share of lead-like libraries inside its applicability domain.
+"""Write into every activity model's card the share of lead-like libraries inside its applicability domain.
 
 For the 2,000 ZINC compounds of the example library and ``--zinc N`` random ZINC lead-like
 SMILES (MOSES, from the ``molsets`` wheel; see ``scripts/verify_alert_screen.py``): each
@@ -71,7 +71,9 @@ def main(argv=None) -> int:
         picked = np.random.default_rng(0).choice(len(smiles), size=min(args.zinc, len(smiles)), replace=False)
         sets[f"ZINC lead-like, {len(picked):,} random (MOSES)"] = [smiles[i] for i in sorted(picked)]
     fingerprints = {name: ad_fingerprints(smiles) for name, smiles in sets.items()}
-    models = load_bundle(args.models, training_sets_only=True)
+    # activity models only: the BBB property model keeps its quantile threshold, and its card is rendered
+    # by scripts/build_bbb_model.py, not by screenkit.model.card
+    models = [m for m in load_bundle(args.models, training_sets_only=True) if m.card.get("role", "activity") == "activity"]
     cards, table = {}, []
     for model in models:
         threshold, rule = domain_threshold(model.card)

@@ -162,3 +162,27 @@ def test_update_cards_rewrites_a_card_and_its_hashes(small_models, tmp_path):
 
     with pytest.raises(ModelBundleError, match="sha256"):
         load_bundle(folder, names=["JAK1_Ki"], with_estimators=False)
+
+
+def test_reliability_map_calibrates_uncalibrated_models_and_keeps_their_order():
+    from screenkit.screen.score import reliability_map
+
+    def applied(model):
+        calibration = model.card["validation"].get("calibration")
+        return calibration.get("applied") if isinstance(calibration, dict) else None
+
+    models = load_bundle(bundled_path("models"), with_estimators=False)
+    uncalibrated = [m for m in models if applied(m) is False]
+    assert uncalibrated  # the bundle has models whose Platt scaling did not help
+    grid = np.linspace(0, 1, 201)
+    for model in uncalibrated:
+        mapped = reliability_map(model.card)
+        assert (np.diff(mapped(grid)) > 0).all(), model.name
+        bins = model.card["validation"]["calibration"]["reliability"]["uncalibrated"]
+        n = np.array([b["n"] for b in bins])
+        raw = np.array([b["mean_predicted"] for b in bins])
+        observed = np.array([b["observed"] for b in bins])
+        # squared error of the bin means against the held-out active share, weighted by bin size
+        assert np.average((mapped(raw) - observed) ** 2, weights=n) < np.average((raw - observed) ** 2, weights=n)
+    platt = next(m for m in models if applied(m) is True)
+    assert reliability_map(platt.card) is None

@@ -238,10 +238,11 @@ def update_cards(directory: str | Path, cards: dict[str, dict], card_markdown) -
     unknown = set(cards) - set(entries)
     if unknown:
         raise ModelBundleError(f"no model(s) {', '.join(sorted(unknown))} in {directory}")
+    rendered = {name: card_markdown(card) for name, card in cards.items()}  # fail before writing anything
     for name, card in cards.items():
         files = entries[name]["files"]
         (directory / files["card_json"]).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
-        (directory / files["card_markdown"]).write_text(card_markdown(card))
+        (directory / files["card_markdown"]).write_text(rendered[name])
         for role in ("card_json", "card_markdown"):
             manifest["sha256"][files[role]] = file_sha256(directory / files[role])
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")

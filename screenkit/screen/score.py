@@ -337,17 +337,21 @@ def reliability_map(card: dict):
     For models whose card says Platt scaling was *not* applied (it did not lower the held-out
     Brier score), ``p_active`` is the estimator's own score, e.g. a forest's vote share, and
     the card's held-out reliability table shows how far that is from a probability (JAK1_Ki:
-    scores 0.1-0.2 were 89 % active). The map is isotonic regression on that table (bin mean
-    score -> observed share, weighted by bin size), interpolated between bins and kept
-    ``0.5 / n`` away from 0 and 1. ``None`` when Platt was applied or the card has no table.
+    scores 0.1-0.2 were 89 % active). The map is centred isotonic regression on that table
+    (Oron & Flournoy 2017): pool-adjacent-violators over the bins (mean score -> observed
+    share, weighted by bin size), each pooled block placed at its weighted mean score, and
+    straight lines between blocks and out to ``(0, 0.5/n)`` and ``(1, 1 - 0.5/n)``. It is
+    strictly increasing, so the model's own order of compounds is kept (plain isotonic
+    regression would tie every JAK1 score above 0.17). ``None`` when Platt was applied or
+    the card has no table.
 
     Examples
     --------
     >>> card = {"validation": {"calibration": {"applied": False, "reliability": {"uncalibrated": [
     ...     {"mean_predicted": 0.05, "observed": 0.01, "n": 100}, {"mean_predicted": 0.2, "observed": 0.9, "n": 50},
     ...     {"mean_predicted": 0.5, "observed": 0.8, "n": 50}]}}}}
-    >>> reliability_map(card)(np.array([0.05, 0.2, 0.5])).round(3).tolist()
-    [0.01, 0.85, 0.85]
+    >>> reliability_map(card)(np.array([0.05, 0.2, 0.35, 0.5])).round(3).tolist()
+    [0.01, 0.43, 0.85, 0.884]
     """
     calibration = (card.get("validation") or {}).get("calibration")
     if not isinstance(calibration, dict) or calibration.get("applied") is not False:
@@ -360,9 +364,18 @@ def reliability_map(card: dict):
     x = np.array([b["mean_predicted"] for b in bins], float)
     y = np.array([b["observed"] for b in bins], float)
     n = np.array([b["n"] for b in bins], float)
-    fitted = IsotonicRegression(out_of_bounds="clip").fit(x, y, sample_weight=n)
+    order = np.argsort(x)
+    x, y, n = x[order], y[order], n[order]
+    pooled = IsotonicRegression().fit(x, y, sample_weight=n).predict(x)
     margin = 0.5 / n.sum()
-    return lambda p: np.clip(fitted.predict(np.asarray(p, float)), margin, 1 - margin)
+    centres, values = [], []
+    for value in np.unique(pooled):  # one point per pooled block, at its weighted mean score
+        block = pooled == value
+        centres.append(float(np.average(x[block], weights=n[block])))
+        values.append(float(np.clip(value, 2 * margin, 1 - 2 * margin)))  # room for the end knots
+    knots_x = np.array([0.0] + centres + [1.0])
+    knots_y = np.array([margin] + values + [1 - margin])
+    return lambda p: np.interp(np.asarray(p, float), knots_x, knots_y)
 
 
 def _at_base_rate(model: TargetModel, values: list[tuple[str, np.ndarray]],
