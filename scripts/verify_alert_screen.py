@@ -13,6 +13,11 @@ lead-like SMILES from the ``molsets`` wheel (all 1.9M with ``--zinc all``)::
 
     python scripts/verify_alert_screen.py --zinc 200000 --n-jobs 2
     python scripts/verify_alert_screen.py --zinc all --n-jobs 2 --families PAINS_A,PAINS_B,PAINS_C,Brenk,NIH
+    python scripts/verify_alert_screen.py --zinc all --checkpoint proof.jsonl   # resumable
+
+With ``--checkpoint`` every finished chunk is appended to a JSON-lines file and a rerun skips the
+chunks already there, so a run of hours survives being stopped; ``--shard i/n`` checks only every
+n-th chunk starting at i (for splitting the work over sessions or machines).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
+import json
 import subprocess
 import sys
 import tempfile
@@ -33,6 +39,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 MOLSETS = "molsets==0.3.1"
+CHUNK = 2000
+
+
+def read_checkpoint(path: Path | None) -> dict[tuple[str, int], list]:
+    """Finished chunks, keyed by (source, first index), from a previous run's checkpoint file."""
+    if path is None or not path.exists():
+        return {}
+    done = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            row = json.loads(line)
+            done[(row["source"], row["start"])] = row["result"]
+    return done
 
 
 def zinc_smiles(limit: int | None, wheel_dir: Path) -> list[str]:
@@ -90,6 +109,8 @@ def main(argv=None) -> int:
     parser.add_argument("--families", default="PAINS_A,PAINS_B,Brenk")
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--wheel-dir", type=Path, default=Path(tempfile.gettempdir()) / "screenkit-wheels")
+    parser.add_argument("--checkpoint", type=Path, help="JSON-lines file of finished chunks (resume)")
+    parser.add_argument("--shard", default="0/1", help="i/n: check only chunks i, i+n, i+2n, ...")
     args = parser.parse_args(argv)
     families = tuple(args.families.split(","))
     args.wheel_dir.mkdir(parents=True, exist_ok=True)
@@ -103,16 +124,31 @@ def main(argv=None) -> int:
             str(ROOT / "data" / "examples" / "example_library.sdf")) if m is not None],
         "ZINC lead-like (MOSES)": zinc_smiles(None if args.zinc == "all" else int(args.zinc), args.wheel_dir),
     }
+    done = read_checkpoint(args.checkpoint)
+    shard, shards = (int(x) for x in args.shard.split("/"))
     failed = False
     for name, smiles in sources.items():
         start = time.perf_counter()
-        chunks = [smiles[i:i + 2000] for i in range(0, len(smiles), 2000)]
-        results = Parallel(n_jobs=args.n_jobs)(delayed(compare_chunk)(chunk, families) for chunk in chunks)
+        chunks = [(name, i) for i in range(0, len(smiles), CHUNK) if (i // CHUNK) % shards == shard]
+        todo = [key for key in chunks if key not in done]
+        batch = max(args.n_jobs, 1) * 4
+        for offset in range(0, len(todo), batch):
+            keys = todo[offset:offset + batch]
+            results = Parallel(n_jobs=args.n_jobs)(
+                delayed(compare_chunk)(smiles[i:i + CHUNK], families) for _, i in keys)
+            for key, result in zip(keys, results):
+                done[key] = result
+                if args.checkpoint:
+                    with args.checkpoint.open("a") as handle:
+                        handle.write(json.dumps({"source": key[0], "start": key[1], "result": result,
+                                                 "seconds": round(time.perf_counter() - start, 1)}) + "\n")
+        results = [done[key] for key in chunks]
         compared = sum(r[0] for r in results)
         differing = sum(r[1] for r in results)
         examples = [e for r in results for e in r[2]][:5]
         print(f"{name}: {compared} molecules, {differing} differences "
-              f"({time.perf_counter() - start:.0f} s){'; e.g. ' + ' '.join(examples) if examples else ''}")
+              f"({time.perf_counter() - start:.0f} s this run, {len(chunks) - len(todo)} of {len(chunks)} chunks "
+              f"from the checkpoint){'; e.g. ' + ' '.join(examples) if examples else ''}", flush=True)
         failed |= differing > 0
     print(f"families: {', '.join(families)} and QED's 116 alerts")
     return 1 if failed else 0

@@ -29,6 +29,7 @@ catalog matches with; survivors are tested with the entry's own ``HasFilterMatch
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -39,10 +40,19 @@ from rdkit.Chem import QED, Crippen, MolSurf
 from rdkit.Chem import rdMolDescriptors as rdmd
 from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
-__all__ = ["ALERT_FAMILIES", "AlertPanel", "MoleculeFeatures", "PatternScreen", "alert_catalog", "alert_panel",
+__all__ = ["ALERT_FAMILIES", "FAST_PATHS_VARIABLE", "AlertPanel", "fast_paths_enabled", "MoleculeFeatures", "PatternScreen", "alert_catalog", "alert_panel",
            "fast_alert_names", "fast_qed_properties"]
 
 ALERT_FAMILIES = ("PAINS_A", "PAINS_B", "PAINS_C", "Brenk", "NIH")
+
+# Set to 0 to compute every property with RDKit's own functions (no screens, no reuse):
+# the reference that the fast path's output is compared with, byte for byte.
+FAST_PATHS_VARIABLE = "SCREENKIT_FAST_PATHS"
+
+
+def fast_paths_enabled() -> bool:
+    """False when ``SCREENKIT_FAST_PATHS=0``: properties then come from stock RDKit calls only."""
+    return os.environ.get(FAST_PATHS_VARIABLE, "1").strip().lower() not in ("0", "false", "no", "off")
 
 # Atom kinds: atomic number Z (0-118) for aliphatic atoms, 119 + Z for aromatic ones.
 _N_ELEMENTS = 119
