@@ -92,6 +92,11 @@ def summary_markdown(table: pd.DataFrame, budget: float) -> str:
              "| gain over shipped (p) | evaluated | verdict |", "|---|---:|---:|---:|---|---:|---:|---:|---:|---|"]
     for r in table.itertuples():
         verdict = "**retrain**" if r.retrain else "keep shipped"
+        if r.n_evaluated <= 1:  # the budget went to the shipped configuration
+            lines.append(f"| {r.model} | {r.shipped_sar_roc_auc:.3f} ± {r.shipped_sd:.3f} | {r.baseline_sar_roc_auc:.3f} | "
+                         f"{r.shipped_margin:+.3f} ({r.shipped_margin_p:.2g}) | none finished within the budget | | | | "
+                         f"1 of {r.n_candidates} | keep shipped (not searched) |")
+            continue
         lines.append(f"| {r.model} | {r.shipped_sar_roc_auc:.3f} ± {r.shipped_sd:.3f} | {r.baseline_sar_roc_auc:.3f} | "
                      f"{r.shipped_margin:+.3f} ({r.shipped_margin_p:.2g}) | {r.best} | {r.best_sar_roc_auc:.3f} ± "
                      f"{r.best_sd:.3f} | {r.best_margin:+.3f} ({r.best_margin_p:.2g}) | {r.gain:+.3f} ({r.gain_p:.2g}) | "
