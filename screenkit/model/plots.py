@@ -228,7 +228,9 @@ def _reliability(card: dict, data: PlotData):
                 ax.annotate(f"n={r['n']}", (r["mean_predicted"], r["observed"]), textcoords="offset points",
                             xytext=(4, -9), fontsize=6.5, color=colour)
     ax.plot([0, 1], [0, 1], ":", color="grey", lw=1, label="perfect calibration")
-    used = {True: "scoring applies Platt scaling", False: "scoring uses the estimator's own probability"}
+    # without Platt, scoring maps the estimator's score through this table (screen.score.reliability_map)
+    used = {True: "scoring applies Platt scaling",
+            False: "scoring maps the estimator's probability\nthrough its held-out reliability (isotonic)"}
     ax.set(xlim=(0, 1), ylim=(-0.02, 1.02), xlabel="predicted probability (bin mean)",
            ylabel="observed active share in the bin", title=_title(card, "reliability"))
     ax.legend(loc="best", title=_text(f"{len(y)} test rows (with putative inactives)\n"
