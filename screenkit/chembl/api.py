@@ -188,7 +188,7 @@ class ApiSource:
         self.session.headers.setdefault("Accept", "application/json")
         self.location = settings.base_url.rstrip("/")
         self._answered = False  # any HTTP answer so far: tells "unreachable" from "failing"
-        self._release = None
+        self._release: str | None = None  # read once, on first use
 
     def __repr__(self):
         return f"ChEMBL web API at {self.location}"

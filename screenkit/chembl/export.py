@@ -32,6 +32,7 @@ from __future__ import annotations
 import gzip
 import logging
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -122,7 +123,7 @@ def read_web_export(path: str | Path) -> pd.DataFrame:
                              "bioactivities of a target from the ChEMBL website as CSV")
     records = []
     for number, row in enumerate(table.to_dict("records"), start=1):
-        record = {field: _clean(row.get(column)) for column, field in WEB_EXPORT_COLUMNS.items()}
+        record: dict[str, Any] = {field: _clean(row.get(column)) for column, field in WEB_EXPORT_COLUMNS.items()}
         if record["activity_id"] is None:
             record["activity_id"] = number
         if record["standard_relation"]:

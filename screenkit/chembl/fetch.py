@@ -129,6 +129,8 @@ def fetch_records(targets: Sequence[Target], source, *, tax_id: int = 9606,
             log.warning("%r: %d records of other targets (%s) are not part of this pull", source, len(others),
                         ", ".join(sorted(set(others["target_chembl_id"].dropna()))))
     for target in targets:
+        if target.chembl_id is None:  # refused above with every such target named
+            raise UsageError(f"target {target.gene} has no chembl_id in the panel")
         query = ActivityQuery(target.chembl_id, tuple(target.activity_types))
         log.info("pulling %s (%s) %s from %r", target.chembl_id, target.gene, "/".join(query.activity_types), source)
         pulled = source.activities(query, infos[target.chembl_id])

@@ -112,7 +112,7 @@ def _to_int(value):
     return int(float(value)) if isinstance(value, (str, Decimal)) else int(value)
 
 
-def _to_float(value):
+def _to_float(value) -> float | None:
     if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
         return None
     return float(value)
@@ -167,8 +167,9 @@ def normalize_record(record) -> dict:
             if column in _INT:
                 out[column] = _to_int(value)
             elif column in _FLOAT:
-                out[column] = _to_float(value)
-                if out[column] is not None and not math.isfinite(out[column]):
+                number = _to_float(value)
+                out[column] = number
+                if number is not None and not math.isfinite(number):
                     raise ValueError
             elif column in _BOOL:
                 out[column] = _to_bool01(value)

@@ -107,7 +107,7 @@ class SqlSource:
         except (NoSuchModuleError, ModuleNotFoundError) as exc:
             raise UsageError(f"no database driver for {self.location} ({exc}); install psycopg[binary] for "
                              "PostgreSQL") from None
-        self._release = None
+        self._release: str | None = None  # read once, on first use
         self._schema: dict | None = None
 
     def __repr__(self):

@@ -29,7 +29,8 @@ def add_parser(sub) -> None:
 
 
 def _inputs(arguments: list[str]) -> tuple[list[str], list[str]]:
-    smiles, names = [], []
+    smiles: list[str] = []
+    names: list[str] = []
     for argument in arguments:
         lines = sys.stdin.read().splitlines() if argument == "-" else [argument]
         for line in lines:

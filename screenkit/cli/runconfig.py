@@ -89,11 +89,14 @@ def _convert(key: str, value, action: argparse.Action, base: Path | None, path: 
             return json.dumps(value)
         raise UsageError(f"{where} must be a single value, not {value!r}")
     if action.type is not None and not isinstance(value, bool):
+        convert = action.type
+        if not callable(convert):  # argparse allows registered type names; screenkit's parsers use none
+            raise TypeError(f"option {action.dest} has the type name {convert!r}, not a callable")
         try:
-            value = action.type(value) if isinstance(value, str) or action.type is not float else float(value)
+            value = convert(value) if isinstance(value, str) or convert is not float else float(value)
         except (TypeError, ValueError):
-            raise UsageError(f"{where} = {value!r} is not a valid {action.type.__name__}") from None
-        if action.type is int and isinstance(value, float):
+            raise UsageError(f"{where} = {value!r} is not a valid {getattr(convert, '__name__', 'value')}") from None
+        if convert is int and isinstance(value, float):
             raise UsageError(f"{where} must be a whole number, not {value!r}")
     elif isinstance(value, bool):
         raise UsageError(f"{where} must be a value, not {value!r}")

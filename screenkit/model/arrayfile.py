@@ -25,6 +25,7 @@ import json
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -65,7 +66,8 @@ class _Encoder:
 
     def blob(self) -> tuple[np.ndarray, list]:
         """All arrays in one aligned byte block (one decompression on load) and where each lies."""
-        layout, offset = [], 0
+        layout: list[list[Any]] = []  # per array: [dtype descr, shape, byte offset], as JSON
+        offset = 0
         for value in self.arrays:
             offset = -(-offset // _ALIGN) * _ALIGN
             layout.append([np.lib.format.dtype_to_descr(value.dtype), list(value.shape), offset])
@@ -190,7 +192,9 @@ def dump(obj, path: str | Path, trusted: list[str]) -> None:
     block, layout = encoder.blob()
     graph = json.dumps({"format": ARRAYFILE_FORMAT, "layout": layout, "root": root})
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **{_GRAPH: np.frombuffer(graph.encode(), dtype=np.uint8), _BLOB: block})
+    arrays = {_GRAPH: np.frombuffer(graph.encode(), dtype=np.uint8), _BLOB: block}
+    # numpy's stub lets **kwds reach the bool allow_pickle parameter; these are array names only
+    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
     Path(path).write_bytes(buffer.getvalue())
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal, Protocol, overload
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from ..chem.featurize import make_featurizer
 from ..errors import ModelBundleError
 from ..hashing import file_sha256
 
-__all__ = ["TargetModel", "ModelInfo", "TRUSTED_TYPES", "save_bundle", "load_bundle", "bundle_digest",
+__all__ = ["TargetModel", "ModelInfo", "ModelDescription", "TRUSTED_TYPES", "save_bundle", "load_bundle", "bundle_digest",
            "update_model_files", "update_cards"]
 
 MANIFEST = "manifest.json"
@@ -85,6 +86,21 @@ MOVED_TYPES: dict[str, str] = {
 }
 
 
+class ModelDescription(Protocol):
+    """What :class:`TargetModel` and :class:`ModelInfo` share: enough to rank, report and name columns."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def card(self) -> dict: ...
+    @property
+    def files(self) -> dict: ...
+    @property
+    def ad_threshold(self) -> float: ...
+    @property
+    def outputs(self) -> list[str]: ...
+
+
 @dataclass
 class TargetModel:
     """One fitted per-target model with what scoring needs to explain it.
@@ -110,7 +126,7 @@ class TargetModel:
 
     name: str
     card: dict
-    estimator: object
+    estimator: Any  # a fitted estimator, or None when loaded with ``training_sets_only``
     train_fingerprints: np.ndarray
     train_pactivity: np.ndarray
     train_smiles: np.ndarray
@@ -302,7 +318,7 @@ def _load_estimator(path: Path):
     if not (hasattr(estimator, "predict_outputs") or hasattr(estimator, "predict_proba")):
         raise _damaged(path.parent, f"{path.name} holds a {type(estimator).__name__}, not a screenkit model")
     inner = getattr(estimator, "estimator", None)
-    if hasattr(inner, "n_jobs"):
+    if inner is not None and hasattr(inner, "n_jobs"):
         inner.n_jobs = 1
     if hasattr(estimator, "n_jobs"):
         estimator.n_jobs = 1  # parallelism is screenkit's job (chunks), not each forest's
@@ -326,6 +342,15 @@ class ModelInfo:
         return list(self.card.get("outputs", ["p_active"]))
 
 
+@overload
+def load_bundle(directory: str | Path, names: list[str] | None = None, *,
+                with_estimators: Literal[True] = True, training_sets_only: bool = False) -> list[TargetModel]: ...
+@overload
+def load_bundle(directory: str | Path, names: list[str] | None = None, *,
+                with_estimators: Literal[False], training_sets_only: bool = False) -> list[ModelInfo]: ...
+@overload
+def load_bundle(directory: str | Path, names: list[str] | None = None, *,
+                with_estimators: bool = True, training_sets_only: bool = False) -> list[TargetModel] | list[ModelInfo]: ...
 def load_bundle(directory: str | Path, names: list[str] | None = None, *,
                 with_estimators: bool = True, training_sets_only: bool = False) -> list[TargetModel] | list[ModelInfo]:
     """Load and verify the models of a bundle folder.
@@ -359,7 +384,8 @@ def load_bundle(directory: str | Path, names: list[str] | None = None, *,
             raise ModelBundleError(f"no model(s) {', '.join(sorted(unknown))} in {directory}; it has: "
                                    f"{', '.join(e['name'] for e in entries)}")
         entries = [e for e in entries if e["name"] in names]
-    models = []
+    models: list[TargetModel] = []
+    infos: list[ModelInfo] = []
     for entry in entries:
         for file_name in entry["files"].values():
             path = directory / file_name
@@ -375,12 +401,12 @@ def load_bundle(directory: str | Path, names: list[str] | None = None, *,
         card = _read_card(card_path)
         files = {role: directory / file_name for role, file_name in entry["files"].items()}
         if not with_estimators:
-            models.append(ModelInfo(entry["name"], card, files))
+            infos.append(ModelInfo(entry["name"], card, files))
             continue
         estimator = None if training_sets_only else _load_estimator(directory / entry["files"]["estimator"])
         fps, pactivity, smiles, inchikey = _read_training_set(directory / entry["files"]["training_set"])
         models.append(TargetModel(entry["name"], card, estimator, fps, pactivity, smiles, inchikey, files=files))
-    return models
+    return models if with_estimators else infos
 
 
 _FILE_ROLES = ("estimator", "training_set", "card_json", "card_markdown")

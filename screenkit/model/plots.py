@@ -20,8 +20,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # matplotlib is imported only when a plot is drawn
+    from matplotlib.typing import RcKeyType
 
 __all__ = ["PlotData", "PLOT_FILES", "render_plots", "fold_mean", "check_plotting"]
 
@@ -34,8 +38,9 @@ PLOT_FILES = {
 }
 DATA_FILE = "plots.npz"
 
-_RC = {"svg.fonttype": "none", "svg.hashsalt": "screenkit-plots", "font.family": "DejaVu Sans", "font.size": 8.5,
-       "axes.titlesize": 9, "legend.fontsize": 7.5, "axes.grid": True, "grid.alpha": 0.3, "path.simplify": True}
+_RC: dict[RcKeyType, Any] = {
+    "svg.fonttype": "none", "svg.hashsalt": "screenkit-plots", "font.family": "DejaVu Sans", "font.size": 8.5,
+    "axes.titlesize": 9, "legend.fontsize": 7.5, "axes.grid": True, "grid.alpha": 0.3, "path.simplify": True}
 _METADATA = {"Date": None, "Creator": "screenkit"}
 _MODEL, _BASELINE = "#1f5fa8", "#c0571b"
 
@@ -95,15 +100,15 @@ def fold_mean(data: PlotData, metric: str, score: str = "score") -> tuple[float,
     """
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    values = []
+    per_fold: list[float] = []
     for k in range(data.n_folds):
         mask = data.measured & (data.fold == k)
         y, s = data.truth[mask], getattr(data, score)[mask]
         if metric == "roc_auc" and len(np.unique(y)) == 2:
-            values.append(roc_auc_score(y, s))
+            per_fold.append(roc_auc_score(y, s))
         elif metric == "pr_auc" and y.any():
-            values.append(average_precision_score(y, s))
-    values = np.array(values, dtype=float)
+            per_fold.append(average_precision_score(y, s))
+    values = np.array(per_fold, dtype=float)
     sd = float(values.std(ddof=1)) if len(values) > 1 else float("nan")
     return (float(values.mean()) if len(values) else float("nan")), sd, len(values)
 
@@ -229,8 +234,9 @@ def _reliability(card: dict, data: PlotData):
                             xytext=(4, -9), fontsize=6.5, color=colour)
     ax.plot([0, 1], [0, 1], ":", color="grey", lw=1, label="perfect calibration")
     # without Platt, scoring maps the estimator's score through this table (screen.score.reliability_map)
-    used = {True: "scoring applies Platt scaling",
-            False: "scoring maps the estimator's probability\nthrough its held-out reliability (isotonic)"}
+    used: dict[bool | None, str] = {
+        True: "scoring applies Platt scaling",
+        False: "scoring maps the estimator's probability\nthrough its held-out reliability (isotonic)"}
     ax.set(xlim=(0, 1), ylim=(-0.02, 1.02), xlabel="predicted probability (bin mean)",
            ylabel="observed active share in the bin", title=_title(card, "reliability"))
     ax.legend(loc="best", title=_text(f"{len(y)} test rows (with putative inactives)\n"

@@ -151,12 +151,12 @@ def paired_gain(a: list[float], b: list[float]) -> dict:
     """Mean and sd over folds of ``a - b`` and the one-sided paired t-test p-value (a > b)."""
     from scipy.stats import ttest_rel
 
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    keep = ~(np.isnan(a) | np.isnan(b))
-    d = a[keep] - b[keep]
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    keep = ~(np.isnan(x) | np.isnan(y))
+    d = x[keep] - y[keep]
     if len(d) < 2:
         return {"mean": None, "sd": None, "p_value": None, "n_folds": int(len(d))}
-    p = float(ttest_rel(a[keep], b[keep], alternative="greater").pvalue) if d.std() > 0 else \
+    p = float(ttest_rel(x[keep], y[keep], alternative="greater").pvalue) if d.std() > 0 else \
         (0.0 if d.mean() > 0 else 1.0)
     return {"mean": round(float(d.mean()), 4), "sd": round(float(d.std(ddof=1)), 4), "p_value": round(p, 4),
             "n_folds": int(len(d))}

@@ -555,7 +555,11 @@ def recompute_plot_data(card: dict, dataset: str | Path, *, pool: str | Path | N
         from ..curation.measurements import read_measurements
 
         columns = card["data"].get("columns") or {}
-        table = read_measurements(dataset, smiles_col=columns.get("smiles"), value_col=columns.get("value"),
+        value_col = columns.get("value")
+        if not value_col:
+            raise UsageError(f"{name}: the card names no measured-value column (data.columns.value); "
+                             "cannot reproduce it")
+        table = read_measurements(dataset, smiles_col=columns.get("smiles"), value_col=value_col,
                                   units=card["data"].get("units", "pactivity"), relation_col=columns.get("relation"),
                                   year_col=columns.get("year")).table
     key = (str(pool), config.task, config.putative_inactive_ratio > 0)

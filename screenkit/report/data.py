@@ -206,8 +206,9 @@ def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: i
 
     consumed = set(_CORE) | {f"{m.name}_{o}" for m in models for o in ["p_active", "ad"] + m.outputs}
     # desirability terms of the ranking profile (d_<objective>, 0-1) first, then known properties
-    properties = [(c, "d " + c[2:].replace("_", " "), 2, f"desirability of objective '{c[2:]}' (0-1)", "score terms")
-                  for c in table.columns if c.startswith("d_")]
+    properties: list[tuple[str, str, int | None, str, str]] = [
+        (c, "d " + c[2:].replace("_", " "), 2, f"desirability of objective '{c[2:]}' (0-1)", "score terms")
+        for c in table.columns if c.startswith("d_")]
     properties += [p for p in PROPERTY_COLUMNS if p[0] in table.columns]
     consumed |= {p[0] for p in properties}
     extra_columns = [c for c in table.columns if c not in consumed]

@@ -75,7 +75,7 @@ def content_security_policy(*scripts: str) -> str:
 
 def _numbers(values: np.ndarray, decimals: int = 4) -> list:
     """A float column as a JSON list: rounded, integers without ``.0``, NaN as null."""
-    out = []
+    out: list[int | float | None] = []
     for v in np.asarray(values, float).tolist():
         if not math.isfinite(v):
             out.append(None)
@@ -276,7 +276,9 @@ def _distributions(data: ReportData) -> str:
 def _chemical_space(data: ReportData) -> str:
     groups = data.space.get("groups", [])
     explained = data.space.get("explained", [])
-    labels = tuple(f"PC{i + 1} ({v:.0%} of variance)" for i, v in enumerate(explained)) or ("PC1", "PC2")
+    labels = ("PC1", "PC2")
+    if len(explained) == 2:  # chemical_space gives both ratios, or none when it drew nothing
+        labels = (f"PC1 ({explained[0]:.0%} of variance)", f"PC2 ({explained[1]:.0%} of variance)")
     note = (f"PCA of Morgan fingerprints (radius 2, 2048 bits) of the first {data.evidence_rows:,} ranked compounds, "
             "a sample of the rest of the ranked file and up to 400 measured compounds of each model's training set; "
             "hover a black point for its rank and ID.")

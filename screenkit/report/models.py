@@ -95,12 +95,12 @@ def _validation(s: ModelSummary, card: dict) -> None:
         mixed = _get(v, "metrics", "roc_auc", "mean")
     if mixed is not None:
         s.mixed_roc_auc = _float(mixed)
-    baseline = v.get("baseline") if isinstance(v.get("baseline"), dict) else {}
+    baseline = v.get("baseline", {}) if isinstance(v.get("baseline"), dict) else {}
     s.baseline_roc_auc = _float(_get(baseline, "metrics_by_subset", "sar", "roc_auc", "mean"))
     if isinstance(baseline.get("model_beats_baseline"), bool):
         s.beats_baseline = baseline["model_beats_baseline"]
     s.baseline_verdict = str(baseline.get("verdict") or "")
-    yrand = v.get("y_randomisation") if isinstance(v.get("y_randomisation"), dict) else {}
+    yrand = v.get("y_randomisation", {}) if isinstance(v.get("y_randomisation"), dict) else {}
     s.yrand_roc_auc = _float(yrand.get("mean"))
     if isinstance(yrand.get("passed"), bool):
         s.yrand_passed = yrand["passed"]

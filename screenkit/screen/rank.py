@@ -42,9 +42,11 @@ training set, ``measured`` with the value.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 from ..config import Profile
-from ..model.bundle import ModelInfo
+from ..model.bundle import ModelDescription
 from .score import domain_threshold
 
 __all__ = ["RANK_COLUMNS", "objective_columns", "score_rows", "rank_key", "ParetoFront", "ParetoFronts",
@@ -52,9 +54,10 @@ __all__ = ["RANK_COLUMNS", "objective_columns", "score_rows", "rank_key", "Paret
 
 RANK_COLUMNS = ["overall_score", "best_model", "rank_reason"]
 _FLOOR = 0.001
+_Model = TypeVar("_Model", bound=ModelDescription)
 
 
-def activity_models(models: list) -> list:
+def activity_models(models: Iterable[_Model]) -> list[_Model]:
     """The models that predict activity on a target (not a property such as BBB permeation)."""
     return [m for m in models if m.card.get("role", "activity") == "activity"]
 
@@ -115,7 +118,7 @@ def cns_desirability(row: dict, cns, bbb_model=None) -> tuple[float, str, bool]:
     return d, text, d >= 0.75
 
 
-def objective_columns(profile: Profile, models: list[ModelInfo]) -> list[str]:
+def objective_columns(profile: Profile, models: Sequence[ModelDescription]) -> list[str]:
     """The ``d_*`` desirability columns a profile produces."""
     models = activity_models(models)
     columns = ["d_activity"]
@@ -127,7 +130,7 @@ def objective_columns(profile: Profile, models: list[ModelInfo]) -> list[str]:
     return columns
 
 
-def _weight(profile: Profile, model: ModelInfo) -> float:
+def _weight(profile: Profile, model: ModelDescription) -> float:
     return profile.target_weight(model.name, model.card["target"]["gene"])
 
 
@@ -195,7 +198,7 @@ def _credit(row: dict, model, profile: Profile) -> float:
     return evidence_credit(enrichment, profile.enrichment_full, profile.enrichment_low)
 
 
-def score_rows(rows: list[dict], models: list[ModelInfo], profile: Profile) -> list[dict]:
+def score_rows(rows: list[dict], models: Sequence[ModelDescription], profile: Profile) -> list[dict]:
     """Set desirabilities, ``overall_score``, ``best_model`` and ``rank_reason`` on scored rows.
 
     Unscored rows (status ``error``) get NaN and an empty reason.

@@ -26,8 +26,10 @@ its own calibrated probability, since BBB+ is no rare event of a library):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rdkit import Chem
@@ -36,7 +38,7 @@ from ..chem.properties import compute_properties
 from ..chem.similarity import AD_SPACE, SimilarityIndex
 from ..chem.standardize import ERROR, OK, mol_from_text, muted_rdkit_log, one_line_message, standardize_mol
 from ..config import DEFAULT_BASE_RATE, bundled_path
-from ..model.bundle import TargetModel, bundle_digest, load_bundle
+from ..model.bundle import ModelDescription, TargetModel, bundle_digest, load_bundle
 from ..model.estimators import prior_correct
 from .library import RawRecord, sd_properties, sd_title
 
@@ -173,7 +175,7 @@ def _known_index(models: list[TargetModel], key: tuple[str, str]) -> list[dict[s
     return _KNOWN_CACHE[key]
 
 
-def prediction_columns(models: list[TargetModel]) -> list[str]:
+def prediction_columns(models: Sequence[ModelDescription]) -> list[str]:
     """Per-model output columns (probability, enrichment, domain), then the measured-compound columns."""
     columns = []
     for model in models:
@@ -199,7 +201,8 @@ _MAX_LAID_OUT_ATOMS = 250
 
 
 def _parse(record: RawRecord, options: ScoreOptions) -> tuple[dict, Chem.Mol | None]:
-    row = {"input_position": record.position, "id": record.name, "smiles": "", "status": OK, "reason": ""}
+    row: dict[str, Any] = {"input_position": record.position, "id": record.name, "smiles": "", "status": OK,
+                           "reason": ""}
     if record.kind == "damaged":  # the reader could not read this part of the file
         row.update(status=ERROR, reason=record.text)
         return row, None
@@ -328,10 +331,10 @@ def _predict(mols: list, models: list[TargetModel], index: SimilarityIndex,
     return columns
 
 
-_RELIABILITY_MAPS: dict[int, object] = {}
+_RELIABILITY_MAPS: dict[int, Callable[[np.ndarray], np.ndarray] | None] = {}
 
 
-def reliability_map(card: dict):
+def reliability_map(card: dict) -> Callable[[np.ndarray], np.ndarray] | None:
     """A monotone map from a model's uncalibrated score to the active share observed on held-out folds.
 
     For models whose card says Platt scaling was *not* applied (it did not lower the held-out
