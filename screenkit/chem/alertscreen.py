@@ -174,7 +174,7 @@ def _bond_features(kinds_a: np.ndarray, kinds_b: np.ndarray, classes: np.ndarray
     return frozenset(_bond_feature(int(x), int(y), int(z)) for x in a for y in b for z in c)
 
 
-def _hall_counts(items: list) -> list[tuple[object, int]]:
+def _hall_counts(items: list[frozenset]) -> list[tuple[frozenset, int]]:
     """For each distinct set, how many items' sets lie inside it (distinct query parts need distinct partners)."""
     distinct = list(dict.fromkeys(items))
     return [(group, sum(1 for other in items if other <= group)) for group in distinct]
@@ -243,7 +243,10 @@ class PatternScreen:
     """
 
     def __init__(self, queries: list[Chem.Mol | None]):
-        atom_rows, bond_rows, required, owner = [], [], [], []
+        atom_rows: list[np.ndarray] = []
+        bond_rows: list[frozenset] = []
+        required: list = []
+        owner: list[int] = []
         for index, query in enumerate(queries):
             if query is None:
                 continue
@@ -258,7 +261,7 @@ class PatternScreen:
                 bond_rows.append(features)
                 required.append(count)
                 owner.append(index)
-        vocabulary = sorted(set().union(*bond_rows)) if bond_rows else []
+        vocabulary: list = sorted(set().union(*bond_rows)) if bond_rows else []
         column = {feature: i for i, feature in enumerate(vocabulary)}
         bond_matrix = np.zeros((len(bond_rows), len(vocabulary)), dtype=np.int32)
         for row, features in enumerate(bond_rows):

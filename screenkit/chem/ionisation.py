@@ -170,7 +170,7 @@ def _gate(smarts: str) -> str:
 @cache
 def _compiled():
     def compile_all(table):
-        gates = {}
+        gates: dict[str, Chem.Mol] = {}
         return [(name, Chem.MolFromSmarts(smarts), pka,
                  gates.setdefault(_gate(smarts), Chem.MolFromSmarts(_gate(smarts)))) for name, smarts, pka in table]
 

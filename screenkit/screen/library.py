@@ -116,8 +116,9 @@ class _DamageStop(io.RawIOBase):
         super().close()
 
 
-def _latin1_fallback(error: UnicodeDecodeError):
+def _latin1_fallback(error: UnicodeError) -> tuple[str, int]:
     """Bytes that are not UTF-8 are read as Latin-1 (vendor files from Windows tools), wherever they are."""
+    assert isinstance(error, UnicodeDecodeError)  # registered for decoding only
     return error.object[error.start:error.end].decode("latin-1"), error.end
 
 
@@ -474,7 +475,9 @@ def sd_properties(record_text: str) -> list[tuple[str, str]]:
     _, sep, data = record_text.partition("M  END")
     if not sep:
         return []
-    props, name, value = [], None, []
+    props: list[tuple[str, str]] = []
+    name: str | None = None
+    value: list[str] = []
     for line in data.splitlines():
         if line.startswith(">"):
             if name is not None:
@@ -640,7 +643,8 @@ def write_ranked_parquet(rows: Iterable[list], path, columns: list[str], batch_r
     output) is flushed, not closed.
     """
     pa, pq = pyarrow_module()
-    writer, schema, count, batch = None, None, 0, []
+    writer, schema, count = None, None, 0
+    batch: list = []
 
     def flush():
         nonlocal writer, schema
@@ -711,7 +715,7 @@ class IdChoice(NamedTuple):
 
 
 def _guess(names, candidates=ID_NAMES) -> str | None:
-    lowered = {}
+    lowered: dict[str, str] = {}
     for name in names:
         lowered.setdefault(name.lower().strip(), name)
     return next((lowered[c] for c in candidates if c in lowered), None)

@@ -532,7 +532,8 @@ def _score_and_rank(records, options: ScoreOptions, models, profile: Profile, co
     """
     row_format = RankedRowFormat(columns, out_format if out_format != "parquet" else "csv")
     # input columns of each record, taken from the record itself so error rows keep theirs too
-    inputs, names = {}, {}
+    inputs: dict[int, list[tuple[str, str]]] = {}
+    names: dict[str, None] = {}  # kept column names in first-seen order
     if out_format != "sdf" and keep != ():
         for record in records:
             props = sd_properties(record.text) if record.kind == "molblock" else record.props
@@ -546,7 +547,7 @@ def _score_and_rank(records, options: ScoreOptions, models, profile: Profile, co
         return [*rank_key(row), [row.get(o) for o in objectives]]
 
     def value(row):
-        props = inputs.get(row["input_position"], [])
+        props: list[tuple[str, str]] = inputs.get(row["input_position"], [])
         if out_format == "parquet":
             return [[_plain(row.get(name)) for name in columns[1:]], props]
         if keep is not None and row.get("input_properties"):  # SDF output: its data items

@@ -210,7 +210,8 @@ def id_problems(status_file: Path, examples: int = 5) -> dict:
     """
     import numpy as np
 
-    blank, blank_at, hashes = 0, [], []
+    blank, hashes = 0, []
+    blank_at: list[int] = []
     with open(status_file, newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             name = row["id"]
