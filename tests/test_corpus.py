@@ -18,9 +18,14 @@ NOISE = ("Traceback", "Violation", "RDKIT:", "BOOST:", "Stacktrace", "SMILES Par
 
 
 def _status_rows(path: Path) -> list[dict]:
-    csv.field_size_limit(10_000_000)  # kept input columns may be long (long_fields.csv has a 200,000-character note)
-    with open(path, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    # kept input columns may be long (long_fields.csv has a 200,000-character note); the limit is
+    # process-wide, so it is put back for the tests that check screenkit restores it
+    previous = csv.field_size_limit(10_000_000)
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+    finally:
+        csv.field_size_limit(previous)
 
 
 def _sdf_positions(path: Path) -> list[int]:
