@@ -112,6 +112,18 @@ def small_dataset(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def jak1_problem(small_dataset, small_pool):
+    """The JAK1 Ki classification problem (labels, cluster folds, fold-clean putative inactives) of the small data."""
+    from screenkit.model.problem import build_problem, load_pool
+
+    config = TrainConfig(n_folds=3, n_estimators=30, y_randomisation_permutations=0, n_jobs=1)
+    table = pd.read_csv(small_dataset)
+    pool_smiles, pool_fps, _ = load_pool(small_pool, config)
+    problem, _ = build_problem(table[table["gene"] == "JAK1"], 7.5, pool_smiles, pool_fps, config)
+    return problem
+
+
+@pytest.fixture(scope="session")
 def small_models(tmp_path_factory, small_dataset, small_pool, panel) -> Path:
     out = tmp_path_factory.mktemp("models")
     train_models(small_dataset, out, panel, pool=small_pool,

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-import pytest
 
 from screenkit.model import search as search_module
-from screenkit.model.problem import build_problem, load_pool
 from screenkit.model.search import BUDGET_TOLERANCE, auto_candidates, search, thread_limit
 from screenkit.model.train import TrainConfig
 from screenkit.model.validation import FoldPrediction
 
 CONFIG = TrainConfig(n_folds=3, n_estimators=30, y_randomisation_permutations=0, n_jobs=1)
-
-
-@pytest.fixture(scope="module")
-def jak1_problem(small_dataset, small_pool):
-    table = pd.read_csv(small_dataset)
-    pool_smiles, pool_fps, _ = load_pool(small_pool, CONFIG)
-    problem, _ = build_problem(table[table["gene"] == "JAK1"], 7.5, pool_smiles, pool_fps, CONFIG)
-    return problem
 
 
 class FakeClock:

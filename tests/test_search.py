@@ -16,14 +16,6 @@ from screenkit.model.validation import FoldPrediction, baseline_predictions, per
 CONFIG = TrainConfig(n_folds=3, n_estimators=30, y_randomisation_permutations=0)
 
 
-@pytest.fixture(scope="module")
-def jak1_problem(small_dataset, small_pool):
-    table = pd.read_csv(small_dataset)
-    pool_smiles, pool_fps, _ = load_pool(small_pool, CONFIG)
-    problem, _ = build_problem(table[table["gene"] == "JAK1"], 7.5, pool_smiles, pool_fps, CONFIG)
-    return problem
-
-
 def _scripted_cv(problem):
     """Forests rank putative inactives last but measured compounds at random (a high mixed, chance SAR
     ROC-AUC); the SVM ranks measured compounds well but puts putative inactives on top."""
