@@ -76,3 +76,27 @@ def test_train_caller_mistakes_exit_nonzero_with_one_line(tmp_path, argv_tail, c
     assert main(argv) == code
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_tiny_test_set_is_flagged_with_the_chance_of_its_roc_auc(small_models, small_dataset, tmp_path, capsys):
+    table = pd.read_csv(bundled_path("data/chembl_bundled.csv"), keep_default_na=False)
+    seen = set(pd.read_csv(small_dataset)["inchikey"])
+    jak1 = table[(table["gene"] == "JAK1") & (table["activity_type"] == "Ki") & ~table["inchikey"].isin(seen)]
+    pair = pd.concat([jak1[jak1["pactivity"].astype(float) >= 8.5].head(1), jak1[jak1["pactivity"].astype(float) < 6].head(1)])
+    path = tmp_path / "two.csv"
+    pd.DataFrame({"SMILES": pair["smiles"], "pKi": pair["pactivity"]}).to_csv(path, index=False)
+    result = evaluate_models(small_models, path, smiles_col="SMILES", value_col="pKi", names=["JAK1_Ki"])[0]
+    assert result["n_evaluated"] == 2
+    note = result["small_sample"]
+    assert (note["n_active"], note["n_inactive"]) == (1, 1)
+    # one pair: a random ranking is right half the time, so AUC 1.0 has chance 0.5 and AUC 0.0 has chance 1
+    assert note["p_random_at_least_this_roc_auc"] == (0.5 if result["metrics"]["roc_auc"] == 1.0 else 1.0)
+    assert main(["evaluate", "--models", str(small_models), "--data", str(path), "--smiles-col", "SMILES",
+                 "--value-col", "pKi", "--model", "JAK1_Ki"]) == 0
+    assert "warning: small sample: 1 active and 1 inactive" in capsys.readouterr().out
+
+
+def test_a_test_set_of_real_size_has_no_small_sample_warning(small_models, external_jak1):
+    result = evaluate_models(small_models, external_jak1, smiles_col="SMILES", value_col="pKi", names=["JAK1_Ki"])[0]
+    counts = result["n_active"], result["n_evaluated"] - result["n_active"]
+    assert ("small_sample" in result) == (min(counts) < 10)

@@ -39,6 +39,8 @@ def run(args) -> int:
         for label, metrics in (("all", r.get("metrics", {})), ("in domain", r.get("metrics_in_domain", {}))):
             shown = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items() if v is not None)
             print(f"  {label}: {shown or 'no metrics (too few compounds)'}")
+        if "small_sample" in r:
+            print(f"  warning: {r['small_sample']['message']}")
         if "conformal_coverage" in r:
             print(f"  conformal coverage {r['conformal_coverage']:.3f} (target {r['conformal_confidence']})")
     if args.output:

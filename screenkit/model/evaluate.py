@@ -10,6 +10,7 @@ the model's applicability domain.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,9 @@ def _evaluate_one(model: TargetModel, table: pd.DataFrame, ad_fps: np.ndarray, m
     out.update(n_evaluated=int(len(sub)), n_active=int(y[decided].sum()), in_domain_fraction=round(float(in_domain.mean()), 4))
     p = predictions["p_active"]
     out["metrics"] = _round(classification_metrics(y[decided], p[decided]))
+    small = small_sample_note(y[decided], p[decided])
+    if small:
+        out["small_sample"] = small
     out["metrics_in_domain"] = _round(classification_metrics(y[decided & in_domain], p[decided & in_domain])) \
         if (decided & in_domain).any() else {}
     confidence = None
@@ -68,6 +72,36 @@ def _evaluate_one(model: TargetModel, table: pd.DataFrame, ad_fps: np.ndarray, m
     if confidence is not None:
         out["conformal_confidence"] = confidence
     return out
+
+
+SMALL_SAMPLE = 10  # fewer actives or inactives than this: the metrics are mostly chance
+
+
+def small_sample_note(y: np.ndarray, score: np.ndarray) -> dict | None:
+    """A warning for a test set with fewer than :data:`SMALL_SAMPLE` actives or inactives.
+
+    It gives the chance that a random ranking scores at least the observed ROC-AUC: the
+    one-sided Mann-Whitney p-value, exact for small untied samples. With one active and one
+    inactive a ROC-AUC of 1.000 happens half the time.
+
+    >>> small_sample_note(np.array([1, 0]), np.array([0.9, 0.1]))["p_random_at_least_this_roc_auc"]
+    0.5
+    """
+    from scipy.stats import mannwhitneyu
+
+    n_active, n_inactive = int(y.sum()), int(len(y) - y.sum())
+    if min(n_active, n_inactive) >= SMALL_SAMPLE:
+        return None
+    note: dict[str, Any] = {"n_active": n_active, "n_inactive": n_inactive, "p_random_at_least_this_roc_auc": None}
+    if n_active and n_inactive:
+        test = mannwhitneyu(score[y == 1], score[y == 0], alternative="greater")
+        note["p_random_at_least_this_roc_auc"] = round(float(test.pvalue), 4)
+    chance = note["p_random_at_least_this_roc_auc"]
+    note["message"] = (f"small sample: {n_active} active and {n_inactive} inactive compounds; "
+                       + (f"a random ranking reaches this ROC-AUC or better with probability {chance:.2g}"
+                          if chance is not None else "ROC-AUC is undefined with one class")
+                       + f" (read the metrics as anecdote below {SMALL_SAMPLE} of each)")
+    return note
 
 
 def evaluate_models(models_dir: str | Path, data: str | Path, *, smiles_col: str | None, value_col: str,
