@@ -13,8 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_prefix_install_finds_panel_profiles_models_and_examples(tmp_path):
     prefix = tmp_path / "prefix"
     # No build isolation: setuptools and wheel come from the test extra, so this needs no download.
+    # --ignore-installed: without it pip first uninstalls the copy the test suite itself runs from
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--prefix", str(prefix), str(ROOT)], check=True, cwd=tmp_path, capture_output=True)
+                    "--ignore-installed", "--prefix", str(prefix), str(ROOT)], check=True, cwd=tmp_path,
+                   capture_output=True)
     site_packages = next(prefix.glob("lib/python*/site-packages"))
     env = {**os.environ, "PYTHONPATH": str(site_packages)}
     where = subprocess.run([sys.executable, "-m", "screenkit", "targets", "--where"], cwd=tmp_path, env=env,
