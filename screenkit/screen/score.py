@@ -152,14 +152,12 @@ def _source_ids(card: dict) -> dict[str, str]:
             break
     else:
         return {}
-    from ..curation.dataset import read_dataset
+    from ..curation.dataset import known_compounds, read_dataset
 
-    table = read_dataset(candidate)
-    target = card.get("target") or {}
-    rows = table[(table["target_chembl_id"] == target.get("chembl_id"))
-                 & (table["activity_type"] == card.get("activity_type"))]
-    return {k: ", ".join(i for i in str(ids).split(";") if i) for k, ids in zip(rows["inchikey"],
-                                                                              rows["molecule_chembl_ids"]) if ids}
+    target = (card.get("target") or {}).get("chembl_id")
+    return {key: ", ".join(m.molecule_chembl_ids)
+            for key, measurements in known_compounds(read_dataset(candidate)).items() for m in measurements
+            if m.target_chembl_id == target and m.activity_type == card.get("activity_type") and m.molecule_chembl_ids}
 
 
 def _known_index(models: list[TargetModel], key: tuple[str, str]) -> list[dict[str, tuple[float, str]]]:
