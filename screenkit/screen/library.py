@@ -46,7 +46,6 @@ _SMILES_COLUMNS = ("smiles", "canonical_smiles", "smi", "structure")
 # in this order, case-insensitively; the first one present is used. Stated in the README.
 ID_NAMES = ("id", "name", "title", "compound_id", "catalog_id", "mol_id", "molecule_id", "zinc_id", "chembl_id",
             "molecule_chembl_id", "idnumber", "catalog_number", "vendor_id", "supplier_id", "cas")
-_ID_COLUMNS = ID_NAMES
 PARQUET_HINT = "pip install 'screenkit[parquet]'"
 _MAX_RECORD_CHARS = 10_000_000  # an SDF record this long has no $$$$: not an SDF
 
@@ -339,7 +338,7 @@ def _table_rows(reader, path: Path, smiles_col: str | None, id_col: str | None) 
     if smiles_col is None:
         raise UsageError(f"{path} has no SMILES column (looked for {', '.join(_SMILES_COLUMNS)}); "
                          f"its columns are: {', '.join(header)}; pass --smiles-col NAME")
-    id_col = _pick_column(header, id_col, _ID_COLUMNS, path, "--id-col")
+    id_col = _pick_column(header, id_col, ID_NAMES, path, "--id-col")
     smiles_at = header.index(smiles_col)
     id_at = header.index(id_col) if id_col is not None else None
     others = [i for i in range(len(header)) if i not in (smiles_at, id_at)]
@@ -409,7 +408,7 @@ def _parquet_records(path: Path, smiles_col: str | None, id_col: str | None,
     if smiles_col is None:
         raise UsageError(f"{path} has no SMILES column (looked for {', '.join(_SMILES_COLUMNS)}); "
                          f"its columns are: {', '.join(header)}; pass --smiles-col NAME")
-    id_col = _pick_column(header, id_col, _ID_COLUMNS, path, "--id-col")
+    id_col = _pick_column(header, id_col, ID_NAMES, path, "--id-col")
     others = [name for name in header if name not in (smiles_col, id_col)]
     position = 0
     for batch in source.iter_batches(batch_size=batch_rows):
@@ -714,13 +713,6 @@ class IdChoice(NamedTuple):
     input_columns: tuple[str, ...]  # input columns known before reading (table header), minus SMILES and ID
 
 
-def _guess(names, candidates=ID_NAMES) -> str | None:
-    lowered: dict[str, str] = {}
-    for name in names:
-        lowered.setdefault(name.lower().strip(), name)
-    return next((lowered[c] for c in candidates if c in lowered), None)
-
-
 def choose_ids(path: str | Path, fmt: str, *, smiles_col: str | None = None, id_col: str | None = None,
                id_field: str | None = None, peek: int = 200) -> IdChoice:
     """Decide the ID column (CSV/TSV/Parquet) or SD data item, checking named ones exist.
@@ -741,7 +733,7 @@ def choose_ids(path: str | Path, fmt: str, *, smiles_col: str | None = None, id_
         option = "--id-col" if id_col else "--id-field"
         if wanted is not None and wanted not in header:
             raise UsageError(f"{path} has no column {wanted!r} for {option}; its columns are: {', '.join(header)}")
-        chosen = wanted or _pick_column(header, None, _ID_COLUMNS, path, "--id-col")
+        chosen = wanted or _pick_column(header, None, ID_NAMES, path, "--id-col")
         smiles = _pick_column(header, smiles_col, _SMILES_COLUMNS, path, "--smiles-col")
         others = tuple(c for c in header if c not in (smiles, chosen))
         if chosen is None:
@@ -767,7 +759,7 @@ def choose_ids(path: str | Path, fmt: str, *, smiles_col: str | None = None, id_
         return IdChoice(None, id_field, f"IDs from SD data item {id_field!r}", ())
     if any(record.name for record in head if record.kind == "molblock") or not head:
         return IdChoice(None, None, "IDs from the SDF title line", ())
-    guessed = _guess(items)
+    guessed = _pick_column(items, None, ID_NAMES, path, "--id-field")
     if guessed is None:
         return IdChoice(None, None, "IDs from the SDF title line (blank in the first records; no data item "
                         f"named like an ID: pass --id-field NAME from {', '.join(items) or 'none'})", ())
