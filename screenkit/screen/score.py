@@ -25,6 +25,7 @@ its own calibrated probability, since BBB+ is no rare event of a library):
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -129,6 +130,8 @@ def cached_models(models_dir: str | Path, digest: str | None = None) -> tuple[li
     if key not in _MODEL_CACHE:
         _MODEL_CACHE.clear()
         _KNOWN_CACHE.clear()
+        _file_sha256.cache_clear()  # a reloaded bundle re-checks its datasets too
+        _dataset_index.cache_clear()
         _RELIABILITY_MAPS.clear()
         models = load_bundle(models_dir)
         _MODEL_CACHE[key] = models, SimilarityIndex([m.train_fingerprints for m in models])
@@ -141,23 +144,36 @@ def _source_ids(card: dict) -> dict[str, str]:
     The bundle keeps only structures and values; the IDs come from the dataset the card names,
     if a bundled copy with the card's sha256 is found (a changed file could give wrong IDs).
     """
-    from ..hashing import file_sha256
-
     data = card.get("data") or {}
     name, sha = str(data.get("dataset") or ""), data.get("dataset_sha256")
     if not name or not sha:
         return {}
     for candidate in (bundled_path(f"data/{name}"), bundled_path(f"data/{Path(name).stem.split('_')[0]}/{name}")):
-        if candidate.is_file() and file_sha256(candidate) == sha:
+        if candidate.is_file() and _file_sha256(str(candidate)) == sha:
             break
     else:
         return {}
-    from ..curation.dataset import known_compounds, read_dataset
-
     target = (card.get("target") or {}).get("chembl_id")
     return {key: ", ".join(m.molecule_chembl_ids)
-            for key, measurements in known_compounds(read_dataset(candidate)).items() for m in measurements
+            for key, measurements in _dataset_index(str(candidate), sha).items() for m in measurements
             if m.target_chembl_id == target and m.activity_type == card.get("activity_type") and m.molecule_chembl_ids}
+
+
+# Ten bundled models name the same dataset file: hash and index it once per worker, not per model
+# (that was 5 s of every worker's start).
+@functools.lru_cache(maxsize=8)
+def _file_sha256(path: str) -> str:
+    from ..hashing import file_sha256
+
+    return file_sha256(Path(path))
+
+
+@functools.lru_cache(maxsize=4)
+def _dataset_index(path: str, sha: str):
+    """``known_compounds`` of a dataset file whose sha256 was checked (the sha is part of the key)."""
+    from ..curation.dataset import known_compounds, read_dataset
+
+    return known_compounds(read_dataset(path))
 
 
 def _known_index(models: list[TargetModel], key: tuple[str, str]) -> list[dict[str, tuple[float, str]]]:
