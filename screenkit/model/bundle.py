@@ -31,7 +31,7 @@ from ..errors import ModelBundleError
 from ..hashing import file_sha256
 
 __all__ = ["TargetModel", "ModelInfo", "ModelDescription", "TRUSTED_TYPES", "save_bundle", "load_bundle", "bundle_digest",
-           "update_model_files", "update_cards"]
+           "update_model_files", "update_cards", "domain_threshold"]
 
 MANIFEST = "manifest.json"
 BUNDLE_FORMAT = "screenkit-model-bundle/1"
@@ -101,6 +101,31 @@ class ModelDescription(Protocol):
     def outputs(self) -> list[str]: ...
 
 
+
+def domain_threshold(card: dict) -> tuple[float, str]:
+    """``(threshold, rule)``: the similarity from which a model's prediction counts as in domain.
+
+    The error-defined threshold of the card (``applicability_domain.threshold_by_error``: the
+    lowest test-to-train similarity above which the honest split's SAR ROC-AUC stays >= 0.7),
+    so that "in domain" means the same measured quality for every model. A card that measured
+    it and found no such similarity gets 1.0 (nothing is in domain); a card from before the
+    error-defined threshold (and a property model) keeps its quantile threshold.
+
+    Examples
+    --------
+    >>> domain_threshold({"applicability_domain": {"threshold": 0.25, "threshold_by_error": 0.4}})[0]
+    0.4
+    >>> domain_threshold({"applicability_domain": {"threshold": 0.25}})[0]
+    0.25
+    """
+    ad = card["applicability_domain"]
+    if "threshold_by_error" not in ad:
+        return float(ad["threshold"]), ad.get("why", "quantile threshold")
+    if ad["threshold_by_error"] is None:
+        return 1.0, "the model reaches its error level at no similarity: nothing is in domain"
+    return float(ad["threshold_by_error"]), ad.get("threshold_by_error_rule", "error-defined threshold")
+
+
 @dataclass
 class TargetModel:
     """One fitted per-target model with what scoring needs to explain it.
@@ -159,7 +184,8 @@ class TargetModel:
 
     @property
     def ad_threshold(self) -> float:
-        return float(self.card["applicability_domain"]["threshold"])
+        """The similarity from which a prediction counts as in domain (:func:`domain_threshold`)."""
+        return domain_threshold(self.card)[0]
 
 
 def save_bundle(models: list[TargetModel], directory: str | Path, card_markdown) -> Path:
@@ -335,7 +361,8 @@ class ModelInfo:
 
     @property
     def ad_threshold(self) -> float:
-        return float(self.card["applicability_domain"]["threshold"])
+        """The similarity from which a prediction counts as in domain (:func:`domain_threshold`)."""
+        return domain_threshold(self.card)[0]
 
     @property
     def outputs(self) -> list[str]:

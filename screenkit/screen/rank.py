@@ -25,7 +25,7 @@ rate) full credit, on a log scale so that each tenfold gain in evidence adds the
 whatever model it comes from. Compounds that no model gives any credit tie on activity: the
 other objectives (or, with the ``activity`` profile, the input order) decide among them. ``ad_m`` is the Tanimoto similarity to the model's nearest measured
 training compound and ``ad_threshold_m`` the card's error-defined threshold
-(:func:`~screenkit.screen.score.domain_threshold`).
+(:func:`~screenkit.model.bundle.domain_threshold`).
 Models whose card has ``role = "property"`` (the B3DB BBB model) never count as
 activity or anti-target models; the CNS objective reads them by name. Outside the BBB
 model's domain its share shrinks and the MPO decides more.
@@ -47,7 +47,6 @@ from typing import TypeVar
 
 from ..config import Profile
 from ..model.bundle import ModelDescription
-from .score import domain_threshold
 
 __all__ = ["RANK_COLUMNS", "objective_columns", "score_rows", "rank_key", "ParetoFront", "ParetoFronts",
            "activity_models", "cns_desirability", "evidence_credit", "endpoint_text"]
@@ -181,11 +180,6 @@ def endpoint_text(card: dict) -> str:
     return f"{gene} {kind}, assay mode unknown"
 
 
-def _threshold(model) -> float:
-    """The model's error-defined domain threshold; a card without a domain section keeps ``ad_threshold``."""
-    return domain_threshold(model.card)[0] if "applicability_domain" in model.card else model.ad_threshold
-
-
 def _times(enrichment: float) -> str:
     return f"{enrichment:.2g}x" if enrichment < 100 else f"{enrichment:.0f}x"
 
@@ -210,6 +204,7 @@ def score_rows(rows: list[dict], models: Sequence[ModelDescription], profile: Pr
     ...     name = "X_Ki"
     ...     card = {"target": {"gene": "X"}, "activity_type": "Ki",
     ...             "applicability_domain": {"threshold": 0.3, "threshold_by_error": 0.5}}
+    ...     ad_threshold = 0.5  # the card's error-defined threshold, as TargetModel.ad_threshold gives it
     >>> row = score_rows([{"X_Ki_p_active": 0.092, "X_Ki_enrichment": 10.0, "X_Ki_ad": 0.25}], [M()],
     ...                  load_profile("activity"))[0]
     >>> row["overall_score"], row["rank_reason"]
@@ -218,7 +213,7 @@ def score_rows(rows: list[dict], models: Sequence[ModelDescription], profile: Pr
     bbb_model = next((m for m in models if profile.cns is not None and m.name == profile.cns.model), None)
     models = activity_models(models)
     weights = {m.name: _weight(profile, m) for m in models}
-    thresholds = {m.name: _threshold(m) for m in models}
+    thresholds = {m.name: m.ad_threshold for m in models}
     for row in rows:
         if not models or f"{models[0].name}_p_active" not in row:
             row.update(overall_score=math.nan, best_model="", rank_reason="")

@@ -39,7 +39,7 @@ from ..chem.properties import compute_properties
 from ..chem.similarity import AD_SPACE, SimilarityIndex
 from ..chem.standardize import ERROR, OK, mol_from_text, muted_rdkit_log, one_line_message, standardize_mol
 from ..config import DEFAULT_BASE_RATE, bundled_path
-from ..model.bundle import ModelDescription, TargetModel, bundle_digest, load_bundle
+from ..model.bundle import ModelDescription, TargetModel, bundle_digest, domain_threshold, load_bundle
 from ..model.estimators import prior_correct
 from .library import RawRecord, sd_properties, sd_title
 
@@ -73,30 +73,6 @@ class ScoreOptions:
 def is_activity_model(model) -> bool:
     """A model of activity on a target (not a property such as BBB permeation)."""
     return model.card.get("role", "activity") == "activity"
-
-
-def domain_threshold(card: dict) -> tuple[float, str]:
-    """``(threshold, rule)``: the similarity from which a model's prediction counts as in domain.
-
-    The error-defined threshold of the card (``applicability_domain.threshold_by_error``: the
-    lowest test-to-train similarity above which the honest split's SAR ROC-AUC stays >= 0.7),
-    so that "in domain" means the same measured quality for every model. A card that measured
-    it and found no such similarity gets 1.0 (nothing is in domain); a card from before the
-    error-defined threshold (and a property model) keeps its quantile threshold.
-
-    Examples
-    --------
-    >>> domain_threshold({"applicability_domain": {"threshold": 0.25, "threshold_by_error": 0.4}})[0]
-    0.4
-    >>> domain_threshold({"applicability_domain": {"threshold": 0.25}})[0]
-    0.25
-    """
-    ad = card["applicability_domain"]
-    if "threshold_by_error" not in ad:
-        return float(ad["threshold"]), ad.get("why", "quantile threshold")
-    if ad["threshold_by_error"] is None:
-        return 1.0, "the model reaches its error level at no similarity: nothing is in domain"
-    return float(ad["threshold_by_error"]), ad.get("threshold_by_error_rule", "error-defined threshold")
 
 
 def training_active_rate(model: TargetModel) -> float | None:
