@@ -38,7 +38,7 @@ from rdkit import rdBase
 
 from .. import __version__
 from ..chem.featurize import FEATURIZERS, featurizer_spec, make_featurizer
-from ..config import Panel
+from ..config import Panel, frozen_mappings
 from ..curation.dataset import read_dataset, select_modality, select_targets
 from ..errors import UsageError
 from ..hashing import file_sha256
@@ -115,6 +115,7 @@ class TrainConfig:
     n_jobs: int = 1
 
     def __post_init__(self):
+        frozen_mappings(self, "featurizer_params", "estimator_params")
         if self.task not in TASKS:
             raise UsageError(f"unknown task {self.task!r}; use one of {', '.join(TASKS)}")
         if self.featurizer not in FEATURIZERS:
