@@ -141,16 +141,16 @@ def test_a_failure_outside_every_guard_still_costs_one_record(tmp_path, small_mo
 
 
 def test_a_failing_output_format_costs_one_record(tmp_path, small_models, monkeypatch):
-    import screenkit.screen.library as library_module
+    import screenkit.screen.writers as writers_module
 
-    real = library_module.RankedRowFormat.parts
+    real = writers_module.RankedRowFormat.parts
 
     def parts(self, row):
         if row.get("id") == "BAD":
             raise UnicodeEncodeError("utf-8", "x", 0, 1, "surrogates not allowed")
         return real(self, row)
 
-    monkeypatch.setattr(library_module.RankedRowFormat, "parts", parts)
+    monkeypatch.setattr(writers_module.RankedRowFormat, "parts", parts)
     with_bad = tmp_path / "with.csv"
     screen_library(_library(tmp_path, True), with_bad, models_dir=small_models, chunk_size=4)
     rows = list(csv.DictReader(open(with_bad)))

@@ -32,22 +32,16 @@ from ..config import Profile, bundled_path, load_profile
 from ..errors import InputFileError, OutputFileError, ScreenkitError, UsageError, check_count
 from ..hashing import file_sha256
 from ..model.bundle import bundle_digest, load_bundle
-from .library import (
-    RankedRowFormat,
-    choose_ids,
-    count_records,
-    detect_format,
-    iter_records,
-    pyarrow_module,
-    sd_properties,
-    sd_title,
-    write_ranked,
-    write_ranked_parquet,
-)
+from .ids import choose_ids
 from .parallel import map_chunks
 from .rank import RANK_COLUMNS, ParetoFronts, objective_columns, rank_key, score_rows
+from .readers import count_records, iter_records
+from .records import detect_format
 from .runstore import RunStore, encode_rows, id_problems
 from .score import ScoreOptions, StepFailed, domain_threshold, error_row, prediction_columns, score_records
+from .sdf import sd_properties
+from .tables import pyarrow_module
+from .writers import RankedRowFormat, sd_title, write_ranked, write_ranked_parquet
 
 __all__ = ["ScreenSummary", "screen_library"]
 

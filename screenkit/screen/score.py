@@ -41,7 +41,9 @@ from ..chem.standardize import ERROR, OK, mol_from_text, muted_rdkit_log, one_li
 from ..config import DEFAULT_BASE_RATE, bundled_path
 from ..model.bundle import ModelDescription, TargetModel, bundle_digest, domain_threshold, load_bundle
 from ..model.estimators import prior_correct
-from .library import RawRecord, sd_properties, sd_title
+from .records import RawRecord
+from .sdf import sd_properties
+from .writers import sd_title
 
 __all__ = ["ScoreOptions", "score_records", "prediction_columns", "cached_models", "error_row", "domain_threshold",
            "training_active_rate", "KNOWN_COLUMNS", "is_activity_model", "reliability_map"]
