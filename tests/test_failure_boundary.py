@@ -269,14 +269,14 @@ def test_a_pipe_without_format_says_how_to_fix(tmp_path, small_models):
 
 
 def test_a_failing_ranking_costs_only_its_record(tmp_path, small_models, monkeypatch):
-    import screenkit.screen.run as screen
+    import screenkit.screen.worker as worker
 
-    real = screen.score_rows
+    real = worker.score_rows
 
     def rank(rows, models, profile):
         if any(r.get("id") == "BAD" and r["status"] != "error" for r in rows):
             raise ZeroDivisionError("float division by zero")
         return real(rows, models, profile)
 
-    monkeypatch.setattr(screen, "score_rows", rank)
+    monkeypatch.setattr(worker, "score_rows", rank)
     _same_except_bad(tmp_path, small_models, ["ranking failed: ZeroDivisionError"], chunk_size=4)

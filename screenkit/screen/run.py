@@ -9,42 +9,37 @@ completed chunk and produces byte-identical output.
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
-import json
 import logging
 import math
 import os
-import platform
 import shutil
 import stat
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import __version__
 from ..chem.properties import PROPERTY_COLUMNS
 from ..config import Profile, bundled_path, load_profile
-from ..errors import InputFileError, OutputFileError, ScreenkitError, UsageError, check_count
+from ..errors import InputFileError, OutputFileError, UsageError, check_count
 from ..hashing import file_sha256
 from ..model.bundle import bundle_digest, load_bundle
-from ..model.card import ModelCard
 from .ids import choose_ids
+from .metadata import ScreenSummary, unmodelled_targets, write_metadata
+from .options import check_output, keep_spec, output_suffix
+from .output import copy_synced, output_columns, parquet_values, text_parts
 from .parallel import map_chunks
-from .rank import RANK_COLUMNS, ParetoFronts, objective_columns, rank_key, score_rows
+from .rank import RANK_COLUMNS, ParetoFronts, objective_columns
 from .readers import count_records, iter_records
 from .records import detect_format
-from .runstore import RunStore, encode_rows, id_problems
-from .score import ScoreOptions, StepFailed, error_row, prediction_columns, score_records
-from .sdf import sd_properties
+from .runstore import RunStore, id_problems
+from .score import ScoreOptions, prediction_columns
 from .tables import pyarrow_module
-from .writers import RankedRowFormat, sd_title, write_ranked, write_ranked_parquet
+from .worker import score_and_rank
+from .writers import RankedRowFormat, write_ranked, write_ranked_parquet
 
-__all__ = ["ScreenSummary", "screen_library"]
+__all__ = ["screen_library"]
 
 log = logging.getLogger(__name__)
 BASE_COLUMNS = ["rank", "input_position", "id", "smiles"]
@@ -53,37 +48,6 @@ STATUS_COLUMNS = ["status", "reason"]
 # 3: key [unscored, -score, position, objective values] and [the row's output text (before, after the
 # rank) or, for Parquet, its values; the kept input columns].
 STORE_FORMAT = 3
-
-
-@dataclass
-class ScreenSummary:
-    """What a run did: counts per status, output files and timing."""
-
-    library: str
-    output: str
-    metadata: str
-    status_file: str
-    models: list[str]
-    n_records: int = 0
-    n_ok: int = 0
-    n_warning: int = 0
-    n_error: int = 0
-    n_written: int = 0
-    n_resumed: int = 0
-    seconds: float = 0.0
-    columns: list[str] = field(default_factory=list)
-    unmodelled: list[str] = field(default_factory=list)  # default-panel genes no model covers
-    id_source: str = ""  # where IDs came from ("IDs from column 'catalog_id' (guessed)")
-    id_problems: dict = field(default_factory=dict)  # blank and duplicated IDs (see runstore.id_problems)
-    base_rate: float = 0.0  # library active share that p_active is corrected to
-
-    @property
-    def molecules_per_second(self) -> float:
-        scored_now = self.n_records - self.n_resumed
-        return scored_now / self.seconds if self.seconds else 0.0
-
-
-OUTPUT_FORMATS = ("csv", "sdf", "parquet")
 
 
 def screen_library(library: str | Path, output: str | Path, *, models_dir: str | Path | None = None,
@@ -165,7 +129,7 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     models_dir = Path(models_dir) if models_dir else bundled_path("models")
     if not to_stdout and status_file is None and metadata is None:
         check_output(library, output)  # overwriting the input is the first thing to refuse
-    out_suffix = _output_format(output, output_format, to_stdout)
+    out_suffix = output_suffix(output, output_format, to_stdout)
     if to_stdout:
         if resume:
             raise UsageError("--resume needs a file output: with -o - the work folder is temporary and "
@@ -185,7 +149,7 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         check_count("--top", top)
     if backend not in ("loky", "dask"):
         raise UsageError(f"unknown backend {backend!r}; use loky (this machine) or dask (a cluster)")
-    keep = _keep_spec(keep_columns)
+    keep = keep_spec(keep_columns)
     fmt = detect_format(library, fmt)  # a bad format fails before any work starts
     if fmt == "parquet" or out_suffix == "parquet":
         pyarrow_module()  # a one-line error naming the extra, before any work
@@ -209,74 +173,6 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _output_format(output: Path, requested: str | None, to_stdout: bool) -> str:
-    if requested is not None and requested not in OUTPUT_FORMATS:
-        raise UsageError(f"unknown output format {requested!r}; use csv, sdf or parquet")
-    if to_stdout:
-        return requested or "csv"
-    name = output.name.lower()
-    suffix = name.removesuffix(".gz").rsplit(".", 1)[-1]
-    if suffix not in OUTPUT_FORMATS or (suffix == "parquet" and name.endswith(".gz")):
-        raise UsageError(f"output {output} must end in .csv or .sdf (optionally .gz), or .parquet")
-    if requested is not None and requested != suffix:
-        raise UsageError(f"output {output} is named .{suffix} but --output-format is {requested}; "
-                         "drop one or make them agree")
-    return suffix
-
-
-def _keep_spec(keep_columns) -> tuple[str, ...] | None:
-    """``None`` keeps every input column; a tuple keeps those named (empty: none)."""
-    if isinstance(keep_columns, str):
-        if keep_columns.strip().lower() == "all":
-            return None
-        if keep_columns.strip().lower() == "none":
-            return ()
-        keep_columns = [name.strip() for name in keep_columns.split(",") if name.strip()]
-    return tuple(keep_columns)
-
-
-def companion_paths(output: Path) -> list[Path]:
-    """The files a run writes beside ``output`` (and the output itself)."""
-    return [output] + [output.with_name(output.name + suffix)
-                       for suffix in (".status.csv", ".meta.json", ".work", ".partial")]
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def check_output(library: Path, output: Path) -> None:
-    """Refuse outputs that would overwrite the input or cannot be written, before any scoring.
-
-    Raises
-    ------
-    UsageError
-        ``output`` (or one of its companion files) is the library, a folder, or in a
-        folder that is missing or not writable.
-    """
-    resolved = library.resolve()
-    for path in companion_paths(output):
-        if path.resolve() == resolved or _same_file(path, library) or resolved.is_relative_to(path.resolve()):
-            raise UsageError(f"output {output} would overwrite the input library {library} "
-                             f"(as {path.name}); choose another -o")
-    if output.is_dir():
-        raise UsageError(f"output {output} is a folder; give a file name such as {output / 'ranked.csv'}")
-    parent = output.parent
-    if not parent.exists():
-        raise UsageError(f"output folder {parent} does not exist; create it first")
-    if not parent.is_dir():
-        raise UsageError(f"output folder {parent} is not a folder")
-    try:
-        with tempfile.NamedTemporaryFile(dir=parent, prefix=f".{output.name}.", suffix=".probe"):
-            pass
-    except OSError as exc:
-        raise UsageError(f"cannot write in the output folder {parent} ({exc.strerror}); "
-                         "choose a writable -o") from None
 
 
 def _spool_if_not_a_file(library: Path, output: Path) -> Path | None:
@@ -347,7 +243,7 @@ def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fm
         n_jobs = -1  # on a cluster, default to every worker it has
     try:
         for chunk, (entries, names) in map_chunks(
-                _score_and_rank, itertools.islice(records, done, None), chunk_size=chunk_size, n_jobs=n_jobs,
+                score_and_rank, itertools.islice(records, done, None), chunk_size=chunk_size, n_jobs=n_jobs,
                 backend=backend, args=(options, models, profile, columns, out_suffix, objectives, keep)):
             store.note_columns(names)
             store.add(entries)
@@ -382,24 +278,24 @@ def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fm
             pareto_ranks = front.ranks()
             ranked = (pair for pair in store.ranked() if pair[0][2] in pareto_ranks)
         rows = itertools.islice(ranked, top)
-        out_columns = _output_columns(columns, store.input_columns if out_suffix != "sdf" else [], pareto)
+        out_columns = output_columns(columns, store.input_columns if out_suffix != "sdf" else [], pareto)
         target = sink if sink is not None else partial
         if out_suffix == "parquet":
-            values = _parquet_values(rows, store.input_columns, pareto_ranks)
+            values = parquet_values(rows, store.input_columns, pareto_ranks)
             summary.n_written = write_ranked_parquet(values, target, out_columns,
                                                      batch_rows=min(run_size, 10_000))
         else:
-            parts = _text_parts(rows, store.input_columns, pareto_ranks, out_suffix)
+            parts = text_parts(rows, store.input_columns, pareto_ranks, out_suffix)
             summary.n_written = write_ranked(parts, target, RankedRowFormat(out_columns, out_suffix))
         summary.columns = out_columns
         if status_partial is not None:
-            _copy_synced(store.status_file(), status_partial)
+            copy_synced(store.status_file(), status_partial)
         summary.n_records = store.records_done
         for status, count in store.counts.items():
             setattr(summary, f"n_{status}", count)
         summary.seconds = time.perf_counter() - started
         if meta_partial is not None:
-            _write_metadata(summary, meta_partial, library, signature, models, profile, pareto, command,
+            write_metadata(summary, meta_partial, library, signature, models, profile, pareto, command,
                             fronts=fronts, config=config, models_dir=models_dir)
         if status_partial is not None:
             os.replace(status_partial, summary.status_file)
@@ -420,52 +316,6 @@ def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fm
     log.info("scored %d records (%d ok, %d warning, %d error) in %.1f s", summary.n_records, summary.n_ok,
              summary.n_warning, summary.n_error, summary.seconds)
     return summary
-
-
-def _output_columns(columns: list[str], input_columns: list[str], pareto: bool) -> list[str]:
-    """The header: rank, pareto_rank (with --pareto), screenkit's columns, then the kept input columns."""
-    out = columns[:1] + (["pareto_rank"] if pareto else []) + columns[1:]
-    taken = set(out)
-    for name in input_columns:
-        name = sd_title(name)
-        while name in taken:
-            name = "input_" + name  # an input column named like one of ours (smiles, id, mw, ...)
-        taken.add(name)
-        out.append(name)
-    return out
-
-
-def _text_parts(rows, input_columns: list[str], pareto_ranks: dict | None, out_format: str):
-    """``(before, after)`` text per ranked row for :func:`write_ranked`, with the front number and the
-    kept input columns added (the workers formatted everything else)."""
-    if input_columns:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-    for (_, _, position, _), (before, after, props) in rows:
-        if pareto_ranks is not None:
-            front = pareto_ranks[position]
-            after = (f",{front}" if out_format == "csv" else f"\n\n>  <pareto_rank>\n{front}") + after
-        if out_format == "csv" and input_columns:
-            values = dict(props)
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerow([_cell(values.get(name)) for name in input_columns])
-            after = after[:-1] + "," + buffer.getvalue()
-        yield before, after
-
-
-def _parquet_values(rows, input_columns: list[str], pareto_ranks: dict | None):
-    for (_, _, position, _), (values, props) in rows:
-        if pareto_ranks is not None:
-            values = [pareto_ranks[position], *values]
-        if input_columns:
-            found = dict(props)
-            values = [*values, *(found.get(name) for name in input_columns)]
-        yield values
-
-
-def _cell(value) -> str:
-    return "" if value is None else value if isinstance(value, str) else str(value)
 
 
 class _Progress:
@@ -513,91 +363,6 @@ def _progress_bar(library: Path, fmt: str, progress: bool | None, done: int) -> 
     return _Progress(bar, bool(by_bytes))
 
 
-def _score_and_rank(records, options: ScoreOptions, models, profile: Profile, columns: list[str], out_format: str,
-                    objectives: list[str], keep=None) -> tuple[list[tuple[str, str, str]], list[str]]:
-    """One chunk, in a worker: score, rank, and encode the rows for the run store.
-
-    Each row is stored under its rank key plus its objective values (for ``--pareto``;
-    the position before them makes the key unique, so they never change the order), with
-    its output already formatted (CSV/SDF text; for Parquet the values in column order)
-    and the kept input columns: the main process only inserts the rank number.
-    Ranking and output formatting run per chunk; if either fails, the chunk is redone
-    row by row and only the failing rows become ``error`` rows naming the step.
-    Returns the entries and the input column names seen in this chunk (first-seen order).
-    """
-    row_format = RankedRowFormat(columns, out_format if out_format != "parquet" else "csv")
-    # input columns of each record, taken from the record itself so error rows keep theirs too
-    inputs: dict[int, list[tuple[str, str]]] = {}
-    names: dict[str, None] = {}  # kept column names in first-seen order
-    if out_format != "sdf" and keep != ():
-        for record in records:
-            props = sd_properties(record.text) if record.kind == "molblock" else record.props
-            if keep is not None:
-                props = [(name, value) for name, value in props if name in keep]
-            props = [(name, _plain(value)) for name, value in props]
-            inputs[record.position] = props
-            names.update((name, None) for name, _ in props)
-
-    def key(row):
-        return [*rank_key(row), [row.get(o) for o in objectives]]
-
-    def value(row):
-        props: list[tuple[str, str]] = inputs.get(row["input_position"], [])
-        if out_format == "parquet":
-            return [[_plain(row.get(name)) for name in columns[1:]], props]
-        if keep is not None and row.get("input_properties"):  # SDF output: its data items
-            row["input_properties"] = [(k, v) for k, v in row["input_properties"] if k in keep]
-        return [*row_format.parts(row), props]
-
-    try:
-        rows = score_records(records, options)
-    except ScreenkitError:
-        raise  # a caller's mistake (a damaged model folder): stop the run with its one-line message
-    except Exception:  # a failure outside every per-record guard: isolate it record by record
-        rows = [_score_alone(record, options) for record in records]
-    try:
-        return encode_rows(score_rows(rows, models, profile), key=key, value=value), list(names)
-    except Exception:
-        pass
-    entries = []
-    for record, row in zip(records, rows):
-        try:
-            row = score_rows([row], models, profile)[0]
-        except Exception as exc:
-            row = score_rows([error_row(record, StepFailed("ranking", exc).reason, row)], models, profile)[0]
-        try:
-            entries += encode_rows([row], key=key, value=value)
-        except Exception as exc:  # keep only what surely formats: the position and the reason
-            bare = error_row(record._replace(name=""), StepFailed("output formatting", exc).reason)
-            inputs.pop(record.position, None)
-            entries += encode_rows(score_rows([bare], models, profile), key=key, value=value)
-    return entries, list(names)
-
-
-def _plain(value):
-    """A value JSON can store: numpy scalars become Python numbers, anything unusual its text."""
-    if value is None or isinstance(value, str | int | float):
-        return value
-    item = getattr(value, "item", None)
-    if item is not None:
-        try:
-            value = item()
-            if isinstance(value, str | int | float):
-                return value
-        except (TypeError, ValueError):
-            pass
-    return str(value)
-
-
-def _score_alone(record, options: ScoreOptions) -> dict:
-    try:
-        return score_records([record], options)[0]
-    except ScreenkitError:
-        raise
-    except Exception as exc:
-        return error_row(record, StepFailed("scoring", exc).reason)
-
-
 def _dask_client(scheduler: str | None):
     """Connect to a Dask scheduler; joblib's ``dask`` backend then sends chunks to its workers."""
     if not scheduler:
@@ -617,71 +382,3 @@ def _write_failed(exc: OSError, workdir: Path) -> OutputFileError:
                            f"scored so far is kept in {workdir}: fix that, then rerun with --resume")
 
 
-def _card_summary(card: ModelCard) -> dict:
-    """What a ranked output's metadata records of each model's card."""
-    return {"name": card.name, "target": card.target_chembl_id, "gene": card.gene, "activity_type": card.activity_type,
-            "label": card.label_rule, "ad_threshold": card.domain_threshold()[0],
-            "training_active_rate": card.training_active_rate, "role": card.role or "activity",
-            "sar_roc_auc_cluster_cv": card.headline_roc_auc, "beats_similarity_search": card.model_beats_baseline}
-
-
-def unmodelled_targets(models) -> list[dict]:
-    """Default-panel targets that no model of the bundle covers, and how to get one."""
-    from ..config import load_panel
-
-    covered = {m.card.target_chembl_id for m in models}
-    return [{"gene": t.gene, "chembl_id": t.chembl_id,
-             "how": f"screenkit fetch --targets {t.chembl_id or t.gene} -o pull.csv && "
-                    "screenkit train pull.csv -o my_models (then --models my_models)"}
-            for t in load_panel().uncovered_default_targets(covered)]
-
-
-def _copy_synced(source: Path, target: Path) -> None:
-    shutil.copyfile(source, target)
-    with open(target, "rb+") as fh:
-        os.fsync(fh.fileno())
-
-
-def _write_metadata(summary: ScreenSummary, path: Path, library: Path, signature: dict, models,
-                    profile: Profile, pareto: bool, command: str, *, fronts: int = 1, config: dict | None = None,
-                    models_dir: Path | None = None) -> None:
-    import rdkit
-    import sklearn
-
-    meta = {
-        "screenkit_version": __version__,
-        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "command": command,
-        "library": {"path": summary.library, "sha256": signature["library_sha256"],
-                    "size_bytes": library.stat().st_size},
-        "models": {"manifest_sha256": signature["models"],
-                   "cards": [_card_summary(m.card) for m in models],
-                   "unmodelled_default_targets": unmodelled_targets(models)},
-        "profile": {"name": profile.name, "description": profile.description, "source": profile.source,
-                    "sha256": signature["profile_sha256"], "objectives": objective_columns(profile, models),
-                    "pareto_only": pareto, "pareto_fronts": fronts if pareto else None},
-        "probabilities": {"base_rate": profile.base_rate, "enrichment_full": profile.enrichment_full,
-                          "p_active": "probability of activity at the model's threshold in a library with this "
-                                      "share of actives: the calibrated probability corrected from the training "
-                                      "mix's active rate (cards: calibration.prior_correction)",
-                          "enrichment": "odds of activity over a random library compound's (1 = no evidence)",
-                          "in_domain": "similarity to the nearest measured training compound >= the card's "
-                                       "error-defined threshold (applicability_domain.threshold_by_error)"},
-        "ids": {"source": summary.id_source, **summary.id_problems},
-        "output": {"path": summary.output, "columns": summary.columns, "rows": summary.n_written,
-                   "keep_columns": "all" if signature["keep_columns"] is None else list(signature["keep_columns"])},
-        # every effective option, with the sha256 of the files they name: `screenkit score --config
-        # THIS_FILE` runs the same again
-        "config": {"command": "score", "options": config or {},
-                   "sha256": {"library": signature["library_sha256"], "models": signature["models"],
-                              "profile": signature["profile_sha256"]}},
-        "overall_score": "weighted geometric mean of the profile's objective desirabilities (see screenkit.screen.rank)",
-        "counts": {k: v for k, v in asdict(summary).items() if k.startswith("n_")},
-        "seconds": round(summary.seconds, 2),
-        "versions": {"python": platform.python_version(), "rdkit": rdkit.__version__,
-                     "scikit-learn": sklearn.__version__},
-    }
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps(meta, indent=2) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
