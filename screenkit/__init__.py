@@ -33,7 +33,7 @@ _EXPORTS = {
     "score_records": "screen.score",
     "score_rows": "screen.rank", "load_profile": "config", "Profile": "config",
     "compute_properties": "chem.properties",
-    "screen_library": "screen.run", "ScreenSummary": "screen.metadata",
+    "screen_library": "screen.run", "ScreenConfig": "screen.options", "ScreenSummary": "screen.metadata",
     "write_report": "report", "ReportSummary": "report",
 }
 

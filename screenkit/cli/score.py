@@ -7,6 +7,7 @@ import shlex
 import sys
 
 from ..errors import UsageError
+from ..screen.options import ScreenConfig
 from ..screen.run import screen_library
 from .runconfig import add_config_options, apply_config, file_hashes, resolved_options, write_config
 
@@ -99,15 +100,14 @@ def run(args) -> int:
         write_config(args.write_config, "score", options, file_hashes(options))
     # '-' is standard input; screen_library copies a pipe to a temporary file before reading it
     library = "/dev/stdin" if args.library == "-" else args.library
-    summary = screen_library(
-        library, args.output, models_dir=args.models, fmt=args.format, smiles_col=args.smiles_col,
-        id_col=args.id_col, id_field=args.id_field, n_jobs=args.n_jobs, chunk_size=args.chunk_size,
-        run_size=args.run_size, backend=args.backend, scheduler=args.scheduler, top=args.top, resume=args.resume,
-        profile=args.profile, pareto=args.pareto, fronts=args.fronts, output_format=args.output_format,
-        keep_columns=args.keep_columns, status_file=args.status_file, metadata=args.metadata, config=options,
-        base_rate=args.base_rate,
-        progress=args.progress, command=shlex.join(["screenkit"] + sys.argv[1:]),
-    )
+    config = ScreenConfig(
+        models_dir=args.models, fmt=args.format, smiles_col=args.smiles_col, id_col=args.id_col,
+        id_field=args.id_field, n_jobs=args.n_jobs, chunk_size=args.chunk_size, run_size=args.run_size,
+        backend=args.backend, scheduler=args.scheduler, top=args.top, resume=args.resume, profile=args.profile,
+        base_rate=args.base_rate, pareto=args.pareto, fronts=args.fronts, progress=args.progress,
+        output_format=args.output_format, keep_columns=args.keep_columns, status_file=args.status_file,
+        metadata=args.metadata, command=shlex.join(["screenkit"] + sys.argv[1:]), cli_options=options)
+    summary = screen_library(library, args.output, config)
     out = sys.stderr if args.output == "-" else sys.stdout  # standard output holds the ranked rows
     resumed = f" ({summary.n_resumed} from the interrupted run)" if summary.n_resumed else ""
     print(f"scored {summary.n_records} records{resumed} from {summary.library}: {summary.n_ok} ok, "

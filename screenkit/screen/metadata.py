@@ -12,6 +12,7 @@ from pathlib import Path
 from .. import __version__
 from ..config import Profile
 from ..model.card import ModelCard
+from .options import ScreenConfig
 from .rank import objective_columns
 
 __all__ = ["ScreenSummary", "unmodelled_targets", "write_metadata"]
@@ -64,16 +65,16 @@ def unmodelled_targets(models) -> list[dict]:
             for t in load_panel().uncovered_default_targets(covered)]
 
 
-def write_metadata(summary: ScreenSummary, path: Path, library: Path, signature: dict, models,
-                    profile: Profile, pareto: bool, command: str, *, fronts: int = 1, config: dict | None = None,
-                    models_dir: Path | None = None) -> None:
+def write_metadata(summary: ScreenSummary, path: Path, library: Path, signature: dict, models, profile: Profile,
+                   config: ScreenConfig) -> None:
+    """Write the run's provenance to ``path`` (flushed to disk); ``config`` as resolved, holding ``profile``."""
     import rdkit
     import sklearn
 
     meta = {
         "screenkit_version": __version__,
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "command": command,
+        "command": config.command,
         "library": {"path": summary.library, "sha256": signature["library_sha256"],
                     "size_bytes": library.stat().st_size},
         "models": {"manifest_sha256": signature["models"],
@@ -81,7 +82,7 @@ def write_metadata(summary: ScreenSummary, path: Path, library: Path, signature:
                    "unmodelled_default_targets": unmodelled_targets(models)},
         "profile": {"name": profile.name, "description": profile.description, "source": profile.source,
                     "sha256": signature["profile_sha256"], "objectives": objective_columns(profile, models),
-                    "pareto_only": pareto, "pareto_fronts": fronts if pareto else None},
+                    "pareto_only": config.pareto, "pareto_fronts": config.fronts if config.pareto else None},
         "probabilities": {"base_rate": profile.base_rate, "enrichment_full": profile.enrichment_full,
                           "p_active": "probability of activity at the model's threshold in a library with this "
                                       "share of actives: the calibrated probability corrected from the training "
@@ -94,9 +95,11 @@ def write_metadata(summary: ScreenSummary, path: Path, library: Path, signature:
                    "keep_columns": "all" if signature["keep_columns"] is None else list(signature["keep_columns"])},
         # every effective option, with the sha256 of the files they name: `screenkit score --config
         # THIS_FILE` runs the same again
-        "config": {"command": "score", "options": config or {},
+        "config": {"command": "score", "options": config.cli_options,
                    "sha256": {"library": signature["library_sha256"], "models": signature["models"],
                               "profile": signature["profile_sha256"]}},
+        # the run's ScreenConfig whole, the profile resolved (every weight, ramp and filter it ranked by)
+        "screen_config": asdict(config),
         "overall_score": "weighted geometric mean of the profile's objective desirabilities (see screenkit.screen.rank)",
         "counts": {k: v for k, v in asdict(summary).items() if k.startswith("n_")},
         "seconds": round(summary.seconds, 2),

@@ -4,13 +4,38 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import math
 import os
 import shutil
 from pathlib import Path
 
-from .writers import sd_title
+from .rank import ParetoFronts
+from .runstore import RunStore
+from .writers import RankedRowFormat, sd_title, write_ranked, write_ranked_parquet
 
-__all__ = ["copy_synced", "output_columns", "parquet_values", "text_parts"]
+__all__ = ["copy_synced", "output_columns", "parquet_values", "text_parts", "write_ranked_output"]
+
+
+def write_ranked_output(store: RunStore, target, columns: list[str], objectives: list[str], out_suffix: str, *,
+                        pareto: bool, fronts: int, top: int | None, run_size: int) -> tuple[int, list[str]]:
+    """Write the store's rows in rank order to ``target`` (a path or a binary stream); return the
+    count and the header. With ``pareto`` only the first ``fronts`` fronts, numbered."""
+    ranked = store.ranked()  # (key, value) in rank order; value: the row's output text or values
+    pareto_ranks = None
+    if pareto:
+        front = ParetoFronts(objectives, fronts)
+        for (unscored, negative_score, position, values), _ in ranked:
+            front.add_point(math.nan if unscored else -negative_score, values, position)
+        pareto_ranks = front.ranks()
+        ranked = (pair for pair in store.ranked() if pair[0][2] in pareto_ranks)
+    rows = itertools.islice(ranked, top)
+    out_columns = output_columns(columns, store.input_columns if out_suffix != "sdf" else [], pareto)
+    if out_suffix == "parquet":
+        values = parquet_values(rows, store.input_columns, pareto_ranks)
+        return write_ranked_parquet(values, target, out_columns, batch_rows=min(run_size, 10_000)), out_columns
+    parts = text_parts(rows, store.input_columns, pareto_ranks, out_suffix)
+    return write_ranked(parts, target, RankedRowFormat(out_columns, out_suffix)), out_columns
 
 
 def output_columns(columns: list[str], input_columns: list[str], pareto: bool) -> list[str]:

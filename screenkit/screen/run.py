@@ -11,33 +11,33 @@ from __future__ import annotations
 
 import itertools
 import logging
-import math
 import os
 import shutil
 import stat
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from ..chem.properties import PROPERTY_COLUMNS
 from ..config import Profile, bundled_path, load_profile
-from ..errors import InputFileError, OutputFileError, UsageError, check_count
+from ..errors import InputFileError, OutputFileError, UsageError
 from ..hashing import file_sha256
 from ..model.bundle import bundle_digest, load_bundle
 from .ids import choose_ids
 from .metadata import ScreenSummary, unmodelled_targets, write_metadata
-from .options import check_output, keep_spec, output_suffix
-from .output import copy_synced, output_columns, parquet_values, text_parts
+from .options import ScreenConfig, check_options, keep_spec
+from .output import copy_synced, write_ranked_output
 from .parallel import map_chunks
-from .rank import RANK_COLUMNS, ParetoFronts, objective_columns
+from .rank import RANK_COLUMNS, objective_columns
 from .readers import count_records, iter_records
 from .records import detect_format
 from .runstore import RunStore, id_problems
 from .score import ScoreOptions, prediction_columns
 from .tables import pyarrow_module
 from .worker import score_and_rank
-from .writers import RankedRowFormat, write_ranked, write_ranked_parquet
 
 __all__ = ["screen_library"]
 
@@ -50,15 +50,8 @@ STATUS_COLUMNS = ["status", "reason"]
 STORE_FORMAT = 3
 
 
-def screen_library(library: str | Path, output: str | Path, *, models_dir: str | Path | None = None,
-                   fmt: str | None = None, smiles_col: str | None = None, id_col: str | None = None,
-                   id_field: str | None = None, n_jobs: int = 1, chunk_size: int = 1000,
-                   run_size: int = 10_000, backend: str = "loky", scheduler: str | None = None,
-                   top: int | None = None, resume: bool = False, profile: Profile | str | None = None,
-                   pareto: bool = False, fronts: int = 1, progress: bool | None = None, command: str = "",
-                   output_format: str | None = None, keep_columns: str | list[str] = "all",
-                   status_file: str | Path | None = None, metadata: str | Path | None = None,
-                   config: dict | None = None, stdout=None, base_rate: float | None = None) -> ScreenSummary:
+def screen_library(library: str | Path, output: str | Path, config: ScreenConfig | None = None, *, stdout=None,
+                   **options) -> ScreenSummary:
     """Score every record of ``library`` with every model and write the ranked result.
 
     Parameters
@@ -72,41 +65,11 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         ranked rows to standard output (``stdout``, default ``sys.stdout.buffer``) in ``output_format``
         (default csv), keeps the work folder in a temporary directory (no ``resume``) and writes the
         status and metadata files only where ``status_file`` and ``metadata`` say.
-    models_dir : path, optional
-        Model folder; default the bundled models.
-    n_jobs : int
-        Worker processes (joblib); ``-1`` uses every core.
-    chunk_size : int
-        Records per task sent to a worker (and per checkpoint).
-    run_size : int
-        Rows held in memory before a sorted run is written to disk.
-    backend : {"loky", "dask"}
-        Where chunks run: local processes, or a Dask cluster at ``scheduler``.
-    scheduler : str, optional
-        Dask scheduler address (``tcp://host:8786``) for ``backend="dask"``.
-    top : int, optional
-        Write only the best ``top`` rows to ``output`` (the status file still lists every record).
-    resume : bool
-        Continue an interrupted run from ``OUT.work/``.
-    profile : Profile or str, optional
-        Ranking profile or its file/bundled name; default the bundled ``leukodystrophy`` profile.
-    pareto : bool
-        Write only the compounds of the first ``fronts`` non-dominated fronts over the profile's
-        objectives (still in score order), with their front in a ``pareto_rank`` column.
-    fronts : int
-        How many fronts ``pareto`` keeps (1: only the compounds nothing beats on every objective).
-    progress : bool, optional
-        Show a progress bar (records done of the total, rate, ETA); default only when stderr is a terminal.
-    output_format : {"csv", "sdf", "parquet"}, optional
-        The format for ``output="-"`` (default csv); with a file the name decides, and a different
-        value here is a usage error.
-    keep_columns : "all", "none" or list of str
-        Input columns (CSV/Parquet) and SD data items carried into CSV/Parquet output, after
-        screenkit's columns; a name screenkit uses itself gets an ``input_`` prefix.
-    config : dict, optional
-        The resolved options of the command line run, recorded in the metadata (``config.options``).
-    base_rate : float, optional
-        Library active share that ``<model>_p_active`` is corrected to (default: the profile's).
+    config : ScreenConfig, optional
+        Every option of the run (see :class:`~screenkit.screen.options.ScreenConfig`); default all defaults.
+    **options
+        :class:`~screenkit.screen.options.ScreenConfig` fields, for a call without building one
+        (``screen_library("lib.sdf", "ranked.csv", n_jobs=2)``); they replace those of ``config``.
 
     Returns
     -------
@@ -124,55 +87,38 @@ def screen_library(library: str | Path, output: str | Path, *, models_dir: str |
         An output the system refused to store (full disk, ...); the work folder is kept for ``resume``.
     """
     started = time.perf_counter()
+    config = ScreenConfig(**options) if config is None else replace(config, **options)
     to_stdout = str(output) == "-"
     library, output = Path(library), Path(output)
-    models_dir = Path(models_dir) if models_dir else bundled_path("models")
-    if not to_stdout and status_file is None and metadata is None:
-        check_output(library, output)  # overwriting the input is the first thing to refuse
-    out_suffix = output_suffix(output, output_format, to_stdout)
-    if to_stdout:
-        if resume:
-            raise UsageError("--resume needs a file output: with -o - the work folder is temporary and "
-                             "removed when the run ends")
-        for companion in (status_file, metadata):
-            if companion is not None:
-                check_output(library, Path(companion))
-    else:
-        if status_file is not None or metadata is not None:
-            raise UsageError("--status-file and --metadata go with -o -; with -o FILE they are "
-                             "FILE.status.csv and FILE.meta.json")
-    check_count("--n-jobs", n_jobs, allow_negative=True)
-    check_count("--chunk-size", chunk_size)
-    check_count("--run-size", run_size)
-    check_count("--fronts", fronts)
-    if top is not None:
-        check_count("--top", top)
-    if backend not in ("loky", "dask"):
-        raise UsageError(f"unknown backend {backend!r}; use loky (this machine) or dask (a cluster)")
-    keep = keep_spec(keep_columns)
-    fmt = detect_format(library, fmt)  # a bad format fails before any work starts
-    if fmt == "parquet" or out_suffix == "parquet":
-        pyarrow_module()  # a one-line error naming the extra, before any work
-    profile = (profile if isinstance(profile, Profile) else load_profile(profile)).with_base_rate(base_rate)
+    job = _resolve(config, library, output, to_stdout, started)
     scratch = Path(tempfile.mkdtemp(prefix="screenkit-")) if to_stdout else None
     try:
         spooled = _spool_if_not_a_file(library, scratch / "ranked" if scratch else output)
         try:
-            work_output = scratch / f"ranked.{out_suffix}" if scratch else output
-            return _screen(library if spooled is None else spooled, work_output, started, models_dir=models_dir,
-                           fmt=fmt, smiles_col=smiles_col, id_col=id_col, id_field=id_field, n_jobs=n_jobs,
-                           chunk_size=chunk_size, run_size=run_size, backend=backend, scheduler=scheduler, top=top,
-                           resume=resume, profile=profile, pareto=pareto, fronts=fronts, progress=progress,
-                           command=command, shown_library=library, out_suffix=out_suffix, keep=keep,
-                           sink=(stdout or sys.stdout.buffer) if to_stdout else None,
-                           status_to=Path(status_file) if status_file else None,
-                           meta_to=Path(metadata) if metadata else None, config=config)
+            return _screen(replace(job, library=library if spooled is None else spooled,
+                                   output=scratch / f"ranked.{job.out_suffix}" if scratch else output,
+                                   sink=(stdout or sys.stdout.buffer) if to_stdout else None))
         finally:
             if spooled is not None:
                 spooled.unlink(missing_ok=True)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _resolve(config: ScreenConfig, library: Path, output: Path, to_stdout: bool, started: float) -> _Job:
+    """Check the options before any work, load the profile, and resolve the run (library and output as given,
+    no standard output yet)."""
+    models_dir = Path(config.models_dir) if config.models_dir else bundled_path("models")
+    out_suffix = check_options(config, library, output, to_stdout)
+    keep = keep_spec(config.keep_columns)
+    fmt = detect_format(library, config.fmt)  # a bad format fails before any work starts
+    if fmt == "parquet" or out_suffix == "parquet":
+        pyarrow_module()  # a one-line error naming the extra, before any work
+    profile = config.profile
+    profile = (profile if isinstance(profile, Profile) else load_profile(profile)).with_base_rate(config.base_rate)
+    resolved = replace(config, profile=profile, models_dir=str(models_dir))  # what the metadata records
+    return _Job(resolved, profile, models_dir, library, library, output, fmt, out_suffix, keep, None, started)
 
 
 def _spool_if_not_a_file(library: Path, output: Path) -> Path | None:
@@ -198,53 +144,110 @@ def _spool_if_not_a_file(library: Path, output: Path) -> Path | None:
     return Path(name)
 
 
-def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fmt: str, smiles_col, id_col,
-            id_field, n_jobs: int, chunk_size: int, run_size: int, backend: str, scheduler, top, resume: bool,
-            profile: Profile, pareto: bool, fronts: int, progress, command: str, shown_library: Path,
-            out_suffix: str, keep, sink, status_to: Path | None, meta_to: Path | None,
-            config: dict | None) -> ScreenSummary:
-    ids = choose_ids(library, fmt, smiles_col=smiles_col, id_col=id_col, id_field=id_field)
-    if keep and ids.input_columns and (missing := [name for name in keep if name not in ids.input_columns]):
-        raise UsageError(f"--keep-columns: {shown_library} has no column {missing[0]!r}; its other columns are: "
+@dataclass(frozen=True)
+class _Job:
+    """One run, resolved: what every step of :func:`_screen` reads."""
+
+    config: ScreenConfig  # as resolved: its profile is the Profile below, its models_dir the folder used
+    profile: Profile
+    models_dir: Path
+    library: Path  # the file read (a spooled copy of a pipe)
+    shown_library: Path  # the library as the caller named it
+    output: Path  # the file written (in a scratch folder for standard output)
+    fmt: str
+    out_suffix: str
+    keep: tuple[str, ...] | None
+    sink: BinaryIO | None  # standard output, or None for a file output
+    started: float
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What scoring a library needs besides its records: the models, the worker options and the columns."""
+
+    models: list
+    digest: str
+    options: ScoreOptions
+    objectives: list[str]
+    columns: list[str]
+
+
+def _screen(job: _Job) -> ScreenSummary:
+    config = job.config
+    ids = choose_ids(job.library, job.fmt, smiles_col=config.smiles_col, id_col=config.id_col,
+                     id_field=config.id_field)
+    if job.keep and ids.input_columns and (missing := [name for name in job.keep if name not in ids.input_columns]):
+        raise UsageError(f"--keep-columns: {job.shown_library} has no column {missing[0]!r}; its other columns are: "
                          f"{', '.join(ids.input_columns) or 'none'}")
-    id_col, id_field = ids.id_col, ids.id_field
     opened: list = []  # the library's file on disk, for progress by compressed bytes
-    records = iter_records(library, fmt, smiles_col=smiles_col, id_col=id_col, opened=opened.append)
-    digest = bundle_digest(models_dir)
-    models = load_bundle(models_dir, with_estimators=False)  # workers load the forests
-    options = ScoreOptions.for_profile(models_dir, digest, profile, id_field=id_field,
-                                       keep_molblock=out_suffix == "sdf")
-    objectives = objective_columns(profile, models)
-    columns = (BASE_COLUMNS + RANK_COLUMNS + objectives + prediction_columns(models)
-               + (PROPERTY_COLUMNS if profile.properties else []) + STATUS_COLUMNS)
-    shown_output = "-" if sink is not None else str(output)
-    summary = ScreenSummary(str(shown_library), shown_output,
-                            str(meta_to or "") if sink is not None else str(output) + ".meta.json",
-                            str(status_to or "") if sink is not None else str(output) + ".status.csv",
-                            [m.name for m in models], columns=columns)
+    records = iter_records(job.library, job.fmt, smiles_col=config.smiles_col, id_col=ids.id_col,
+                           opened=opened.append)
+    plan = _plan(job, ids.id_field)
+    summary = _new_summary(job, plan)
     summary.id_source = ids.source
-    summary.unmodelled = [t["gene"] for t in unmodelled_targets(models)]
-    summary.base_rate = profile.base_rate
-    library_sha256 = file_sha256(library) if library.exists() else ""
-    signature = {"store_format": STORE_FORMAT, "library_sha256": library_sha256, "models": digest, "format": fmt,
-                 "smiles_col": smiles_col,
-                 "id_col": id_col, "id_field": id_field, "output_format": out_suffix,
-                 "profile_sha256": file_sha256(Path(profile.source)), "keep_columns": keep,
-                 "base_rate": profile.base_rate}
-    client = _dask_client(scheduler) if backend == "dask" else None
-    store = RunStore(output.with_name(output.name + ".work"), signature, run_size)
-    done = store.start(resume)
+    signature = _signature(job, plan, ids.id_col, ids.id_field)
+    client = _dask_client(config.scheduler) if config.backend == "dask" else None
+    store = RunStore(job.output.with_name(job.output.name + ".work"), signature, config.run_size)
+    done = store.start(config.resume)
     summary.n_resumed = done
     if done:
         log.info("resuming: %d records already scored", done)
+    _score_into(store, itertools.islice(records, done, None), opened, job, plan, client, done)
+    if store.records_done == 0:
+        store.remove()
+        raise InputFileError(f"{job.shown_library} contains no records; is it the right file?")
+    summary.id_problems = id_problems(store.status_file())
+    _write_outputs(job, plan, store, summary, signature)
+    store.remove()
+    log.info("scored %d records (%d ok, %d warning, %d error) in %.1f s", summary.n_records, summary.n_ok,
+             summary.n_warning, summary.n_error, summary.seconds)
+    return summary
 
-    bar = _progress_bar(library, fmt, progress, done)
-    if client is not None and n_jobs == 1:
-        n_jobs = -1  # on a cluster, default to every worker it has
+
+def _plan(job: _Job, id_field: str | None) -> _Plan:
+    """The bundle's models (cards and training sets: workers load the forests), worker options and columns."""
+    digest = bundle_digest(job.models_dir)
+    models = load_bundle(job.models_dir, with_estimators=False)
+    options = ScoreOptions.for_profile(job.models_dir, digest, job.profile, id_field=id_field,
+                                       keep_molblock=job.out_suffix == "sdf")
+    objectives = objective_columns(job.profile, models)
+    columns = (BASE_COLUMNS + RANK_COLUMNS + objectives + prediction_columns(models)
+               + (PROPERTY_COLUMNS if job.profile.properties else []) + STATUS_COLUMNS)
+    return _Plan(models, digest, options, objectives, columns)
+
+
+def _new_summary(job: _Job, plan: _Plan) -> ScreenSummary:
+    """The run's summary before scoring: where its files go, the models, the uncovered targets."""
+    sink, output, config = job.sink, job.output, job.config
+    summary = ScreenSummary(str(job.shown_library), "-" if sink is not None else str(output),
+                            str(config.metadata or "") if sink is not None else str(output) + ".meta.json",
+                            str(config.status_file or "") if sink is not None else str(output) + ".status.csv",
+                            [m.name for m in plan.models], columns=plan.columns)
+    summary.unmodelled = [t["gene"] for t in unmodelled_targets(plan.models)]
+    summary.base_rate = job.profile.base_rate
+    return summary
+
+
+def _signature(job: _Job, plan: _Plan, id_col: str | None, id_field: str | None) -> dict:
+    """What a work folder was made from; ``--resume`` continues only a folder with the same signature."""
+    library_sha256 = file_sha256(job.library) if job.library.exists() else ""
+    return {"store_format": STORE_FORMAT, "library_sha256": library_sha256, "models": plan.digest, "format": job.fmt,
+            "smiles_col": job.config.smiles_col,
+            "id_col": id_col, "id_field": id_field, "output_format": job.out_suffix,
+            "profile_sha256": file_sha256(Path(job.profile.source)), "keep_columns": job.keep,
+            "base_rate": job.profile.base_rate}
+
+
+def _score_into(store: RunStore, records, opened: list, job: _Job, plan: _Plan, client, done: int) -> None:
+    """Score the records in parallel chunks into the run store, with a progress bar."""
+    config = job.config
+    bar = _progress_bar(job.library, job.fmt, config.progress, done)
+    n_jobs = -1 if client is not None and config.n_jobs == 1 else config.n_jobs  # a cluster: every worker it has
     try:
         for chunk, (entries, names) in map_chunks(
-                score_and_rank, itertools.islice(records, done, None), chunk_size=chunk_size, n_jobs=n_jobs,
-                backend=backend, args=(options, models, profile, columns, out_suffix, objectives, keep)):
+                score_and_rank, records, chunk_size=config.chunk_size, n_jobs=n_jobs, backend=config.backend,
+                args=(plan.options, plan.models, job.profile, plan.columns, job.out_suffix, plan.objectives,
+                      job.keep)):
             store.note_columns(names)
             store.add(entries)
             bar.advance(len(chunk), opened)
@@ -258,45 +261,30 @@ def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fm
         bar.close()
         if client is not None:
             client.close()
-    if store.records_done == 0:
-        store.remove()
-        raise InputFileError(f"{shown_library} contains no records; is it the right file?")
-    summary.id_problems = id_problems(store.status_file())
-    # Every output is written under a temporary name and renamed into place only when
-    # complete, the ranked file last: a crash or a full disk never leaves a truncated
-    # file under a final name, and the work folder stays for --resume until then.
+
+
+def _write_outputs(job: _Job, plan: _Plan, store: RunStore, summary: ScreenSummary, signature: dict) -> None:
+    """The ranked output, the status file and the metadata, each renamed into place only when complete.
+
+    The ranked file goes last: a crash or a full disk never leaves a truncated file under a
+    final name, and the work folder stays for ``--resume`` until then.
+    """
+    config, output, sink = job.config, job.output, job.sink
     partial = output.with_name(output.name + ".partial")
     status_partial = Path(summary.status_file + ".partial") if summary.status_file else None
     meta_partial = Path(summary.metadata + ".partial") if summary.metadata else None
     try:
-        ranked = store.ranked()  # (key, value) in rank order; value: the row's output text or values
-        pareto_ranks = None
-        if pareto:
-            front = ParetoFronts(objectives, fronts)
-            for (unscored, negative_score, position, values), _ in ranked:
-                front.add_point(math.nan if unscored else -negative_score, values, position)
-            pareto_ranks = front.ranks()
-            ranked = (pair for pair in store.ranked() if pair[0][2] in pareto_ranks)
-        rows = itertools.islice(ranked, top)
-        out_columns = output_columns(columns, store.input_columns if out_suffix != "sdf" else [], pareto)
-        target = sink if sink is not None else partial
-        if out_suffix == "parquet":
-            values = parquet_values(rows, store.input_columns, pareto_ranks)
-            summary.n_written = write_ranked_parquet(values, target, out_columns,
-                                                     batch_rows=min(run_size, 10_000))
-        else:
-            parts = text_parts(rows, store.input_columns, pareto_ranks, out_suffix)
-            summary.n_written = write_ranked(parts, target, RankedRowFormat(out_columns, out_suffix))
-        summary.columns = out_columns
+        summary.n_written, summary.columns = write_ranked_output(
+            store, sink if sink is not None else partial, plan.columns, plan.objectives, job.out_suffix,
+            pareto=config.pareto, fronts=config.fronts, top=config.top, run_size=config.run_size)
         if status_partial is not None:
             copy_synced(store.status_file(), status_partial)
         summary.n_records = store.records_done
         for status, count in store.counts.items():
             setattr(summary, f"n_{status}", count)
-        summary.seconds = time.perf_counter() - started
+        summary.seconds = time.perf_counter() - job.started
         if meta_partial is not None:
-            write_metadata(summary, meta_partial, library, signature, models, profile, pareto, command,
-                            fronts=fronts, config=config, models_dir=models_dir)
+            write_metadata(summary, meta_partial, job.library, signature, plan.models, job.profile, config)
         if status_partial is not None:
             os.replace(status_partial, summary.status_file)
         if meta_partial is not None:
@@ -312,10 +300,6 @@ def _screen(library: Path, output: Path, started: float, *, models_dir: Path, fm
         if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
             raise _write_failed(exc, store.workdir) from None
         raise
-    store.remove()
-    log.info("scored %d records (%d ok, %d warning, %d error) in %.1f s", summary.n_records, summary.n_ok,
-             summary.n_warning, summary.n_error, summary.seconds)
-    return summary
 
 
 class _Progress:
