@@ -166,7 +166,7 @@ def test_update_cards_rewrites_a_card_and_its_hashes(small_models, tmp_path):
 
 
 def test_reliability_map_calibrates_uncalibrated_models_and_keeps_their_order():
-    from screenkit.screen.score import reliability_map
+    from screenkit.screen.probability import reliability_map
 
     def applied(model):
         calibration = model.card.validation.get("calibration")
