@@ -10,7 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .rank import ParetoFronts
+from .pareto import ParetoFronts
 from .runstore import RunStore
 from .writers import RankedRowFormat, sd_title, write_ranked, write_ranked_parquet
 
