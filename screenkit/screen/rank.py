@@ -219,77 +219,110 @@ def score_rows(rows: list[dict], models: Sequence[ModelDescription], profile: Pr
         if not models or f"{models[0].name}_p_active" not in row:
             row.update(overall_score=math.nan, best_model="", rank_reason="")
             continue
-        objectives: dict[str, tuple[float, float]] = {}  # name -> (desirability, weight)
-        best, best_model, anti, reasons, penalties = 0.0, None, 1.0, [], []
-        for model in models:
-            w = weights[model.name]
-            p, e = row[f"{model.name}_p_active"], _credit(row, model, profile)
-            ad, factor = _ad_factor(row, model.name, thresholds[model.name])
-            if w > 0 and w * e * factor > best:
-                best, best_model = w * e * factor, (model, p, ad, factor)
-            elif w < 0:
-                anti *= 1 - min(1.0, -w * e * factor)
-                if e * factor >= 0.5:
-                    penalties.append(f"anti-target {model.name} ({endpoint_text(model.card)}) p={p:.3f}")
-        objectives["d_activity"] = (best, profile.activity_weight)
-        if any(w < 0 for w in weights.values()):
-            objectives["d_anti"] = (anti, profile.anti_target_weight)
-        if row.get("measured"):
-            measured = [m for m in row["measured"].split("; ") if m.split(" ", 1)[0] in weights]
-            if measured:
-                reasons.append("measured: " + "; ".join(measured))
-        if best_model is not None:
-            model, p, ad, factor = best_model
-            threshold = thresholds[model.name]
-            where = "in domain" if factor >= 1 else f"outside its domain (sim {ad:.2f} < {threshold:.2f})"
-            enrichment = row.get(f"{model.name}_enrichment")
-            evidence = (f"p={p:.3f} at base rate {profile.base_rate:g} (enrichment {_times(enrichment)})"
-                        if enrichment is not None else f"p={p:.2f}")
-            reasons.append(f"{model.name}: {endpoint_text(model.card)}, {evidence}, {where}")
-            row["best_model"] = model.name
-        else:
-            row["best_model"] = ""
-            reasons.append("no panel model sees evidence of activity (enrichment <= 1 for every weighted model)")
-        filtered = []
-        if profile.properties and "cns_mpo" in row:
-            if profile.cns:
-                d_cns, text, good = cns_desirability(row, profile.cns, bbb_model)
-                objectives["d_cns"] = (d_cns, profile.cns.weight)
-                (reasons if good else penalties).append(text)
-            if profile.qed:
-                objectives["d_qed"] = (profile.qed(row["qed"]), profile.qed.weight)
-                if row["qed"] < profile.qed.full:
-                    penalties.append(f"QED {row['qed']:.2f}")
-            if profile.alerts_weight:
-                d_alerts, named = 1.0, [a for a in row["alerts"].split(";") if a]
-                waived = [a for a in named if a in profile.alert_waivers]
-                named = [a for a in named if a not in profile.alert_waivers]
-                for alert in named:
-                    d_alerts *= profile.alert_factors.get(alert.split(":", 1)[0], 1.0)
-                objectives["d_alerts"] = (d_alerts, profile.alerts_weight)
-                if named:
-                    penalties.append(f"{len(named)} alert{'s' * (len(named) > 1)} ({', '.join(named[:2])}"
-                                     f"{', ...' if len(named) > 2 else ''})")
-                if waived:
-                    reasons.append(f"alert waived by the profile: {', '.join(waived)}")
-            for column, (is_max, limit) in profile.filters.items():
-                value = row.get(column)
-                if value is not None and value == value and (value > limit if is_max else value < limit):
-                    filtered.append(f"{column} {value:g} {'>' if is_max else '<'} {limit:g}")
-        if best_model is not None and best_model[2] < profile.min_ad:
-            filtered.append(f"best model similarity {best_model[2]:.2f} < min_ad {profile.min_ad:.2f}")
-        total = sum(w for _, w in objectives.values())
-        score = math.exp(sum(w * math.log(max(d, _FLOOR)) for d, w in objectives.values()) / total)
-        for name, (d, _) in objectives.items():
-            row[name] = round(d, 4)
-        row["overall_score"] = 0.0 if filtered else round(score, 6)
-        text = "; ".join(reasons)
-        if penalties:
-            text += "; penalty: " + ", ".join(penalties)
-        if filtered:
-            text = "filtered: " + ", ".join(filtered) + "; " + text
-        row["rank_reason"] = text
+        _score_row(row, models, weights, thresholds, profile, bbb_model)
     return rows
+
+
+def _score_row(row: dict, models: list, weights: dict[str, float], thresholds: dict[str, float], profile: Profile,
+               bbb_model) -> None:
+    """Desirabilities, ``overall_score``, ``best_model`` and ``rank_reason`` of one scored row."""
+    objectives: dict[str, tuple[float, float]] = {}  # name -> (desirability, weight)
+    reasons: list[str] = []
+    penalties: list[str] = []
+    best, best_model, anti = _activity(row, models, weights, thresholds, profile, penalties)
+    objectives["d_activity"] = (best, profile.activity_weight)
+    if any(w < 0 for w in weights.values()):
+        objectives["d_anti"] = (anti, profile.anti_target_weight)
+    if row.get("measured"):
+        measured = [m for m in row["measured"].split("; ") if m.split(" ", 1)[0] in weights]
+        if measured:
+            reasons.append("measured: " + "; ".join(measured))
+    reasons.append(_best_model_reason(row, best_model, thresholds, profile))
+    filtered: list[str] = []
+    if profile.properties and "cns_mpo" in row:
+        filtered = _property_objectives(row, profile, bbb_model, objectives, reasons, penalties)
+    if best_model is not None and best_model[2] < profile.min_ad:
+        filtered.append(f"best model similarity {best_model[2]:.2f} < min_ad {profile.min_ad:.2f}")
+    total = sum(w for _, w in objectives.values())
+    score = math.exp(sum(w * math.log(max(d, _FLOOR)) for d, w in objectives.values()) / total)
+    for name, (d, _) in objectives.items():
+        row[name] = round(d, 4)
+    row["overall_score"] = 0.0 if filtered else round(score, 6)
+    text = "; ".join(reasons)
+    if penalties:
+        text += "; penalty: " + ", ".join(penalties)
+    if filtered:
+        text = "filtered: " + ", ".join(filtered) + "; " + text
+    row["rank_reason"] = text
+
+
+def _activity(row: dict, models: list, weights: dict[str, float], thresholds: dict[str, float], profile: Profile,
+              penalties: list[str]) -> tuple[float, tuple | None, float]:
+    """``(d_activity, best, d_anti)``: the best weighted credit, its ``(model, p, ad, factor)`` (or None),
+    and the anti-target product; strong anti-target evidence is added to ``penalties``."""
+    best, best_model, anti = 0.0, None, 1.0
+    for model in models:
+        w = weights[model.name]
+        p, e = row[f"{model.name}_p_active"], _credit(row, model, profile)
+        ad, factor = _ad_factor(row, model.name, thresholds[model.name])
+        if w > 0 and w * e * factor > best:
+            best, best_model = w * e * factor, (model, p, ad, factor)
+        elif w < 0:
+            anti *= 1 - min(1.0, -w * e * factor)
+            if e * factor >= 0.5:
+                penalties.append(f"anti-target {model.name} ({endpoint_text(model.card)}) p={p:.3f}")
+    return best, best_model, anti
+
+
+def _best_model_reason(row: dict, best_model: tuple | None, thresholds: dict[str, float], profile: Profile) -> str:
+    """Set ``row["best_model"]`` and say what its evidence is (or that no model sees any)."""
+    if best_model is None:
+        row["best_model"] = ""
+        return "no panel model sees evidence of activity (enrichment <= 1 for every weighted model)"
+    model, p, ad, factor = best_model
+    threshold = thresholds[model.name]
+    where = "in domain" if factor >= 1 else f"outside its domain (sim {ad:.2f} < {threshold:.2f})"
+    enrichment = row.get(f"{model.name}_enrichment")
+    evidence = (f"p={p:.3f} at base rate {profile.base_rate:g} (enrichment {_times(enrichment)})"
+                if enrichment is not None else f"p={p:.2f}")
+    row["best_model"] = model.name
+    return f"{model.name}: {endpoint_text(model.card)}, {evidence}, {where}"
+
+
+def _property_objectives(row: dict, profile: Profile, bbb_model, objectives: dict, reasons: list[str],
+                         penalties: list[str]) -> list[str]:
+    """Add d_cns, d_qed and d_alerts (with their reasons and penalties); return the hard filters the row fails."""
+    if profile.cns:
+        d_cns, text, good = cns_desirability(row, profile.cns, bbb_model)
+        objectives["d_cns"] = (d_cns, profile.cns.weight)
+        (reasons if good else penalties).append(text)
+    if profile.qed:
+        objectives["d_qed"] = (profile.qed(row["qed"]), profile.qed.weight)
+        if row["qed"] < profile.qed.full:
+            penalties.append(f"QED {row['qed']:.2f}")
+    if profile.alerts_weight:
+        _alert_objective(row, profile, objectives, reasons, penalties)
+    filtered = []
+    for column, (is_max, limit) in profile.filters.items():
+        value = row.get(column)
+        if value is not None and value == value and (value > limit if is_max else value < limit):
+            filtered.append(f"{column} {value:g} {'>' if is_max else '<'} {limit:g}")
+    return filtered
+
+
+def _alert_objective(row: dict, profile: Profile, objectives: dict, reasons: list[str], penalties: list[str]) -> None:
+    """d_alerts: the product of the family factors of the alerts the profile does not waive."""
+    d_alerts, named = 1.0, [a for a in row["alerts"].split(";") if a]
+    waived = [a for a in named if a in profile.alert_waivers]
+    named = [a for a in named if a not in profile.alert_waivers]
+    for alert in named:
+        d_alerts *= profile.alert_factors.get(alert.split(":", 1)[0], 1.0)
+    objectives["d_alerts"] = (d_alerts, profile.alerts_weight)
+    if named:
+        penalties.append(f"{len(named)} alert{'s' * (len(named) > 1)} ({', '.join(named[:2])}"
+                         f"{', ...' if len(named) > 2 else ''})")
+    if waived:
+        reasons.append(f"alert waived by the profile: {', '.join(waived)}")
 
 
 def rank_key(row: dict) -> tuple:
