@@ -20,7 +20,7 @@ _EXPORTS = {
     "ScreenkitError": "errors", "UsageError": "errors", "InputFileError": "errors",
     "ModelBundleError": "errors", "FetchError": "errors",
     "Panel": "config", "Target": "config", "load_panel": "config", "bundled_path": "config",
-    "iter_records": "screen.library", "RawRecord": "screen.library",
+    "iter_records": "screen.readers", "RawRecord": "screen.records",
     "standardize_smiles": "chem.standardize", "standardize_mol": "chem.standardize",
     "read_dataset": "curation.dataset",
     "fetch_dataset": "curation.curate", "curate_file": "curation.curate", "curate_records": "curation.curate", "CurationConfig": "curation.curate",
@@ -33,7 +33,7 @@ _EXPORTS = {
     "score_records": "screen.score",
     "score_rows": "screen.rank", "load_profile": "config", "Profile": "config",
     "compute_properties": "chem.properties",
-    "screen_library": "screen.run", "ScreenSummary": "screen.run",
+    "screen_library": "screen.run", "ScreenConfig": "screen.options", "ScreenSummary": "screen.metadata",
     "write_report": "report", "ReportSummary": "report",
 }
 

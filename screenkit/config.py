@@ -339,6 +339,31 @@ def load_profile(path: str | Path | None = None) -> Profile:
     >>> load_profile("activity").properties
     False
     """
+    candidate, raw = _read_profile_toml(path)
+    activity = raw.get("activity", {})
+    base_rate, enrichment_full, enrichment_low = _activity_rates(activity, candidate)
+    filters = raw.get("filters", {})
+    unknown = set(filters) - set(_FILTERS)
+    if unknown:
+        raise UsageError(f"profile {candidate}: unknown filter(s) {', '.join(sorted(unknown))}; "
+                         f"known: {', '.join(sorted(_FILTERS))}")
+    alerts, waivers = _alert_settings(raw, candidate)
+    return Profile(
+        name=raw.get("name", candidate.stem), description=raw.get("description", ""), source=str(candidate),
+        activity_weight=float(activity.get("weight", 1.0)),
+        default_target_weight=float(activity.get("default_weight", 1.0)),
+        target_weights=dict(activity.get("targets", {})), min_ad=float(activity.get("min_ad", 0.0)),
+        anti_target_weight=float(raw.get("anti_targets", {}).get("weight", 1.0)),
+        properties=bool(raw.get("properties", True)), cns=_cns_objective(raw, candidate), qed=_ramp(raw, "qed"),
+        alerts_weight=float(alerts.pop("weight", 0.0)), alert_factors={k: float(v) for k, v in alerts.items()},
+        alert_waivers=dict(waivers),
+        filters={_FILTERS[k]: (k.endswith("_max"), float(v)) for k, v in filters.items()},
+        base_rate=float(base_rate), enrichment_full=float(enrichment_full), enrichment_low=float(enrichment_low),
+    )
+
+
+def _read_profile_toml(path: str | Path | None) -> tuple[Path, dict]:
+    """The profile file (a path, or a bundled profile's name) and its parsed TOML."""
     if path is None:
         path = "leukodystrophy"
     candidate = Path(path)
@@ -351,48 +376,54 @@ def load_profile(path: str | Path | None = None) -> Profile:
         raw = tomllib.loads(candidate.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"profile {candidate} is not valid TOML: {exc}") from None
+    return candidate, raw
 
-    def ramp(section):
-        if section not in raw:
-            return None
-        s = raw[section]
-        return Ramp(float(s["weight"]), float(s["full"]), float(s["low"]), float(s.get("floor", 0.0)))
 
-    def cns_objective():
-        if "cns" not in raw:
-            return None
-        s = raw["cns"]
-        known = {"weight", "floor", "full", "low", "mpo_full", "mpo_low", "model", "bbb_share", "bbb_full", "bbb_low",
-                 "tpsa_max", "hbd_max", "tpsa_soft", "hbd_soft", "permanent_cation"}
-        unknown = set(s) - known
-        if unknown:
-            raise UsageError(f"profile {candidate}: unknown [cns] key(s) {', '.join(sorted(unknown))}; "
-                             f"known: {', '.join(sorted(known))}")
-        try:
-            floor = float(s.get("floor", 0.0))
-            mpo = Ramp(1.0, float(s.get("mpo_full", s.get("full", 4.0))), float(s.get("mpo_low", s.get("low", 2.0))),
-                       floor)
-            model = str(s.get("model", ""))
-            share = float(s.get("bbb_share", 0.0)) if model else 0.0
-            if not 0.0 <= share <= 1.0:
-                raise UsageError(f"profile {candidate}: [cns] bbb_share={share} must be between 0 and 1")
-            bbb = Ramp(1.0, float(s.get("bbb_full", 0.8)), float(s.get("bbb_low", 0.2)), floor) if model else None
-            permanent = s.get("permanent_cation", "ignore")
-            if permanent not in ("cap", "ignore"):
-                raise UsageError(f"profile {candidate}: [cns] permanent_cation must be 'cap' or 'ignore', "
-                                 f"not {permanent!r}")
-            tpsa_max, hbd_max = float(s.get("tpsa_max", float("inf"))), float(s.get("hbd_max", float("inf")))
-            tpsa_soft, hbd_soft = float(s.get("tpsa_soft", tpsa_max)), float(s.get("hbd_soft", hbd_max))
-            if tpsa_soft > tpsa_max or hbd_soft > hbd_max:
-                raise UsageError(f"profile {candidate}: [cns] tpsa_soft/hbd_soft must not exceed tpsa_max/hbd_max")
-            return CnsObjective(float(s["weight"]), mpo, floor, model, bbb, share, tpsa_max, hbd_max,
-                                permanent == "cap", tpsa_soft, hbd_soft)
-        except KeyError as exc:
-            raise UsageError(f"profile {candidate}: [cns] lacks the key {exc.args[0]!r}") from None
-        except (TypeError, ValueError) as exc:
-            raise UsageError(f"profile {candidate}: bad [cns] value: {exc}") from None
+def _ramp(raw: dict, section: str) -> Ramp | None:
+    if section not in raw:
+        return None
+    s = raw[section]
+    return Ramp(float(s["weight"]), float(s["full"]), float(s["low"]), float(s.get("floor", 0.0)))
 
-    activity = raw.get("activity", {})
+
+def _cns_objective(raw: dict, candidate: Path) -> CnsObjective | None:
+    """The profile's ``[cns]`` section, checked; ``None`` without one."""
+    if "cns" not in raw:
+        return None
+    s = raw["cns"]
+    known = {"weight", "floor", "full", "low", "mpo_full", "mpo_low", "model", "bbb_share", "bbb_full", "bbb_low",
+             "tpsa_max", "hbd_max", "tpsa_soft", "hbd_soft", "permanent_cation"}
+    unknown = set(s) - known
+    if unknown:
+        raise UsageError(f"profile {candidate}: unknown [cns] key(s) {', '.join(sorted(unknown))}; "
+                         f"known: {', '.join(sorted(known))}")
+    try:
+        floor = float(s.get("floor", 0.0))
+        mpo = Ramp(1.0, float(s.get("mpo_full", s.get("full", 4.0))), float(s.get("mpo_low", s.get("low", 2.0))),
+                   floor)
+        model = str(s.get("model", ""))
+        share = float(s.get("bbb_share", 0.0)) if model else 0.0
+        if not 0.0 <= share <= 1.0:
+            raise UsageError(f"profile {candidate}: [cns] bbb_share={share} must be between 0 and 1")
+        bbb = Ramp(1.0, float(s.get("bbb_full", 0.8)), float(s.get("bbb_low", 0.2)), floor) if model else None
+        permanent = s.get("permanent_cation", "ignore")
+        if permanent not in ("cap", "ignore"):
+            raise UsageError(f"profile {candidate}: [cns] permanent_cation must be 'cap' or 'ignore', "
+                             f"not {permanent!r}")
+        tpsa_max, hbd_max = float(s.get("tpsa_max", float("inf"))), float(s.get("hbd_max", float("inf")))
+        tpsa_soft, hbd_soft = float(s.get("tpsa_soft", tpsa_max)), float(s.get("hbd_soft", hbd_max))
+        if tpsa_soft > tpsa_max or hbd_soft > hbd_max:
+            raise UsageError(f"profile {candidate}: [cns] tpsa_soft/hbd_soft must not exceed tpsa_max/hbd_max")
+        return CnsObjective(float(s["weight"]), mpo, floor, model, bbb, share, tpsa_max, hbd_max,
+                            permanent == "cap", tpsa_soft, hbd_soft)
+    except KeyError as exc:
+        raise UsageError(f"profile {candidate}: [cns] lacks the key {exc.args[0]!r}") from None
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"profile {candidate}: bad [cns] value: {exc}") from None
+
+
+def _activity_rates(activity: dict, candidate: Path) -> tuple[float, float, float]:
+    """``[activity]`` base rate, full-credit enrichment and no-credit enrichment, checked (as given)."""
     base_rate = activity.get("base_rate", DEFAULT_BASE_RATE)
     check_base_rate(base_rate, f"profile {candidate}: [activity] base_rate")
     enrichment_full = activity.get("enrichment_full", DEFAULT_ENRICHMENT_FULL)
@@ -404,11 +435,11 @@ def load_profile(path: str | Path | None = None) -> Profile:
             or not 0 < enrichment_low < enrichment_full:
         raise UsageError(f"profile {candidate}: [activity] enrichment_low={enrichment_low!r} must be a number above 0 "
                          f"and below enrichment_full ({enrichment_full}); 1 = no credit without evidence")
-    filters = raw.get("filters", {})
-    unknown = set(filters) - set(_FILTERS)
-    if unknown:
-        raise UsageError(f"profile {candidate}: unknown filter(s) {', '.join(sorted(unknown))}; "
-                         f"known: {', '.join(sorted(_FILTERS))}")
+    return base_rate, enrichment_full, enrichment_low
+
+
+def _alert_settings(raw: dict, candidate: Path) -> tuple[dict, dict]:
+    """``[alerts]`` (family weights, ``weight`` still in it) and ``[alerts.waive]``, checked."""
     alerts = dict(raw.get("alerts", {}))
     known_families = ("PAINS_A", "PAINS_B", "PAINS_C", "Brenk", "NIH")
     waivers = alerts.pop("waive", {})
@@ -425,15 +456,4 @@ def load_profile(path: str | Path | None = None) -> Profile:
     if unknown_families:
         raise UsageError(f"profile {candidate}: unknown alert family {', '.join(sorted(unknown_families))}; "
                          f"known: {', '.join(known_families)}")
-    return Profile(
-        name=raw.get("name", candidate.stem), description=raw.get("description", ""), source=str(candidate),
-        activity_weight=float(activity.get("weight", 1.0)),
-        default_target_weight=float(activity.get("default_weight", 1.0)),
-        target_weights=dict(activity.get("targets", {})), min_ad=float(activity.get("min_ad", 0.0)),
-        anti_target_weight=float(raw.get("anti_targets", {}).get("weight", 1.0)),
-        properties=bool(raw.get("properties", True)), cns=cns_objective(), qed=ramp("qed"),
-        alerts_weight=float(alerts.pop("weight", 0.0)), alert_factors={k: float(v) for k, v in alerts.items()},
-        alert_waivers=dict(waivers),
-        filters={_FILTERS[k]: (k.endswith("_max"), float(v)) for k, v in filters.items()},
-        base_rate=float(base_rate), enrichment_full=float(enrichment_full), enrichment_low=float(enrichment_low),
-    )
+    return alerts, waivers

@@ -25,7 +25,7 @@ from screenkit.chem import alertscreen, properties  # noqa: E402
 from screenkit.chem.featurize import MorganFingerprint  # noqa: E402
 from screenkit.chem.standardize import muted_rdkit_log  # noqa: E402
 from screenkit.config import bundled_path  # noqa: E402
-from screenkit.screen.library import iter_records  # noqa: E402
+from screenkit.screen.readers import iter_records  # noqa: E402
 from screenkit.screen.score import ScoreOptions, _parse, cached_models  # noqa: E402
 
 FAMILIES = ("PAINS_A", "PAINS_B", "Brenk")

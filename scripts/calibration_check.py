@@ -36,8 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from screenkit.model.bundle import bundle_digest, load_bundle  # noqa: E402
-from screenkit.screen.library import RawRecord, iter_records, sd_properties  # noqa: E402
+from screenkit.screen.readers import iter_records  # noqa: E402
+from screenkit.screen.records import RawRecord  # noqa: E402
 from screenkit.screen.score import ScoreOptions, score_records  # noqa: E402
+from screenkit.screen.sdf import sd_properties  # noqa: E402
 
 
 def _score(records, options) -> list[dict]:

@@ -32,7 +32,8 @@ from screenkit.chem.similarity import tanimoto_max  # noqa: E402
 from screenkit.model.bundle import load_bundle, update_cards  # noqa: E402
 from screenkit.model.card import card_markdown  # noqa: E402
 from screenkit.model.problem import ad_fingerprints  # noqa: E402
-from screenkit.screen.library import iter_records, sd_properties  # noqa: E402
+from screenkit.screen.readers import iter_records  # noqa: E402
+from screenkit.screen.sdf import sd_properties  # noqa: E402
 
 
 def example_zinc_smiles() -> list[str]:

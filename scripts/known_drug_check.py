@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from screenkit.model.bundle import bundle_digest, load_bundle  # noqa: E402
-from screenkit.screen.library import RawRecord, iter_records  # noqa: E402
+from screenkit.screen.readers import iter_records  # noqa: E402
+from screenkit.screen.records import RawRecord  # noqa: E402
 from screenkit.screen.score import ScoreOptions, score_records  # noqa: E402
 
 DRUGS_CSV = ROOT / "data" / "examples" / "known_drugs.csv"
@@ -171,7 +172,7 @@ def main() -> int:
 
 
 def _props(record: RawRecord):
-    from screenkit.screen.library import sd_properties
+    from screenkit.screen.sdf import sd_properties
 
     return sd_properties(record.text) if record.kind == "molblock" else record.props
 

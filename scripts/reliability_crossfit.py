@@ -3,7 +3,7 @@
 
 Five bundled models ship without Platt scaling (it did not lower their held-out Brier score),
 so scoring maps their raw scores through a monotone fit to the card's held-out reliability
-table (:func:`screenkit.screen.score.reliability_map`). That table pools the out-of-fold
+table (:func:`screenkit.screen.probability.reliability_map`). That table pools the out-of-fold
 predictions of all folds, so judging the map on the same rows is optimistic. Here, from each
 model's ``plots.npz`` (the honest split's out-of-fold scores, written by ``scripts/card_plots.py``):
 
@@ -34,7 +34,7 @@ from screenkit.model.bundle import load_bundle  # noqa: E402
 from screenkit.model.card import ModelCard  # noqa: E402
 from screenkit.model.plots import DATA_FILE, PlotData  # noqa: E402
 from screenkit.model.validation import reliability_table  # noqa: E402
-from screenkit.screen.score import reliability_map  # noqa: E402
+from screenkit.screen.probability import reliability_map  # noqa: E402
 
 
 def _mapped(table: list[dict], score: np.ndarray) -> np.ndarray:

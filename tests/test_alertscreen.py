@@ -9,15 +9,8 @@ from hypothesis import strategies as st
 from rdkit import Chem
 from rdkit.Chem import QED
 
-from screenkit.chem.alertscreen import (
-    ALERT_FAMILIES,
-    AlertPanel,
-    MoleculeFeatures,
-    PatternScreen,
-    alert_catalog,
-    alert_panel,
-    fast_qed_properties,
-)
+from screenkit.chem.alertscreen import ALERT_FAMILIES, AlertPanel, alert_catalog, alert_panel, fast_qed_properties
+from screenkit.chem.patternscreen import MoleculeFeatures, PatternScreen
 from screenkit.config import bundled_path
 
 BUNDLED = pd.read_csv(bundled_path("data/chembl_bundled.csv"))["smiles"].drop_duplicates().tolist()

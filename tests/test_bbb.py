@@ -94,7 +94,7 @@ def test_bbb_model_separates_cns_drugs_from_peripheral_ones(bbb_model):
 
 def test_scoring_writes_the_bbb_columns():
     from screenkit.model.bundle import bundle_digest
-    from screenkit.screen.library import RawRecord
+    from screenkit.screen.records import RawRecord
     from screenkit.screen.score import ScoreOptions, score_records
 
     folder = bundled_path("models")

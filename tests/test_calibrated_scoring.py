@@ -15,8 +15,9 @@ from screenkit.model.estimators import fit_platt, prior_correct
 from screenkit.model.problem import build_problem, load_pool
 from screenkit.model.train import TrainConfig
 from screenkit.model.validation import calibration_and_conformal, cross_validate, estimator_factory, pooled_out_of_fold
-from screenkit.screen.library import RawRecord, iter_records
 from screenkit.screen.rank import evidence_credit, score_rows
+from screenkit.screen.readers import iter_records
+from screenkit.screen.records import RawRecord
 from screenkit.screen.score import ScoreOptions, score_records
 
 
@@ -165,7 +166,7 @@ def test_update_cards_rewrites_a_card_and_its_hashes(small_models, tmp_path):
 
 
 def test_reliability_map_calibrates_uncalibrated_models_and_keeps_their_order():
-    from screenkit.screen.score import reliability_map
+    from screenkit.screen.probability import reliability_map
 
     def applied(model):
         calibration = model.card.validation.get("calibration")

@@ -94,7 +94,7 @@ def bundle(small_models):
 def test_every_models_ad_column_is_its_own_training_set_similarity(small_models, bundle):
     """Model 0's AD column for every model fails: each ``<model>_ad`` equals RDKit's max Tanimoto to that
     model's own measured training compounds, and the two models' columns differ."""
-    from screenkit.screen.library import RawRecord
+    from screenkit.screen.records import RawRecord
     from screenkit.screen.score import ScoreOptions, score_records
 
     names = sorted(bundle)

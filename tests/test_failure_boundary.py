@@ -141,16 +141,16 @@ def test_a_failure_outside_every_guard_still_costs_one_record(tmp_path, small_mo
 
 
 def test_a_failing_output_format_costs_one_record(tmp_path, small_models, monkeypatch):
-    import screenkit.screen.library as library_module
+    import screenkit.screen.writers as writers_module
 
-    real = library_module.RankedRowFormat.parts
+    real = writers_module.RankedRowFormat.parts
 
     def parts(self, row):
         if row.get("id") == "BAD":
             raise UnicodeEncodeError("utf-8", "x", 0, 1, "surrogates not allowed")
         return real(self, row)
 
-    monkeypatch.setattr(library_module.RankedRowFormat, "parts", parts)
+    monkeypatch.setattr(writers_module.RankedRowFormat, "parts", parts)
     with_bad = tmp_path / "with.csv"
     screen_library(_library(tmp_path, True), with_bad, models_dir=small_models, chunk_size=4)
     rows = list(csv.DictReader(open(with_bad)))
@@ -192,8 +192,9 @@ def test_kill_during_the_final_write_leaves_no_complete_looking_output(tmp_path,
     out = tmp_path / "out.csv"
     script = textwrap.dedent(f"""
         import os, signal
+        import screenkit.screen.output as output
         import screenkit.screen.run as screen
-        real = screen.write_ranked
+        real = output.write_ranked
         def killed_halfway(parts, path, fmt):
             parts = iter(parts)
             with open(path, "w") as fh:
@@ -201,7 +202,7 @@ def test_kill_during_the_final_write_leaves_no_complete_looking_output(tmp_path,
                 fh.write(next(parts)[0] + "1" + next(parts)[1])
                 fh.flush()
             os.kill(os.getpid(), signal.SIGKILL)
-        screen.write_ranked = killed_halfway
+        output.write_ranked = killed_halfway
         screen.screen_library({str(library)!r}, {str(out)!r}, models_dir={str(small_models)!r}, chunk_size=3)
     """)
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
@@ -218,7 +219,7 @@ def test_kill_during_the_final_write_leaves_no_complete_looking_output(tmp_path,
 
 
 def test_full_disk_during_the_final_write_is_one_line_and_resumable(tmp_path, small_models, monkeypatch, capsys):
-    import screenkit.screen.run as screen
+    import screenkit.screen.output as output
 
     def disk_full(parts, path, fmt):
         Path(path).write_text(fmt.header())
@@ -226,7 +227,7 @@ def test_full_disk_during_the_final_write_is_one_line_and_resumable(tmp_path, sm
 
     library = _library(tmp_path, False)
     out = tmp_path / "out.csv"
-    monkeypatch.setattr(screen, "write_ranked", disk_full)
+    monkeypatch.setattr(output, "write_ranked", disk_full)
     assert main(["score", str(library), "-o", str(out), "--models", str(small_models)]) == 3
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "No space left on device" in err and "--resume" in err
@@ -269,14 +270,14 @@ def test_a_pipe_without_format_says_how_to_fix(tmp_path, small_models):
 
 
 def test_a_failing_ranking_costs_only_its_record(tmp_path, small_models, monkeypatch):
-    import screenkit.screen.run as screen
+    import screenkit.screen.worker as worker
 
-    real = screen.score_rows
+    real = worker.score_rows
 
     def rank(rows, models, profile):
         if any(r.get("id") == "BAD" and r["status"] != "error" for r in rows):
             raise ZeroDivisionError("float division by zero")
         return real(rows, models, profile)
 
-    monkeypatch.setattr(screen, "score_rows", rank)
+    monkeypatch.setattr(worker, "score_rows", rank)
     _same_except_bad(tmp_path, small_models, ["ranking failed: ZeroDivisionError"], chunk_size=4)

@@ -9,7 +9,7 @@ from conftest import molblock_from_smiles, write_sdf
 
 from screenkit.cli import main
 from screenkit.errors import UsageError
-from screenkit.screen.library import choose_ids
+from screenkit.screen.ids import choose_ids
 from screenkit.screen.run import screen_library
 
 

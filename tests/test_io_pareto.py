@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from screenkit.screen.rank import ParetoFront, ParetoFronts
+from screenkit.screen.pareto import ParetoFront, ParetoFronts
 from screenkit.screen.run import screen_library
 
 

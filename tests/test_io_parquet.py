@@ -104,22 +104,22 @@ def test_parquet_output_resumes_to_the_same_table(catalog, small_models, tmp_pat
 
 def test_full_disk_while_writing_parquet_leaves_no_final_file_and_resumes(catalog, small_models, tmp_path,
                                                                           monkeypatch, capsys):
-    import screenkit.screen.run as run
+    import screenkit.screen.output as output
 
     folder, table = catalog
-    real = run.write_ranked_parquet
+    real = output.write_ranked_parquet
 
     def disk_full(rows, path, columns, batch_rows):
         Path(path).write_bytes(b"PAR1 half a file")
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     out = tmp_path / "out.parquet"
-    monkeypatch.setattr(run, "write_ranked_parquet", disk_full)
+    monkeypatch.setattr(output, "write_ranked_parquet", disk_full)
     assert main(["score", str(folder / "catalog.csv"), "-o", str(out), "--models", str(small_models)]) == 3
     err = capsys.readouterr().err
     assert "No space left on device" in err and "--resume" in err and len(err.strip().splitlines()) == 1
     assert not out.exists() and not (tmp_path / "out.parquet.partial").exists()
-    monkeypatch.setattr(run, "write_ranked_parquet", real)
+    monkeypatch.setattr(output, "write_ranked_parquet", real)
     assert main(["score", str(folder / "catalog.csv"), "-o", str(out), "--models", str(small_models),
                  "--resume"]) == 0
     assert pq.read_metadata(out).num_rows == len(table)

@@ -7,7 +7,7 @@ import time
 import pandas as pd
 
 from screenkit.config import bundled_path
-from screenkit.screen.library import count_records, iter_records
+from screenkit.screen.readers import count_records, iter_records
 from screenkit.screen.run import screen_library
 
 

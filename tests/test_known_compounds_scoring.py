@@ -7,8 +7,8 @@ import pytest
 
 from screenkit.config import bundled_path, load_profile
 from screenkit.model.bundle import bundle_digest, load_bundle
-from screenkit.screen.library import RawRecord
 from screenkit.screen.rank import score_rows
+from screenkit.screen.records import RawRecord
 from screenkit.screen.score import ScoreOptions, score_records
 
 

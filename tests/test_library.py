@@ -7,7 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screenkit.errors import InputFileError, UsageError
-from screenkit.screen.library import detect_format, iter_records, sd_properties
+from screenkit.screen.readers import iter_records
+from screenkit.screen.records import detect_format
+from screenkit.screen.sdf import sd_properties
 
 
 def test_sdf_records_keep_titles_and_text(broken_sdf):
@@ -89,7 +91,7 @@ def test_sdf_splitting_does_not_depend_on_where_reading_blocks_end(entries, bloc
     import io
     from pathlib import Path
 
-    from screenkit.screen.library import _sdf_records
+    from screenkit.screen.sdf import sdf_records
 
     text = "".join(f"{title}{eol}M  END{eol}{terminator}{eol}" for title, eol, terminator in entries)
     expected, body = [], []
@@ -101,7 +103,7 @@ def test_sdf_splitting_does_not_depend_on_where_reading_blocks_end(entries, bloc
             body.append(line)
     if "".join(body).strip():
         expected.append("".join(body))
-    records = list(_sdf_records(io.StringIO(text, newline=""), Path("lib.sdf"), block_chars=block_chars))
+    records = list(sdf_records(io.StringIO(text, newline=""), Path("lib.sdf"), block_chars=block_chars))
     assert [r.text for r in records] == expected
     assert [r.position for r in records] == list(range(1, len(expected) + 1))
 
@@ -111,7 +113,7 @@ def test_ranked_csv_text_is_what_csv_dictwriter_writes(columns):
     import csv
     import io
 
-    from screenkit.screen.library import RankedRowFormat
+    from screenkit.screen.writers import RankedRowFormat
 
     rows = [{"id": 'a,"b"', "score": 0.123456, "note": "two\nlines"}, {"id": "", "score": float("nan")},
             {"id": "x", "score": 123456.0, "note": None}, {}]

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from screenkit.config import load_profile
 from screenkit.errors import UsageError
 from screenkit.model.card import ModelCard
-from screenkit.screen.rank import ParetoFront, cns_desirability, objective_columns, rank_key, score_rows
+from screenkit.screen.pareto import ParetoFront
+from screenkit.screen.rank import cns_desirability, objective_columns, rank_key, score_rows
 
 
 class Model:

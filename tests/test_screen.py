@@ -144,3 +144,31 @@ def test_sdf_output_of_a_very_large_molecule_skips_the_layout_and_says_so(small_
     assert "no 2D coordinates" in mols["long_chain"].GetProp("reason")
     assert mols["long_chain"].GetNumAtoms() == 300
     assert mols["small"].GetConformer().GetAtomPosition(1).x != 0 or mols["small"].GetConformer().GetAtomPosition(1).y != 0
+
+
+def test_the_screen_config_is_frozen_and_written_whole_into_the_metadata(broken_sdf, small_models, tmp_path):
+    from dataclasses import FrozenInstanceError, asdict, fields
+
+    from screenkit.config import load_profile
+    from screenkit.screen.options import ScreenConfig
+
+    config = ScreenConfig(models_dir=small_models, chunk_size=3, profile="activity", base_rate=0.02,
+                          keep_columns=["price"], cli_options={"n-jobs": 1})
+    with pytest.raises(FrozenInstanceError):
+        config.chunk_size = 4  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        config.cli_options["n-jobs"] = 2  # type: ignore[index]
+    assert config.models_dir == str(small_models) and config.keep_columns == ("price",)
+    out = tmp_path / "ranked.csv"
+    screen_library(broken_sdf, out, config)
+    recorded = json.loads((tmp_path / "ranked.csv.meta.json").read_text())["screen_config"]
+    assert set(recorded) == {f.name for f in fields(ScreenConfig)}
+    assert recorded["chunk_size"] == 3 and recorded["keep_columns"] == ["price"] and recorded["base_rate"] == 0.02
+    # the profile as it ranked: resolved whole, with the base rate applied
+    expected = json.loads(json.dumps(asdict(load_profile("activity").with_base_rate(0.02))))
+    assert recorded["profile"] == expected and recorded["cli_options"] == {"n-jobs": 1}
+    # keywords build the same config; the output does not depend on how it was given
+    again = tmp_path / "again.csv"
+    screen_library(broken_sdf, again, models_dir=small_models, chunk_size=3, profile="activity", base_rate=0.02,
+                   keep_columns=["price"])
+    assert again.read_bytes() == out.read_bytes()

@@ -230,19 +230,7 @@ def _group_decrement(atom: Chem.Atom) -> tuple[float, float]:
     SMARTS on every molecule; tests/test_properties.py checks both agree)."""
     element = atom.GetAtomicNum()
     if atom.GetIsAromatic():
-        # heteroaryl: an aromatic n, o or s one or two aromatic bonds away
-        index, hetero = atom.GetIdx(), (7, 8, 16)
-        near = False
-        for bond in atom.GetBonds():
-            if not bond.GetIsAromatic():
-                continue
-            n = bond.GetOtherAtom(atom)
-            near = n.GetAtomicNum() in hetero or any(
-                b.GetIsAromatic() and b.GetOtherAtom(n).GetAtomicNum() in hetero and b.GetOtherAtom(n).GetIdx() != index
-                for b in n.GetBonds())
-            if near:
-                break
-        return _DECREMENT_VALUES["heteroaryl" if near and element in (6, 7) else "aryl"]
+        return _DECREMENT_VALUES["heteroaryl" if _near_aromatic_hetero(atom) and element in (6, 7) else "aryl"]
     if element == 9:
         return _DECREMENT_VALUES["fluorine"]
     if element in (17, 35):
@@ -252,40 +240,66 @@ def _group_decrement(atom: Chem.Atom) -> tuple[float, float]:
         return _DECREMENT_VALUES["ether / hydroxyl / ester O"] if connections == 2 else (0.0, 0.0)
     bonds = [(b.GetBondType(), b.GetOtherAtom(atom)) for b in atom.GetBonds()]
     if element == 6:
-        for order, other in bonds:
-            if order == Chem.BondType.TRIPLE:
-                if connections != 2:
-                    return 0.0, 0.0
-                return _DECREMENT_VALUES["nitrile" if other.GetAtomicNum() == 7 else "alkyne"]
-        if connections != 3:
-            return 0.0, 0.0
-        for order, other in bonds:
-            if order == Chem.BondType.DOUBLE and other.GetAtomicNum() in (8, 16):
-                return _DECREMENT_VALUES["carbonyl (amide, ketone, ester, acid)"]
-        for order, other in bonds:
-            if order == Chem.BondType.DOUBLE and other.GetAtomicNum() in (6, 7) and not other.GetIsAromatic():
-                return _DECREMENT_VALUES["alkene / imine carbon"]
-        return 0.0, 0.0
+        return _carbon_decrement(bonds, connections)
     if element == 16:
         oxo = sum(order == Chem.BondType.DOUBLE and other.GetAtomicNum() == 8 for order, other in bonds)
         if oxo >= 2 and atom.GetDegree() == 4:
             return _DECREMENT_VALUES["sulfonyl"]
         return _DECREMENT_VALUES["sulfur"] if connections in (2, 3) else (0.0, 0.0)
     if element == 7 and connections == 3:
-        for _, other in bonds:
-            if other.GetIsAromatic():
-                aryl = True
-                break
-        else:
-            aryl = False
-        for _, other in bonds:
-            if other.GetAtomicNum() in (6, 16) and any(
-                    b.GetBondType() == Chem.BondType.DOUBLE and b.GetOtherAtom(other).GetAtomicNum() in (8, 16)
-                    for b in other.GetBonds()):
-                if other.GetAtomicNum() == 6 or sum(b.GetBondType() == Chem.BondType.DOUBLE for b in other.GetBonds()) >= 2:
-                    return _DECREMENT_VALUES["amide / sulfonamide / carbamate N"]
-        return _DECREMENT_VALUES["aryl / heteroaryl amine N" if aryl else "amine N"]
+        return _nitrogen_decrement(bonds)
     return 0.0, 0.0
+
+
+def _near_aromatic_hetero(atom: Chem.Atom) -> bool:
+    """Heteroaryl: an aromatic n, o or s one or two aromatic bonds away from the aromatic ``atom``."""
+    index, hetero = atom.GetIdx(), (7, 8, 16)
+    near = False
+    for bond in atom.GetBonds():
+        if not bond.GetIsAromatic():
+            continue
+        n = bond.GetOtherAtom(atom)
+        near = n.GetAtomicNum() in hetero or any(
+            b.GetIsAromatic() and b.GetOtherAtom(n).GetAtomicNum() in hetero and b.GetOtherAtom(n).GetIdx() != index
+            for b in n.GetBonds())
+        if near:
+            break
+    return near
+
+
+def _carbon_decrement(bonds: list, connections: int) -> tuple[float, float]:
+    """A non-aromatic carbon: nitrile or alkyne, carbonyl, alkene or imine carbon, else nothing."""
+    for order, other in bonds:
+        if order == Chem.BondType.TRIPLE:
+            if connections != 2:
+                return 0.0, 0.0
+            return _DECREMENT_VALUES["nitrile" if other.GetAtomicNum() == 7 else "alkyne"]
+    if connections != 3:
+        return 0.0, 0.0
+    for order, other in bonds:
+        if order == Chem.BondType.DOUBLE and other.GetAtomicNum() in (8, 16):
+            return _DECREMENT_VALUES["carbonyl (amide, ketone, ester, acid)"]
+    for order, other in bonds:
+        if order == Chem.BondType.DOUBLE and other.GetAtomicNum() in (6, 7) and not other.GetIsAromatic():
+            return _DECREMENT_VALUES["alkene / imine carbon"]
+    return 0.0, 0.0
+
+
+def _nitrogen_decrement(bonds: list) -> tuple[float, float]:
+    """A non-aromatic three-connected nitrogen: amide-like N, else an (aryl) amine N."""
+    for _, other in bonds:
+        if other.GetIsAromatic():
+            aryl = True
+            break
+    else:
+        aryl = False
+    for _, other in bonds:
+        if other.GetAtomicNum() in (6, 16) and any(
+                b.GetBondType() == Chem.BondType.DOUBLE and b.GetOtherAtom(other).GetAtomicNum() in (8, 16)
+                for b in other.GetBonds()):
+            if other.GetAtomicNum() == 6 or sum(b.GetBondType() == Chem.BondType.DOUBLE for b in other.GetBonds()) >= 2:
+                return _DECREMENT_VALUES["amide / sulfonamide / carbamate N"]
+    return _DECREMENT_VALUES["aryl / heteroaryl amine N" if aryl else "amine N"]
 
 
 def _amine_pka(mol: Chem.Mol, n_index: int) -> float:

@@ -145,18 +145,9 @@ def compute_properties(mol: Chem.Mol, alert_families=("PAINS_A", "PAINS_B", "Bre
     >>> p["cns_mpo"], p["pka_basic"], p["ion_class"], p["alerts"]  # nicotine
     (4.9, 8.2, 'base', '')
     """
-    fast = fast_paths_enabled()
     # A fast step that fails falls back to the stock call, so that a failing molecule fails
     # in RDKit's own function and its row's reason names the same step either way.
-    found = qed_alerts = None
-    if fast:  # one screened pass answers both the profile's alert families and QED's own alerts
-        try:
-            found, qed_alerts = alert_panel(tuple(alert_families), qed_alerts=qed).match(mol)
-        except Exception:
-            fast = False
-    if found is None:
-        found = [(family, entry.GetDescription()) for family in alert_families
-                 for entry in alert_catalog(family).GetMatches(mol)]
+    found, qed_alerts, fast = _alerts(mol, alert_families, qed, fast_paths_enabled())
     qed_properties = _qed_properties(mol, qed_alerts, fast) if qed else None
     # QED computes MW, Crippen logP (a fifth of the property time), HBD and TPSA with the very
     # functions used below; on a molecule of heavy atoms only (QED works on RemoveHs(mol)) they
@@ -174,14 +165,7 @@ def compute_properties(mol: Chem.Mol, alert_families=("PAINS_A", "PAINS_B", "Bre
     mpo_pka = 14.0 if ion.permanent_cation else ion.pka_basic if ion.pka_basic == ion.pka_basic else 0.0
     names = sorted({f"{family}:{name}" for family, name in found})
     qed_value = QED.qed(mol, qedProperties=qed_properties) if qed_properties is not None else math.nan
-    sps = None
-    if fast:
-        try:
-            sps = spacial_score(mol)
-        except Exception:
-            pass
-    if sps is None:
-        sps = SpacialScore.SPS(mol)
+    sps = _spacial_score(mol, fast)
 
     return {
         "mw": round(mw, 2), "clogp": round(clogp, 2), "clogd": round(clogd, 2), "tpsa": round(tpsa, 1),
@@ -193,3 +177,32 @@ def compute_properties(mol: Chem.Mol, alert_families=("PAINS_A", "PAINS_B", "Bre
         "veber_ok": int(rotb <= 10 and tpsa <= 140),
         "n_alerts": len(names), "alerts": ";".join(names),
     }
+
+
+def _alerts(mol: Chem.Mol, alert_families, qed: bool, fast: bool) -> tuple[list[tuple[str, str]], int | None, bool]:
+    """``(found, qed_alerts, fast)``: the profile's alerts as (family, name) pairs, QED's alert count
+    when the screened pass gave it (else ``None``), and whether the fast paths still hold."""
+    found: list[tuple[str, str]] | None = None
+    qed_alerts: int | None = None
+    if fast:  # one screened pass answers both the profile's alert families and QED's own alerts
+        try:
+            found, qed_alerts = alert_panel(tuple(alert_families), qed_alerts=qed).match(mol)
+        except Exception:
+            fast = False
+    if found is None:
+        found = [(family, entry.GetDescription()) for family in alert_families
+                 for entry in alert_catalog(family).GetMatches(mol)]
+    return found, qed_alerts, fast
+
+
+def _spacial_score(mol: Chem.Mol, fast: bool) -> float:
+    """The one-pass :func:`spacial_score`, or RDKit's own when the fast paths are off or it fails."""
+    sps = None
+    if fast:
+        try:
+            sps = spacial_score(mol)
+        except Exception:
+            pass
+    if sps is None:
+        sps = SpacialScore.SPS(mol)
+    return sps

@@ -165,6 +165,35 @@ def _parent_fragment(mol: Chem.Mol, tools: dict) -> tuple[Chem.Mol, list[str]]:
     return tools["largest"].choose(mol), notes  # everything is on the salt list (a bare counter-ion): the largest
 
 
+def _cleanup(mol: Chem.Mol, tools: dict, unusual_atoms: bool) -> tuple[Chem.Mol, list[str]]:
+    """The neutral parent and the notes on dropped fragments; the input molecule is never modified.
+
+    The steps of rdMolStandardize.Cleanup with reusable objects, then the parent fragment and
+    uncharging; steps that cannot change this molecule (no metal, no charge) are skipped: same
+    result, 3x faster.
+    """
+    notes: list[str] = []
+    given = mol
+    if unusual_atoms:
+        mol = tools["metals"].Disconnect(mol)
+    charged = _has_charge(mol)
+    if charged or mol.HasSubstructMatch(_MAYBE_NORMALIZED):
+        mol = Chem.Mol(mol)  # the caller's molecule stays untouched; in place is 1.5x faster
+        tools["normalizer"].normalizeInPlace(mol)
+        charged = _has_charge(mol)  # normalising can separate charges (nitro to N+(O-)=O)
+    if charged:
+        mol = tools["reionizer"].reionize(mol)
+    if len(Chem.GetMolFrags(mol)) > 1:
+        mol, notes = _parent_fragment(mol, tools)
+    if charged and _has_charge(mol):
+        mol = tools["uncharger"].uncharge(mol)
+    if mol is not given:
+        # Fragment removal and the uncharger return molecules without ring information
+        # (TPSA and fingerprints then fail); every changed molecule is sanitised again.
+        Chem.SanitizeMol(mol)
+    return mol, notes
+
+
 def standardize_mol(mol: Chem.Mol | None) -> Standardized:
     """Standardise an RDKit molecule to its neutral parent.
 
@@ -190,39 +219,19 @@ def standardize_mol(mol: Chem.Mol | None) -> Standardized:
         return Standardized(None, "", ERROR, "no molecule")
     if mol.GetNumAtoms() == 0:
         return Standardized(None, "", ERROR, "empty molecule (no atoms)")
-    notes, status, given = [], OK, mol
     with muted_rdkit_log():
         try:
             tools = _tools()
-            # The steps of rdMolStandardize.Cleanup with reusable objects; steps that cannot
-            # change this molecule (no metal, no charge) are skipped: same result, 3x faster.
             unusual_atoms = mol.HasSubstructMatch(_NON_ORGANIC) or mol.HasQuery() or mol.HasSubstructMatch(_DATIVE)
             if unusual_atoms:
                 problem = _not_a_compound(mol)
                 if problem:
                     return Standardized(None, "", ERROR, problem)
-                mol = tools["metals"].Disconnect(mol)
-            charged = _has_charge(mol)
-            if charged or mol.HasSubstructMatch(_MAYBE_NORMALIZED):
-                mol = Chem.Mol(mol)  # the caller's molecule stays untouched; in place is 1.5x faster
-                tools["normalizer"].normalizeInPlace(mol)
-                charged = _has_charge(mol)  # normalising can separate charges (nitro to N+(O-)=O)
-            if charged:
-                mol = tools["reionizer"].reionize(mol)
-            if len(Chem.GetMolFrags(mol)) > 1:
-                mol, fragment_notes = _parent_fragment(mol, tools)
-                if fragment_notes:
-                    notes += fragment_notes
-                    status = WARNING  # the scored structure is not the one in the file
-            if charged and _has_charge(mol):
-                mol = tools["uncharger"].uncharge(mol)
-            if mol is not given:
-                # Fragment removal and the uncharger return molecules without ring information
-                # (TPSA and fingerprints then fail); every changed molecule is sanitised again.
-                Chem.SanitizeMol(mol)
+            mol, notes = _cleanup(mol, tools, unusual_atoms)
             smiles = Chem.MolToSmiles(mol)
         except Exception as exc:  # a failed standardisation is data, not a crash
             return Standardized(None, "", ERROR, f"standardisation failed: {one_line_message(exc)}")
+    status = WARNING if notes else OK  # fragments were dropped: the scored structure is not the one in the file
     if mol.GetNumAtoms() == 0 or not smiles:
         return Standardized(None, "", ERROR, "empty molecule after standardisation")
     if not mol.HasSubstructMatch(_CARBON):

@@ -7,6 +7,7 @@ import shlex
 import sys
 
 from ..errors import UsageError
+from ..screen.options import ScreenConfig
 from ..screen.run import screen_library
 from .runconfig import add_config_options, apply_config, file_hashes, resolved_options, write_config
 
@@ -19,6 +20,34 @@ def add_parser(sub) -> None:
                     "and a reason. overall_score is the weighted geometric mean of the profile's desirabilities "
                     "(activity with applicability domain, CNS MPO, QED, structural alerts); rank_reason says why.",
     )
+    _add_file_options(p)
+    p.add_argument("--n-jobs", type=int, default=1, metavar="N",
+                   help="worker processes; -1 uses all cores; with --backend dask the default uses every "
+                        "worker of the cluster (default: 1)")
+    p.add_argument("--chunk-size", type=int, default=1000, metavar="N",
+                   help="records per worker task and per checkpoint (default: 1000)")
+    _add_ranking_options(p)
+    p.add_argument("--resume", action="store_true",
+                   help="continue a run that was interrupted (OUT.work/ holds its progress); the output is "
+                        "identical to an uninterrupted run")
+    p.add_argument("--run-size", type=int, default=10_000, metavar="N",
+                   help="rows held in memory before a sorted run is written to OUT.work/; more rows, fewer files to merge, more memory (default: 10000)")
+    p.add_argument("--backend", choices=["loky", "dask"], default="loky",
+                   help="loky: worker processes on this machine; dask: the workers of a Dask cluster")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler address for --backend dask, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar with the total and ETA (default: only on a terminal)")
+    p.add_argument("--status-file", metavar="FILE",
+                   help="with -o -: also write every record's status here (with a file output it is OUT.status.csv)")
+    p.add_argument("--metadata", metavar="FILE",
+                   help="with -o -: also write the run's provenance here (with a file output it is OUT.meta.json)")
+    add_config_options(p)
+    p.set_defaults(run=run)
+
+
+def _add_file_options(p) -> None:
+    """LIBRARY, OUT, their formats, the model folder, and where SMILES and IDs come from."""
     p.add_argument("library", metavar="LIBRARY", nargs="?",
                    help="SDF (.sdf), SMILES (.smi: SMILES then optional name), CSV/TSV with a SMILES column "
                         "(gzipped files too) or Parquet (.parquet); - reads standard input (with --format)")
@@ -39,11 +68,10 @@ def add_parser(sub) -> None:
     p.add_argument("--id-field", metavar="PROP",
                    help="SDF data item (or table column) to use as compound ID; default: the title line, or when "
                         "it is blank a data item named like an ID (id, name, compound_id, catalog_id, ...)")
-    p.add_argument("--n-jobs", type=int, default=1, metavar="N",
-                   help="worker processes; -1 uses all cores; with --backend dask the default uses every "
-                        "worker of the cluster (default: 1)")
-    p.add_argument("--chunk-size", type=int, default=1000, metavar="N",
-                   help="records per worker task and per checkpoint (default: 1000)")
+
+
+def _add_ranking_options(p) -> None:
+    """The profile, its base rate, Pareto fronts and --top."""
     p.add_argument("--profile", metavar="PROFILE", default=None,
                    help="ranking profile: a TOML file or a bundled name: leukodystrophy (default: activity, "
                         "CNS MPO, QED, structural alerts, property filters) or activity (prediction only, fastest)")
@@ -59,23 +87,6 @@ def add_parser(sub) -> None:
                    help="with --pareto: how many fronts to write (default: 1)")
     p.add_argument("--top", type=int, metavar="K",
                    help="write only the best K rows to OUT; OUT.status.csv still lists every record")
-    p.add_argument("--resume", action="store_true",
-                   help="continue a run that was interrupted (OUT.work/ holds its progress); the output is "
-                        "identical to an uninterrupted run")
-    p.add_argument("--run-size", type=int, default=10_000, metavar="N",
-                   help="rows held in memory before a sorted run is written to OUT.work/; more rows, fewer files to merge, more memory (default: 10000)")
-    p.add_argument("--backend", choices=["loky", "dask"], default="loky",
-                   help="loky: worker processes on this machine; dask: the workers of a Dask cluster")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="Dask scheduler address for --backend dask, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="show a progress bar with the total and ETA (default: only on a terminal)")
-    p.add_argument("--status-file", metavar="FILE",
-                   help="with -o -: also write every record's status here (with a file output it is OUT.status.csv)")
-    p.add_argument("--metadata", metavar="FILE",
-                   help="with -o -: also write the run's provenance here (with a file output it is OUT.meta.json)")
-    add_config_options(p)
-    p.set_defaults(run=run)
 
 
 def run(args) -> int:
@@ -89,15 +100,14 @@ def run(args) -> int:
         write_config(args.write_config, "score", options, file_hashes(options))
     # '-' is standard input; screen_library copies a pipe to a temporary file before reading it
     library = "/dev/stdin" if args.library == "-" else args.library
-    summary = screen_library(
-        library, args.output, models_dir=args.models, fmt=args.format, smiles_col=args.smiles_col,
-        id_col=args.id_col, id_field=args.id_field, n_jobs=args.n_jobs, chunk_size=args.chunk_size,
-        run_size=args.run_size, backend=args.backend, scheduler=args.scheduler, top=args.top, resume=args.resume,
-        profile=args.profile, pareto=args.pareto, fronts=args.fronts, output_format=args.output_format,
-        keep_columns=args.keep_columns, status_file=args.status_file, metadata=args.metadata, config=options,
-        base_rate=args.base_rate,
-        progress=args.progress, command=shlex.join(["screenkit"] + sys.argv[1:]),
-    )
+    config = ScreenConfig(
+        models_dir=args.models, fmt=args.format, smiles_col=args.smiles_col, id_col=args.id_col,
+        id_field=args.id_field, n_jobs=args.n_jobs, chunk_size=args.chunk_size, run_size=args.run_size,
+        backend=args.backend, scheduler=args.scheduler, top=args.top, resume=args.resume, profile=args.profile,
+        base_rate=args.base_rate, pareto=args.pareto, fronts=args.fronts, progress=args.progress,
+        output_format=args.output_format, keep_columns=args.keep_columns, status_file=args.status_file,
+        metadata=args.metadata, command=shlex.join(["screenkit"] + sys.argv[1:]), cli_options=options)
+    summary = screen_library(library, args.output, config)
     out = sys.stderr if args.output == "-" else sys.stdout  # standard output holds the ranked rows
     resumed = f" ({summary.n_resumed} from the interrupted run)" if summary.n_resumed else ""
     print(f"scored {summary.n_records} records{resumed} from {summary.library}: {summary.n_ok} ok, "

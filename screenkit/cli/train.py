@@ -35,17 +35,7 @@ def add_parser(sub) -> None:
     p.add_argument("dataset", nargs="?", metavar="DATASET",
                    help="curated dataset CSV/Parquet (default: the bundled data/chembl_bundled.csv)")
     p.add_argument("-o", "--output", metavar="OUT", help="model folder to write (required; may come from --config)")
-    own = p.add_argument_group("your own data (instead of DATASET)")
-    own.add_argument("--data", metavar="FILE", help="measurements: CSV/TSV, SDF or Parquet")
-    own.add_argument("--smiles-col", metavar="COL", help="SMILES column (not needed for SDF)")
-    own.add_argument("--value-col", metavar="COL", help="measured value column")
-    own.add_argument("--units", choices=UNITS, default="pactivity",
-                     help="units of the value: pactivity (-log10 M), nM, uM, M, or label (0/1) (default: %(default)s)")
-    own.add_argument("--relation-col", metavar="COL", help="column with =, <, > (censored values)")
-    own.add_argument("--year-col", metavar="COL", help="year column (for --split temporal)")
-    own.add_argument("--threshold", type=float, metavar="T",
-                     help="active if pActivity >= T (default 6.0, i.e. 1 uM; 0.5 for --units label)")
-    own.add_argument("--name", metavar="NAME", help="model name, used in score columns (default: file stem)")
+    _add_own_data_options(p)
     p.add_argument("--panel", metavar="FILE", help="panel TOML file (default: the bundled data/panel.toml)")
     p.add_argument("--targets", metavar="IDS", help="comma-separated ChEMBL IDs or genes (default: all in the dataset)")
     p.add_argument("--modality", metavar="MODE",
@@ -58,6 +48,34 @@ def add_parser(sub) -> None:
     p.add_argument("--pool", metavar="CSV", help="putative-inactive pool with a 'smiles' column "
                                                   "(default: the bundled ZINC lead-like pool)")
     d = TrainConfig()
+    _add_model_options(p, d)
+    _add_validation_options(p, d)
+    p.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
+    p.add_argument("--n-jobs", type=int, default=1, help="cores for fitting and featurizing (default: %(default)s)")
+    add_config_options(p)  # --config run.toml / --write-config; resolved options go to OUT/run_config.json
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="a line per step on stderr: reading, pool, each CV fold, y-randomisation permutation, final "
+                        "fit (default: on a terminal, or with -v)")
+    p.set_defaults(run=run)
+
+
+def _add_own_data_options(p) -> None:
+    """Options for one model on the user's own measurements (``--data``)."""
+    own = p.add_argument_group("your own data (instead of DATASET)")
+    own.add_argument("--data", metavar="FILE", help="measurements: CSV/TSV, SDF or Parquet")
+    own.add_argument("--smiles-col", metavar="COL", help="SMILES column (not needed for SDF)")
+    own.add_argument("--value-col", metavar="COL", help="measured value column")
+    own.add_argument("--units", choices=UNITS, default="pactivity",
+                     help="units of the value: pactivity (-log10 M), nM, uM, M, or label (0/1) (default: %(default)s)")
+    own.add_argument("--relation-col", metavar="COL", help="column with =, <, > (censored values)")
+    own.add_argument("--year-col", metavar="COL", help="year column (for --split temporal)")
+    own.add_argument("--threshold", type=float, metavar="T",
+                     help="active if pActivity >= T (default 6.0, i.e. 1 uM; 0.5 for --units label)")
+    own.add_argument("--name", metavar="NAME", help="model name, used in score columns (default: file stem)")
+
+
+def _add_model_options(p, d: TrainConfig) -> None:
+    """Featurizer, estimator, ``--auto`` search and putative-inactive options."""
     m = p.add_argument_group("model")
     m.add_argument("--task", choices=TASKS, default=d.task, help="default: %(default)s")
     m.add_argument("--featurizer", choices=list(FEATURIZERS), default=d.featurizer, help="default: %(default)s")
@@ -82,6 +100,10 @@ def add_parser(sub) -> None:
     m.add_argument("--n-estimators", type=int, default=d.n_estimators, help="trees per forest (default: %(default)s)")
     m.add_argument("--censored", choices=("exclude", "bound"), default=d.censored,
                    help="regression: drop censored values, or train on their bound (default: %(default)s)")
+
+
+def _add_validation_options(p, d: TrainConfig) -> None:
+    """Split, folds, y-randomisation, base rate, hold-out and minimum-size options."""
     v = p.add_argument_group("validation")
     v.add_argument("--split", choices=SPLITS, default=d.split,
                    help="cross-validation groups: cluster (Butina, hard), scaffold, temporal (document year); "
@@ -98,13 +120,6 @@ def add_parser(sub) -> None:
                         "(default: %(default)s)")
     v.add_argument("--min-compounds", type=int, default=d.min_compounds,
                    help="skip targets with fewer measured compounds (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
-    p.add_argument("--n-jobs", type=int, default=1, help="cores for fitting and featurizing (default: %(default)s)")
-    add_config_options(p)  # --config run.toml / --write-config; resolved options go to OUT/run_config.json
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="a line per step on stderr: reading, pool, each CV fold, y-randomisation permutation, final "
-                        "fit (default: on a terminal, or with -v)")
-    p.set_defaults(run=run)
 
 
 def _json_option(text: str, option: str) -> dict:

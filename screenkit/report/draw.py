@@ -123,24 +123,9 @@ def histogram_svg(all_values: np.ndarray, top_values: np.ndarray, label: str, *,
     def y(f):
         return top_pad + ph - f / ymax * ph
 
-    for i, f in enumerate(fa):
-        if f > 0:
-            parts.append(f"<rect x='{x(edges[i]):.1f}' y='{y(f):.1f}' width='{max(pw / bins - 1, 0.5):.1f}' "
-                         f"height='{top_pad + ph - y(f):.1f}' fill='#c9ced6'/>")
-    if len(t):
-        path = [f"M{x(edges[0]):.1f},{y(0):.1f}"]
-        for i, f in enumerate(ft):
-            path.append(f"L{x(edges[i]):.1f},{y(f):.1f}L{x(edges[i + 1]):.1f},{y(f):.1f}")
-        path.append(f"L{x(edges[-1]):.1f},{y(0):.1f}")
-        parts.append(f"<path d='{''.join(path)}' fill='rgba(0,114,178,0.18)' stroke='#0072B2' stroke-width='1.5'/>")
-    parts.append(f"<line x1='{left}' y1='{top_pad + ph}' x2='{left + pw}' y2='{top_pad + ph}' stroke='#555'/>")
-    for tick in _nice_ticks(lo, hi):
-        parts.append(f"<line x1='{x(tick):.1f}' y1='{top_pad + ph}' x2='{x(tick):.1f}' y2='{top_pad + ph + 4}' "
-                     f"stroke='#555'/><text x='{x(tick):.1f}' y='{top_pad + ph + 15}' class='a' "
-                     f"text-anchor='middle'>{_fmt(tick)}</text>")
-    for tick in _nice_ticks(0, ymax, 3):
-        parts.append(f"<text x='{left - 4}' y='{y(tick) + 3:.1f}' class='a' text-anchor='end'>{tick:.0%}</text>"
-                     f"<line x1='{left}' y1='{y(tick):.1f}' x2='{left + pw}' y2='{y(tick):.1f}' stroke='#eee'/>")
+    floor = top_pad + ph
+    parts += _histogram_shapes(x, y, edges, fa, ft if len(t) else None, max(pw / bins - 1, 0.5), floor)
+    parts += _histogram_axes(x, y, lo, hi, ymax, left, pw, floor)
     parts.append(f"<rect x='{left}' y='19' width='9' height='9' fill='#c9ced6'/>"
                  f"<text x='{left + 12}' y='27' class='a'>all rows ({len(a):,})</text>")
     if len(t):
@@ -148,6 +133,36 @@ def histogram_svg(all_values: np.ndarray, top_values: np.ndarray, label: str, *,
                      f"stroke='#0072B2'/><text x='{left + 122}' y='27' class='a'>{escape(top_label)}</text>")
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _histogram_shapes(x, y, edges: np.ndarray, fa: np.ndarray, ft: np.ndarray | None, bar_width: float,
+                      floor: float) -> list[str]:
+    """Grey bars for every row's fractions ``fa``, and a blue step outline for the top N's ``ft``."""
+    parts = []
+    for i, f in enumerate(fa):
+        if f > 0:
+            parts.append(f"<rect x='{x(edges[i]):.1f}' y='{y(f):.1f}' width='{bar_width:.1f}' "
+                         f"height='{floor - y(f):.1f}' fill='#c9ced6'/>")
+    if ft is not None:
+        path = [f"M{x(edges[0]):.1f},{y(0):.1f}"]
+        for i, f in enumerate(ft):
+            path.append(f"L{x(edges[i]):.1f},{y(f):.1f}L{x(edges[i + 1]):.1f},{y(f):.1f}")
+        path.append(f"L{x(edges[-1]):.1f},{y(0):.1f}")
+        parts.append(f"<path d='{''.join(path)}' fill='rgba(0,114,178,0.18)' stroke='#0072B2' stroke-width='1.5'/>")
+    return parts
+
+
+def _histogram_axes(x, y, lo: float, hi: float, ymax: float, left: float, pw: float, floor: float) -> list[str]:
+    """The x axis with value ticks, and fraction ticks with light grid lines."""
+    parts = [f"<line x1='{left}' y1='{floor}' x2='{left + pw}' y2='{floor}' stroke='#555'/>"]
+    for tick in _nice_ticks(lo, hi):
+        parts.append(f"<line x1='{x(tick):.1f}' y1='{floor}' x2='{x(tick):.1f}' y2='{floor + 4}' "
+                     f"stroke='#555'/><text x='{x(tick):.1f}' y='{floor + 15}' class='a' "
+                     f"text-anchor='middle'>{_fmt(tick)}</text>")
+    for tick in _nice_ticks(0, ymax, 3):
+        parts.append(f"<text x='{left - 4}' y='{y(tick) + 3:.1f}' class='a' text-anchor='end'>{tick:.0%}</text>"
+                     f"<line x1='{left}' y1='{y(tick):.1f}' x2='{left + pw}' y2='{y(tick):.1f}' stroke='#eee'/>")
+    return parts
 
 
 def scatter_svg(groups: list[tuple[str, np.ndarray, list[str]]], *, width: int = 940, height: int = 520,
@@ -187,27 +202,32 @@ def scatter_svg(groups: list[tuple[str, np.ndarray, list[str]]], *, width: int =
     parts.append(f"<rect x='{left}' y='{top_pad}' width='{pw}' height='{ph}' fill='#fafbfc' stroke='#ccc'/>")
     n_groups = len(groups)
     for g, (label, points_xy, titles) in enumerate(groups):
-        last = g == n_groups - 1
-        if last:
-            colour, radius, style = "#111", 3.0, "stroke='#fff' stroke-width='0.7'"
-        elif label.startswith("rest of"):
-            colour, radius, style = "#9aa0a6", 2.2, "fill-opacity='0.55'"
-        else:
-            colour, radius, style = PALETTE[g % len(PALETTE)], 2.2, "fill-opacity='0.5'"
-        parts.append(f"<g fill='{colour}' {style}>")
-        for i, (px, py) in enumerate(points_xy):
-            if last:
-                parts.append(f"<circle cx='{sx(px):.1f}' cy='{sy(py):.1f}' r='{radius}'>"
-                             f"<title>{escape(titles[i])}</title></circle>")
-            else:
-                parts.append(f"<circle cx='{sx(px):.1f}' cy='{sy(py):.1f}' r='{radius}'/>")
-        parts.append("</g>")
-        ly = top_pad + 10 + g * 18
-        parts.append(f"<circle cx='{left + pw + 16}' cy='{ly}' r='{4.5 if last else 4}' fill='{colour}' "
-                     f"{'stroke=' + chr(39) + '#fff' + chr(39) if last else ''}/>"
-                     f"<text x='{left + pw + 26}' y='{ly + 4}' class='a'>{escape(label)} ({len(points_xy):,})</text>")
+        parts += _scatter_group(g, label, points_xy, titles, g == n_groups - 1, sx, sy, left + pw, top_pad + 10 + g * 18)
     parts.append(f"<text x='{left + pw / 2}' y='{height - 8}' class='a' text-anchor='middle'>"
                  f"{escape(axis_labels[0])}</text>"
                  f"<text x='12' y='{top_pad + ph / 2}' class='a' text-anchor='middle' "
                  f"transform='rotate(-90 12 {top_pad + ph / 2})'>{escape(axis_labels[1])}</text></svg>")
     return "".join(parts)
+
+
+def _scatter_group(g: int, label: str, points_xy: np.ndarray, titles: list[str], last: bool, sx, sy,
+                   legend_x: float, ly: float) -> list[str]:
+    """One group's points (with tooltips for the last group, drawn on top) and its legend line."""
+    if last:
+        colour, radius, style = "#111", 3.0, "stroke='#fff' stroke-width='0.7'"
+    elif label.startswith("rest of"):
+        colour, radius, style = "#9aa0a6", 2.2, "fill-opacity='0.55'"
+    else:
+        colour, radius, style = PALETTE[g % len(PALETTE)], 2.2, "fill-opacity='0.5'"
+    parts = [f"<g fill='{colour}' {style}>"]
+    for i, (px, py) in enumerate(points_xy):
+        if last:
+            parts.append(f"<circle cx='{sx(px):.1f}' cy='{sy(py):.1f}' r='{radius}'>"
+                         f"<title>{escape(titles[i])}</title></circle>")
+        else:
+            parts.append(f"<circle cx='{sx(px):.1f}' cy='{sy(py):.1f}' r='{radius}'/>")
+    parts.append("</g>")
+    parts.append(f"<circle cx='{legend_x + 16}' cy='{ly}' r='{4.5 if last else 4}' fill='{colour}' "
+                 f"{'stroke=' + chr(39) + '#fff' + chr(39) if last else ''}/>"
+                 f"<text x='{legend_x + 26}' y='{ly + 4}' class='a'>{escape(label)} ({len(points_xy):,})</text>")
+    return parts

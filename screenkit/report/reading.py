@@ -130,13 +130,7 @@ def read_ranked(path: str | Path, top: int | None = None, *, sample_size: int = 
     """
     import pandas as pd
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"ranked file {path} does not exist; write one with `screenkit score LIBRARY -o {path}`")
-    if path.stat().st_size == 0:
-        raise InputFileError(f"ranked file {path} is empty; write it with `screenkit score LIBRARY -o {path}`")
-    if path.name.lower().removesuffix(".gz").endswith(".sdf"):
-        raise UsageError(f"{path} is an SDF; the report reads the CSV from `screenkit score ... -o ranked.csv`")
+    path = _check_ranked_path(Path(path))
     limit = top if top is not None else float("inf")
     columns: list[str] | None = None
     text_parts: dict[str, list] = {}
@@ -171,6 +165,17 @@ def read_ranked(path: str | Path, top: int | None = None, *, sample_size: int = 
         numbers={c: np.concatenate(parts) for c, parts in number_parts.items()},
         distributions={c: np.concatenate(parts) for c, parts in distribution_parts.items()},
         sample=[s for s in sample if s], n_rows_total=n_rows)
+
+
+def _check_ranked_path(path: Path) -> Path:
+    """``path``, once it is known to be a non-empty file that is not an SDF."""
+    if not path.is_file():
+        raise InputFileError(f"ranked file {path} does not exist; write one with `screenkit score LIBRARY -o {path}`")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"ranked file {path} is empty; write it with `screenkit score LIBRARY -o {path}`")
+    if path.name.lower().removesuffix(".gz").endswith(".sdf"):
+        raise UsageError(f"{path} is an SDF; the report reads the CSV from `screenkit score ... -o ranked.csv`")
+    return path
 
 
 def _column_roles(path: Path, columns: list[str]) -> tuple[list[str], list[str]]:

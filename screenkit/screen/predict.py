@@ -17,8 +17,8 @@ import numpy as np
 from ..chem.similarity import AD_SPACE, nearest_neighbours
 from ..config import bundled_path, load_profile
 from ..model.bundle import bundle_digest
-from .library import RawRecord
 from .rank import score_rows
+from .records import RawRecord
 from .score import ScoreOptions, cached_models, score_records
 
 __all__ = ["Neighbour", "Prediction", "predict_smiles"]

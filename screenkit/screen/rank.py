@@ -49,8 +49,8 @@ from ..config import Profile
 from ..model.bundle import ModelDescription
 from ..model.card import ModelCard
 
-__all__ = ["RANK_COLUMNS", "objective_columns", "score_rows", "rank_key", "ParetoFront", "ParetoFronts",
-           "activity_models", "cns_desirability", "evidence_credit", "endpoint_text"]
+__all__ = ["RANK_COLUMNS", "objective_columns", "score_rows", "rank_key", "activity_models", "cns_desirability",
+           "evidence_credit", "endpoint_text"]
 
 RANK_COLUMNS = ["overall_score", "best_model", "rank_reason"]
 _FLOOR = 0.001
@@ -219,77 +219,110 @@ def score_rows(rows: list[dict], models: Sequence[ModelDescription], profile: Pr
         if not models or f"{models[0].name}_p_active" not in row:
             row.update(overall_score=math.nan, best_model="", rank_reason="")
             continue
-        objectives: dict[str, tuple[float, float]] = {}  # name -> (desirability, weight)
-        best, best_model, anti, reasons, penalties = 0.0, None, 1.0, [], []
-        for model in models:
-            w = weights[model.name]
-            p, e = row[f"{model.name}_p_active"], _credit(row, model, profile)
-            ad, factor = _ad_factor(row, model.name, thresholds[model.name])
-            if w > 0 and w * e * factor > best:
-                best, best_model = w * e * factor, (model, p, ad, factor)
-            elif w < 0:
-                anti *= 1 - min(1.0, -w * e * factor)
-                if e * factor >= 0.5:
-                    penalties.append(f"anti-target {model.name} ({endpoint_text(model.card)}) p={p:.3f}")
-        objectives["d_activity"] = (best, profile.activity_weight)
-        if any(w < 0 for w in weights.values()):
-            objectives["d_anti"] = (anti, profile.anti_target_weight)
-        if row.get("measured"):
-            measured = [m for m in row["measured"].split("; ") if m.split(" ", 1)[0] in weights]
-            if measured:
-                reasons.append("measured: " + "; ".join(measured))
-        if best_model is not None:
-            model, p, ad, factor = best_model
-            threshold = thresholds[model.name]
-            where = "in domain" if factor >= 1 else f"outside its domain (sim {ad:.2f} < {threshold:.2f})"
-            enrichment = row.get(f"{model.name}_enrichment")
-            evidence = (f"p={p:.3f} at base rate {profile.base_rate:g} (enrichment {_times(enrichment)})"
-                        if enrichment is not None else f"p={p:.2f}")
-            reasons.append(f"{model.name}: {endpoint_text(model.card)}, {evidence}, {where}")
-            row["best_model"] = model.name
-        else:
-            row["best_model"] = ""
-            reasons.append("no panel model sees evidence of activity (enrichment <= 1 for every weighted model)")
-        filtered = []
-        if profile.properties and "cns_mpo" in row:
-            if profile.cns:
-                d_cns, text, good = cns_desirability(row, profile.cns, bbb_model)
-                objectives["d_cns"] = (d_cns, profile.cns.weight)
-                (reasons if good else penalties).append(text)
-            if profile.qed:
-                objectives["d_qed"] = (profile.qed(row["qed"]), profile.qed.weight)
-                if row["qed"] < profile.qed.full:
-                    penalties.append(f"QED {row['qed']:.2f}")
-            if profile.alerts_weight:
-                d_alerts, named = 1.0, [a for a in row["alerts"].split(";") if a]
-                waived = [a for a in named if a in profile.alert_waivers]
-                named = [a for a in named if a not in profile.alert_waivers]
-                for alert in named:
-                    d_alerts *= profile.alert_factors.get(alert.split(":", 1)[0], 1.0)
-                objectives["d_alerts"] = (d_alerts, profile.alerts_weight)
-                if named:
-                    penalties.append(f"{len(named)} alert{'s' * (len(named) > 1)} ({', '.join(named[:2])}"
-                                     f"{', ...' if len(named) > 2 else ''})")
-                if waived:
-                    reasons.append(f"alert waived by the profile: {', '.join(waived)}")
-            for column, (is_max, limit) in profile.filters.items():
-                value = row.get(column)
-                if value is not None and value == value and (value > limit if is_max else value < limit):
-                    filtered.append(f"{column} {value:g} {'>' if is_max else '<'} {limit:g}")
-        if best_model is not None and best_model[2] < profile.min_ad:
-            filtered.append(f"best model similarity {best_model[2]:.2f} < min_ad {profile.min_ad:.2f}")
-        total = sum(w for _, w in objectives.values())
-        score = math.exp(sum(w * math.log(max(d, _FLOOR)) for d, w in objectives.values()) / total)
-        for name, (d, _) in objectives.items():
-            row[name] = round(d, 4)
-        row["overall_score"] = 0.0 if filtered else round(score, 6)
-        text = "; ".join(reasons)
-        if penalties:
-            text += "; penalty: " + ", ".join(penalties)
-        if filtered:
-            text = "filtered: " + ", ".join(filtered) + "; " + text
-        row["rank_reason"] = text
+        _score_row(row, models, weights, thresholds, profile, bbb_model)
     return rows
+
+
+def _score_row(row: dict, models: list, weights: dict[str, float], thresholds: dict[str, float], profile: Profile,
+               bbb_model) -> None:
+    """Desirabilities, ``overall_score``, ``best_model`` and ``rank_reason`` of one scored row."""
+    objectives: dict[str, tuple[float, float]] = {}  # name -> (desirability, weight)
+    reasons: list[str] = []
+    penalties: list[str] = []
+    best, best_model, anti = _activity(row, models, weights, thresholds, profile, penalties)
+    objectives["d_activity"] = (best, profile.activity_weight)
+    if any(w < 0 for w in weights.values()):
+        objectives["d_anti"] = (anti, profile.anti_target_weight)
+    if row.get("measured"):
+        measured = [m for m in row["measured"].split("; ") if m.split(" ", 1)[0] in weights]
+        if measured:
+            reasons.append("measured: " + "; ".join(measured))
+    reasons.append(_best_model_reason(row, best_model, thresholds, profile))
+    filtered: list[str] = []
+    if profile.properties and "cns_mpo" in row:
+        filtered = _property_objectives(row, profile, bbb_model, objectives, reasons, penalties)
+    if best_model is not None and best_model[2] < profile.min_ad:
+        filtered.append(f"best model similarity {best_model[2]:.2f} < min_ad {profile.min_ad:.2f}")
+    total = sum(w for _, w in objectives.values())
+    score = math.exp(sum(w * math.log(max(d, _FLOOR)) for d, w in objectives.values()) / total)
+    for name, (d, _) in objectives.items():
+        row[name] = round(d, 4)
+    row["overall_score"] = 0.0 if filtered else round(score, 6)
+    text = "; ".join(reasons)
+    if penalties:
+        text += "; penalty: " + ", ".join(penalties)
+    if filtered:
+        text = "filtered: " + ", ".join(filtered) + "; " + text
+    row["rank_reason"] = text
+
+
+def _activity(row: dict, models: list, weights: dict[str, float], thresholds: dict[str, float], profile: Profile,
+              penalties: list[str]) -> tuple[float, tuple | None, float]:
+    """``(d_activity, best, d_anti)``: the best weighted credit, its ``(model, p, ad, factor)`` (or None),
+    and the anti-target product; strong anti-target evidence is added to ``penalties``."""
+    best, best_model, anti = 0.0, None, 1.0
+    for model in models:
+        w = weights[model.name]
+        p, e = row[f"{model.name}_p_active"], _credit(row, model, profile)
+        ad, factor = _ad_factor(row, model.name, thresholds[model.name])
+        if w > 0 and w * e * factor > best:
+            best, best_model = w * e * factor, (model, p, ad, factor)
+        elif w < 0:
+            anti *= 1 - min(1.0, -w * e * factor)
+            if e * factor >= 0.5:
+                penalties.append(f"anti-target {model.name} ({endpoint_text(model.card)}) p={p:.3f}")
+    return best, best_model, anti
+
+
+def _best_model_reason(row: dict, best_model: tuple | None, thresholds: dict[str, float], profile: Profile) -> str:
+    """Set ``row["best_model"]`` and say what its evidence is (or that no model sees any)."""
+    if best_model is None:
+        row["best_model"] = ""
+        return "no panel model sees evidence of activity (enrichment <= 1 for every weighted model)"
+    model, p, ad, factor = best_model
+    threshold = thresholds[model.name]
+    where = "in domain" if factor >= 1 else f"outside its domain (sim {ad:.2f} < {threshold:.2f})"
+    enrichment = row.get(f"{model.name}_enrichment")
+    evidence = (f"p={p:.3f} at base rate {profile.base_rate:g} (enrichment {_times(enrichment)})"
+                if enrichment is not None else f"p={p:.2f}")
+    row["best_model"] = model.name
+    return f"{model.name}: {endpoint_text(model.card)}, {evidence}, {where}"
+
+
+def _property_objectives(row: dict, profile: Profile, bbb_model, objectives: dict, reasons: list[str],
+                         penalties: list[str]) -> list[str]:
+    """Add d_cns, d_qed and d_alerts (with their reasons and penalties); return the hard filters the row fails."""
+    if profile.cns:
+        d_cns, text, good = cns_desirability(row, profile.cns, bbb_model)
+        objectives["d_cns"] = (d_cns, profile.cns.weight)
+        (reasons if good else penalties).append(text)
+    if profile.qed:
+        objectives["d_qed"] = (profile.qed(row["qed"]), profile.qed.weight)
+        if row["qed"] < profile.qed.full:
+            penalties.append(f"QED {row['qed']:.2f}")
+    if profile.alerts_weight:
+        _alert_objective(row, profile, objectives, reasons, penalties)
+    filtered = []
+    for column, (is_max, limit) in profile.filters.items():
+        value = row.get(column)
+        if value is not None and value == value and (value > limit if is_max else value < limit):
+            filtered.append(f"{column} {value:g} {'>' if is_max else '<'} {limit:g}")
+    return filtered
+
+
+def _alert_objective(row: dict, profile: Profile, objectives: dict, reasons: list[str], penalties: list[str]) -> None:
+    """d_alerts: the product of the family factors of the alerts the profile does not waive."""
+    d_alerts, named = 1.0, [a for a in row["alerts"].split(";") if a]
+    waived = [a for a in named if a in profile.alert_waivers]
+    named = [a for a in named if a not in profile.alert_waivers]
+    for alert in named:
+        d_alerts *= profile.alert_factors.get(alert.split(":", 1)[0], 1.0)
+    objectives["d_alerts"] = (d_alerts, profile.alerts_weight)
+    if named:
+        penalties.append(f"{len(named)} alert{'s' * (len(named) > 1)} ({', '.join(named[:2])}"
+                         f"{', ...' if len(named) > 2 else ''})")
+    if waived:
+        reasons.append(f"alert waived by the profile: {', '.join(waived)}")
 
 
 def rank_key(row: dict) -> tuple:
@@ -297,78 +330,3 @@ def rank_key(row: dict) -> tuple:
     score = row.get("overall_score", math.nan)
     unscored = score is None or math.isnan(score)
     return (unscored, 0.0 if unscored else -score, row["input_position"])
-
-
-def _dominates(a: tuple, b: tuple) -> bool:
-    """``a`` is at least as good as ``b`` on every objective and not identical (all maximised)."""
-    return a != b and all(x >= y for x, y in zip(a, b))
-
-
-class ParetoFronts:
-    """The first ``k`` non-dominated fronts over a profile's objectives (all maximised), kept streaming.
-
-    Front 1 is the set no row beats on every objective; front 2 is front 1 of the rest, and so
-    on. Only rows of the first ``k`` fronts are kept: a row whose rank is above ``k`` can never
-    come back into them, since whatever it dominates is also dominated by its own dominators.
-    Rows with identical objective values share a front. Unscored (NaN) and filtered (score 0)
-    rows never enter.
-
-    Examples
-    --------
-    >>> fronts = ParetoFronts(["a", "b"], 2)
-    >>> for a, b, position in [(1, 0, 1), (0, 1, 2), (0.5, 0, 3), (0.2, 0, 4)]:
-    ...     fronts.add_point(1.0, [a, b], position)
-    >>> sorted(fronts.ranks().items())
-    [(1, 1), (2, 1), (3, 2)]
-    """
-
-    def __init__(self, objectives: list[str], k: int = 1):
-        self.objectives, self.k = objectives, k
-        self._fronts: list[list[tuple[tuple[float, ...], int]]] = []
-
-    def add_point(self, score: float, objectives: list[float], position: int) -> None:
-        """Offer one row by its overall score, objective values (in :attr:`objectives` order) and position."""
-        if score != score or score == 0:
-            return
-        point = tuple(objectives)
-        level = 0
-        while level < len(self._fronts) and any(_dominates(other, point) for other, _ in self._fronts[level]):
-            level += 1
-        moving = [(point, position)]
-        # rows the newcomer dominates move one front down, and push what they dominate further
-        while moving and level < self.k:
-            if level == len(self._fronts):
-                self._fronts.append([])
-            front = self._fronts[level]
-            demoted = [m for m in front if any(_dominates(p, m[0]) for p, _ in moving)]
-            if demoted:
-                front[:] = [m for m in front if not any(_dominates(p, m[0]) for p, _ in moving)]
-            front.extend(moving)
-            moving, level = demoted, level + 1
-
-    def ranks(self) -> dict[int, int]:
-        """Input position -> front number (1 = non-dominated) for the rows of the first ``k`` fronts."""
-        return {position: level + 1 for level, front in enumerate(self._fronts) for _, position in front}
-
-
-class ParetoFront(ParetoFronts):
-    """The non-dominated rows over a profile's objectives (all to be maximised), kept streaming.
-
-    Examples
-    --------
-    >>> front = ParetoFront(["a", "b"])
-    >>> front.add([{"a": 1, "b": 0, "input_position": 1}, {"a": 0, "b": 1, "input_position": 2},
-    ...            {"a": 0.5, "b": 0, "input_position": 3}])
-    >>> sorted(front.positions())
-    [1, 2]
-    """
-
-    def __init__(self, objectives: list[str]):
-        super().__init__(objectives, 1)
-
-    def add(self, rows: list[dict]) -> None:
-        for row in rows:
-            self.add_point(row.get("overall_score", 1.0), [row[o] for o in self.objectives], row["input_position"])
-
-    def positions(self) -> set[int]:
-        return set(self.ranks())
