@@ -11,10 +11,11 @@ import pytest
 from screenkit.config import bundled_path, load_profile
 from screenkit.errors import UsageError
 from screenkit.model.bundle import bundle_digest, load_bundle
+from screenkit.model.calibration import calibration_and_conformal, pooled_out_of_fold
+from screenkit.model.crossval import cross_validate, estimator_factory
 from screenkit.model.estimators import fit_platt, prior_correct
 from screenkit.model.problem import build_problem, load_pool
 from screenkit.model.train import TrainConfig
-from screenkit.model.validation import calibration_and_conformal, cross_validate, estimator_factory, pooled_out_of_fold
 from screenkit.screen.library import RawRecord, iter_records
 from screenkit.screen.rank import evidence_credit, score_rows
 from screenkit.screen.score import ScoreOptions, domain_threshold, score_records

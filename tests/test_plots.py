@@ -17,10 +17,10 @@ from test_report import Page, browser  # noqa: F401  (the Chromium fixture: fail
 
 from screenkit.hashing import file_sha256
 from screenkit.model.bundle import MANIFEST, load_bundle
+from screenkit.model.calibration import reliability_table
 from screenkit.model.card import card_markdown
 from screenkit.model.plots import PlotData, fold_mean, render_plots
 from screenkit.model.train import TrainConfig, train_models
-from screenkit.model.validation import reliability_table
 
 CLASSIFIER_PLOTS = {"roc.svg", "pr.svg", "reliability.svg", "plots.npz"}
 

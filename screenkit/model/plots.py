@@ -49,7 +49,7 @@ _MODEL, _BASELINE = "#1f5fa8", "#c0571b"
 class PlotData:
     """Out-of-fold predictions of one model, one entry per scored test row of each fold.
 
-    See :func:`screenkit.model.validation.out_of_fold_record` for the arrays. ``threshold``
+    See :func:`screenkit.model.calibration.out_of_fold_record` for the arrays. ``threshold``
     is the activity threshold (regression: pActivity at or above which a compound is active).
     """
 
@@ -215,7 +215,7 @@ def _pr(card: dict, data: PlotData):
 
 
 def _reliability(card: dict, data: PlotData):
-    from .validation import reliability_table
+    from .calibration import reliability_table
 
     figure, ax = _figure()
     ok = np.isfinite(data.calibrated)

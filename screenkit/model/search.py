@@ -28,9 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .ensemble import ensemble_spec
-from .problem import Problem
-from .validation import (
+from .crossval import (
     FoldPrediction,
     baseline_predictions,
     compare_with_baseline,
@@ -38,6 +36,8 @@ from .validation import (
     estimator_factory,
     per_fold_subset_metrics,
 )
+from .ensemble import ensemble_spec
+from .problem import Problem
 
 __all__ = ["auto_candidates", "auto_search", "search", "SearchResult", "thread_limit", "paired_gain",
            "BUDGET_TOLERANCE"]
