@@ -23,7 +23,7 @@ _EXPORTS = {
     "iter_records": "screen.library", "RawRecord": "screen.library",
     "standardize_smiles": "chem.standardize", "standardize_mol": "chem.standardize",
     "read_dataset": "curation.dataset",
-    "fetch_dataset": "curation.curate", "curate_file": "curation.curate", "curate_records": "curation.curate", "CurationConfig": "curation.curate",
+    "fetch_dataset": "curation.curate", "curate_file": "curation.curate", "curate_records": "curation.records", "CurationConfig": "curation.records",
     "ApiSettings": "chembl",
     "MorganFingerprint": "chem.featurize", "make_featurizer": "chem.featurize",
     "make_estimator": "model.estimators",

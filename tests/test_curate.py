@@ -18,8 +18,9 @@ from screenkit.chembl.export import read_web_export
 from screenkit.chembl.modality import MODALITIES
 from screenkit.chembl.records import raw_frame
 from screenkit.cli import main
-from screenkit.curation.curate import RULES, CurationConfig, curate_file, curate_records, fetch_dataset, output_paths
+from screenkit.curation.curate import curate_file, fetch_dataset, output_paths
 from screenkit.curation.dataset import DATASET_COLUMNS, Issue, known_compounds, read_dataset, select_modality
+from screenkit.curation.records import RULES, CurationConfig, curate_records
 from screenkit.errors import UsageError
 
 T = fixture_targets()
@@ -122,7 +123,7 @@ def test_row_findings_are_issue_codes_and_the_note_is_their_text(raw, curated):
     # the summary counts flagged rows by code: a note that merely mentions the words does not count
     edited = dataset.copy()
     edited.loc[edited["curation_issues"] == "", "curation_note"] = "replicates disagree (copied prose)"
-    from screenkit.curation.curate import _summary
+    from screenkit.curation.records import _summary
 
     summary = _summary(raw, edited, curated[1], CurationConfig(), GENES, [])
     assert summary.set_index("target_chembl_id").loc["CHEMBL237", "flagged_spread"] == 1

@@ -12,8 +12,8 @@ from screenkit.chem.standardize import standardize_smiles
 from screenkit.chembl.records import raw_frame
 from screenkit.cli import main
 from screenkit.config import bundled_path, load_panel
-from screenkit.curation.curate import curate_records
 from screenkit.curation.dataset import DATASET_COLUMNS
+from screenkit.curation.records import curate_records
 from screenkit.errors import UsageError
 from screenkit.model.bundle import load_bundle
 from screenkit.model.train import TrainConfig, keep_modality, train_models
