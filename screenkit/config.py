@@ -5,6 +5,7 @@ This module imports no other screenkit stage (STYLE: ``cli`` -> stages -> ``conf
 
 from __future__ import annotations
 
+import copy
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ __all__ = [
     "load_profile",
     "DEFAULT_BASE_RATE",
     "DEFAULT_ENRICHMENT_FULL",
+    "ReadOnlyDict",
 ]
 
 # The share of a screening library that is active at one panel target's potency cut.
@@ -35,6 +37,40 @@ DEFAULT_ENRICHMENT_FULL = 100.0
 
 _FAMILIES = {"GPCR", "kinase", "nuclear_receptor", "enzyme", "ion_channel", "other"}
 _CATEGORIES = {"remyelination", "anti-inflammatory", "leukodystrophy-specific"}
+
+
+class ReadOnlyDict(dict):
+    """A dict that refuses changes: the mappings inside frozen configs (weights, parameters).
+
+    A ``dict`` subclass rather than :class:`types.MappingProxyType` so that ``json.dumps``,
+    ``dataclasses.asdict``, ``copy`` and pickling (joblib workers) keep working.
+
+    >>> weights = ReadOnlyDict({"JAK1": 2.0})
+    >>> weights["JAK1"] = 3.0
+    Traceback (most recent call last):
+    TypeError: this mapping belongs to a frozen config and cannot change; use dataclasses.replace
+    """
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("this mapping belongs to a frozen config and cannot change; use dataclasses.replace")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self):
+        return ReadOnlyDict, (dict(self),)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return ReadOnlyDict({k: copy.deepcopy(v, memo) for k, v in self.items()})
+
+
+def frozen_mappings(config, *names: str) -> None:
+    """In a frozen dataclass's ``__post_init__``: make the named dict fields read-only."""
+    for name in names:
+        object.__setattr__(config, name, ReadOnlyDict(getattr(config, name)))
 
 
 def bundled_path(name: str) -> Path:
@@ -264,6 +300,9 @@ class Profile:
     base_rate: float = DEFAULT_BASE_RATE  # library active share that p_active is corrected to
     enrichment_full: float = DEFAULT_ENRICHMENT_FULL  # enrichment at which d_activity reaches 1
     enrichment_low: float = 1.0  # enrichment at or below which a model gives no activity credit
+
+    def __post_init__(self):
+        frozen_mappings(self, "target_weights", "alert_factors", "alert_waivers", "filters")
 
     def with_base_rate(self, base_rate: float | None) -> Profile:
         """This profile with another library base rate (``--base-rate``); ``None`` keeps it."""

@@ -69,9 +69,9 @@ def main(argv=None) -> int:
                 timed("properties (all columns)", properties.compute_properties, mol, FAMILIES, True)
             features = {}
             for model in models:
-                key = json.dumps(model.card["featurizer"], sort_keys=True)
+                key = json.dumps(model.card.featurizer, sort_keys=True)
                 if key not in features:
-                    features[key] = timed(f"features: {model.card['featurizer']['name']}", model.featurizer.transform,
+                    features[key] = timed(f"features: {model.card.featurizer['name']}", model.featurizer.transform,
                                           mols)
                 timed("models (all forests)", model.predict, features[key])
             ad = timed("features: morgan (AD)", MorganFingerprint(radius=2, fp_size=2048).transform, mols)

@@ -234,7 +234,7 @@ def _floor_worker(library: str, k: int, n_jobs: int, kind: str) -> int:
     def predict(mols):
         features = {}
         for model in models:
-            key = json.dumps(model.card["featurizer"], sort_keys=True)
+            key = json.dumps(model.card.featurizer, sort_keys=True)
             if key not in features:
                 features[key] = model.featurizer.transform(mols)
             model.estimator.predict_proba(features[key])

@@ -51,13 +51,13 @@ def score_all(records: list[RawRecord], options, n_jobs: int, chunk: int = 500) 
 
 
 def summarise(name: str, table: pd.DataFrame, models) -> dict:
-    activity = [m for m in models if m.card.get("role", "activity") == "activity"]
+    activity = [m for m in models if m.card.is_activity_model]
     basic = table["pka_basic"].fillna(-99) >= 7 if "pka_basic" in table else pd.Series(False, index=table.index)
     out = {"set": name, "n": len(table), "models": {}}
     high_any = np.zeros(len(table), bool)
     for m in models:
         ad = table[f"{m.name}_ad"].to_numpy()
-        domain = m.card["applicability_domain"]
+        domain = m.card.applicability_domain
         by_error = domain.get("threshold_by_error")
         entry = {"in_domain_quantile_threshold": round(float((ad >= domain["threshold"]).mean()), 4),
                  "quantile_threshold": domain["threshold"], "error_threshold": by_error,

@@ -5,7 +5,7 @@ For the 2,000 ZINC compounds of the example library and ``--zinc N`` random ZINC
 SMILES (MOSES, from the ``molsets`` wheel; see ``scripts/verify_alert_screen.py``): each
 compound's Tanimoto similarity (Morgan r2 2048) to the model's nearest measured training
 compound, and the share at or above the threshold scoring uses
-(:func:`screenkit.screen.score.domain_threshold`: the error-defined one) and at or above the
+(:meth:`screenkit.model.card.ModelCard.domain_threshold`: the error-defined one) and at or above the
 old quantile threshold. The result goes to ``applicability_domain.library_share_in_domain``
 of each card, through :func:`screenkit.model.bundle.update_cards` (manifest hashes follow);
 nothing is retrained. Rerun it after retraining the bundle::
@@ -33,7 +33,6 @@ from screenkit.model.bundle import load_bundle, update_cards  # noqa: E402
 from screenkit.model.card import card_markdown  # noqa: E402
 from screenkit.model.problem import ad_fingerprints  # noqa: E402
 from screenkit.screen.library import iter_records, sd_properties  # noqa: E402
-from screenkit.screen.score import domain_threshold  # noqa: E402
 
 
 def example_zinc_smiles() -> list[str]:
@@ -73,11 +72,11 @@ def main(argv=None) -> int:
     fingerprints = {name: ad_fingerprints(smiles) for name, smiles in sets.items()}
     # activity models only: the BBB property model keeps its quantile threshold, and its card is rendered
     # by scripts/build_bbb_model.py, not by screenkit.model.card
-    models = [m for m in load_bundle(args.models, training_sets_only=True) if m.card.get("role", "activity") == "activity"]
+    models = [m for m in load_bundle(args.models, training_sets_only=True) if m.card.is_activity_model]
     cards, table = {}, []
     for model in models:
-        threshold, rule = domain_threshold(model.card)
-        quantile = float(model.card["applicability_domain"]["threshold"])
+        threshold, rule = model.card.domain_threshold()
+        quantile = float(model.card.applicability_domain["threshold"])
         shares = []
         for name, fps in fingerprints.items():
             ad = tanimoto_max(fps, model.train_fingerprints)
@@ -87,7 +86,7 @@ def main(argv=None) -> int:
             table.append({"model": model.name, "library": name, "threshold": threshold, "in_domain": shares[-1][
                 "share_in_domain"], "quantile_threshold": quantile, "in_domain_quantile": shares[-1][
                 "share_quantile_threshold"], "median_sim": shares[-1]["median_similarity"]})
-        card = json.loads(json.dumps(model.card))
+        card = json.loads(json.dumps(model.card.to_json()))
         _scoring_applies_prior_correction(card)
         card["applicability_domain"] = {**card["applicability_domain"], "library_share_in_domain": {
             "threshold_used": f"similarity >= {threshold:.3f}", "rule": rule, "sets": shares,

@@ -73,9 +73,9 @@ def compare(card: dict, data) -> list[str]:
     return problems
 
 
-def recompute(card: dict, args, steps: StepLog, pools: dict):
+def recompute(card: ModelCard, args, steps: StepLog, pools: dict):
     """The card's out-of-fold predictions, from the files it names (found under ``--data-dir``)."""
-    d = card["data"]
+    d = card.data
     dataset = find_file(d.get("dataset"), args.data_dir, d.get("dataset_sha256"))
     holdout = find_file(d.get("holdout"), args.data_dir)
     pool = find_file(d.get("putative_inactive_pool"), args.data_dir)
@@ -100,8 +100,8 @@ def main(argv=None) -> int:
     names = args.names.split(",") if args.names else None
     failed, pools = 0, {}
     for info in load_bundle(args.models, names, with_estimators=False):
-        card = info.card
-        if not isinstance(card.get("training_config"), dict):
+        typed, card = info.card, info.card.to_json()
+        if not typed.training_config:
             print(f"{info.name}: skipped, not made by `screenkit train` (its card records no training_config)")
             continue
         started = time.perf_counter()
@@ -110,7 +110,7 @@ def main(argv=None) -> int:
             continue
         try:
             data = PlotData.from_file(info.files[DATA_FILE]) if args.redraw else \
-                recompute(card, args, steps, pools)
+                recompute(typed, args, steps, pools)
         except ScreenkitError as exc:
             print(f"{info.name}: FAILED: {exc}")
             failed += 1
@@ -125,7 +125,6 @@ def main(argv=None) -> int:
         if args.check_only:
             print(f"{info.name}: reproduces the card ({figures}); {seconds:.0f} s")
             continue
-        typed = ModelCard.from_json(card)
         files = model_plots(typed, data)
         update_model_files(args.models, info.name, files, {**card, "plots": typed.plots}, card_markdown)
         print(f"{info.name}: reproduces the card ({figures}); wrote {', '.join(sorted(typed.plots.values()))} "

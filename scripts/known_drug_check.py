@@ -150,7 +150,7 @@ def main() -> int:
     rows = []
     for drug in drugs.itertuples():
         row = scored[drug.drug]
-        threshold = float(models[drug.model].card["label"]["threshold"])
+        threshold = models[drug.model].card.label_threshold
         key = Chem.MolToInchiKey(Chem.MolFromSmiles(row["smiles"]))[:14]
         p = row[f"{drug.model}_p_active"]
         ref = np.array([b[f"{drug.model}_p_active"] for b in background if b["status"] != "error"])

@@ -43,11 +43,11 @@ def main(argv=None) -> int:
     controls = pd.read_csv(ROOT / "data" / "examples" / "positive_controls.csv")
     # activity models only: a property model (BBB_B3DB) knows measured BBB labels, not activities,
     # and its BBB+ compounds are no "training actives" for a similarity search
-    models = [m for m in load_bundle(args.models) if m.card.get("role", "activity") == "activity"]
+    models = [m for m in load_bundle(args.models) if m.card.is_activity_model]
     control_fps = ad_fingerprints(controls["smiles"])
     own = {}
     for model in models:
-        own[(model.card["target"]["chembl_id"], model.card["activity_type"])] = model
+        own[(model.card.target_chembl_id, model.card.activity_type)] = model
     nn_any = np.max([tanimoto_max(control_fps, m.train_fingerprints) for m in models], axis=0)
     nn_own = np.array([tanimoto_max(control_fps[[i]], own[(r.target_chembl_id, r.activity_type)].train_fingerprints)[0]
                        for i, r in enumerate(controls.itertuples())])
@@ -57,7 +57,7 @@ def main(argv=None) -> int:
     records = [(m.GetProp("_Name"), Chem.MolToSmiles(m)) for m in Chem.SDMolSupplier(str(library)) if m is not None]
     names = [n for n, _ in records]
     lib_fps = ad_fingerprints([s for _, s in records])
-    actives = [m.train_fingerprints[m.train_pactivity >= float(m.card["label"]["threshold"])] for m in models]
+    actives = [m.train_fingerprints[m.train_pactivity >= m.card.label_threshold] for m in models]
     sim = np.max([tanimoto_max(lib_fps, a) for a in actives], axis=0)
     order = np.argsort(-sim, kind="stable")
     sim_rank = {names[i]: r + 1 for r, i in enumerate(order)}

@@ -61,7 +61,7 @@ def test_bbb_model_is_a_verified_property_model(bbb_model):
     # an array file whose every class is trusted (load refuses any other)
     assert entry["files"]["estimator"].endswith(".model.npz")
     arrayfile.load(bundled_path("models") / entry["files"]["estimator"], TRUSTED_TYPES, MOVED_TYPES)
-    card = bbb_model.card
+    card = bbb_model.card.to_json()
     assert card["role"] == "property" and card["data"]["licence"] == "CC0-1.0"
     validation = card["validation"]
     assert "Butina" in validation["split"] and validation["metrics"]["roc_auc"]["folds"] == 5

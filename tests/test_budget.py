@@ -91,7 +91,7 @@ def test_train_auto_records_a_search_within_its_time_budget(small_dataset, small
     config = TrainConfig(n_folds=3, n_estimators=30, y_randomisation_permutations=0, auto=True, time_budget=budget,
                          auto_folds=3)
     card = train_models(small_dataset, tmp_path / "m", panel, targets=["JAK1"], pool=small_pool,
-                        config=config)[0].card
+                        config=config)[0].card.to_json()
     search = card["auto_search"]
     ran = [c for c in search["candidates"] if "fold_seconds" in c]
     slack = max(max(c["fold_seconds"]) for c in ran) + max(c["featurize_seconds"] for c in ran)

@@ -27,16 +27,16 @@ def test_bundled_dataset_schema_and_targets(panel):
 
 def test_bundled_models_verify_and_were_validated_on_new_chemistry(bundled_models):
     # the activity models plus the BBB_B3DB property model (its own card test: tests/test_bbb.py)
-    roles = sorted(m.card.get("role", "activity") for m in bundled_models)
+    roles = sorted((m.card.role or "activity") for m in bundled_models)
     assert roles.count("property") == 1 and roles.count("activity") >= 9
     total = sum(p.stat().st_size for p in bundled_path("models").iterdir())
     assert total < 50e6
     for model in bundled_models:
-        if model.card.get("role") == "property":
+        if model.card.role == "property":
             continue
-        v = model.card["validation"]
+        v = model.card.validation
         assert v["split_name"] == "cluster" and v["split_difficulty"]["median"] <= 0.55, model.name
-        assert v["split_difficulty"]["n"] == model.card["data"]["n_measured"], model.name
+        assert v["split_difficulty"]["n"] == model.card.data["n_measured"], model.name
         assert v["y_randomisation"]["n_folds"] >= 5 and v["y_randomisation"]["n_permutations"] >= 5, model.name
         sar, baseline = v["metrics_by_subset"]["sar"], v["baseline"]["metrics_by_subset"]["sar"]
         beats = v["baseline"]["model_beats_baseline"]
@@ -56,7 +56,7 @@ def test_positive_controls_are_new_chemistry_to_every_model(bundled_models):
     fps = ad_fingerprints(controls["smiles"])
     # activity models only: the BBB property model may know a control's measured BBB label, which is
     # evidence about brain exposure, not about activity
-    for model in (m for m in bundled_models if m.card.get("role", "activity") == "activity"):
+    for model in (m for m in bundled_models if m.card.is_activity_model):
         assert not set(controls["inchikey"]) & set(model.train_inchikey), model.name
         # no training compound of any model at Tanimoto >= 0.5 to any control
         assert tanimoto_max(fps, model.train_fingerprints).max() < 0.5, model.name
@@ -74,9 +74,9 @@ def test_shipped_models_rank_their_held_out_controls_above_zinc(bundled_models):
     zinc = [Chem.MolToSmiles(m) for m in supplier if m is not None and m.GetProp("_Name") not in set(controls["name"])]
     zinc = zinc[:300]
     checked = 0
-    for model in (m for m in bundled_models if m.card.get("role", "activity") == "activity"):
-        mine = controls[(controls["gene"] == model.card["target"]["gene"])
-                        & (controls["activity_type"] == model.card["activity_type"])]
+    for model in (m for m in bundled_models if m.card.is_activity_model):
+        mine = controls[(controls["gene"] == model.card.target["gene"])
+                        & (controls["activity_type"] == model.card.activity_type)]
         if len(mine) < 3:
             continue
         p = model.predict(model.featurizer.transform(list(mine["smiles"]) + zinc))["p_active"]

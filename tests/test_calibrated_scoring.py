@@ -18,7 +18,7 @@ from screenkit.model.problem import build_problem, load_pool
 from screenkit.model.train import TrainConfig
 from screenkit.screen.library import RawRecord, iter_records
 from screenkit.screen.rank import evidence_credit, score_rows
-from screenkit.screen.score import ScoreOptions, domain_threshold, score_records
+from screenkit.screen.score import ScoreOptions, score_records
 
 
 @pytest.fixture(scope="module")
@@ -82,22 +82,22 @@ def bundled_rows():
 
 def test_each_model_decides_its_domain_by_its_own_error_threshold(bundled_rows):
     rows, models = bundled_rows
-    first = domain_threshold(models[0].card)[0]
+    first = models[0].card.domain_threshold()[0]
     differs_from_first = differs_from_quantile = 0
     for model in models:
         ad = np.array([r[f"{model.name}_ad"] for r in rows])
         decided = np.array([r[f"{model.name}_in_domain"] for r in rows]) == 1
-        own = model.card["applicability_domain"].get("threshold_by_error", model.card["applicability_domain"]["threshold"])
+        own = model.card.applicability_domain.get("threshold_by_error", model.card.applicability_domain["threshold"])
         assert (decided == (ad >= own)).all(), model.name
         differs_from_first += int((decided != (ad >= first)).any())
-        differs_from_quantile += int((decided != (ad >= model.card["applicability_domain"]["threshold"])).any())
+        differs_from_quantile += int((decided != (ad >= model.card.applicability_domain["threshold"])).any())
         assert (decided != (ad >= np.quantile(ad, 0.5))).any() or own == pytest.approx(np.quantile(ad, 0.5))
     assert differs_from_first >= 3 and differs_from_quantile >= 3
 
 
 def test_library_probabilities_are_small_and_enrichment_ranks_the_same(bundled_rows):
     rows, models = bundled_rows
-    for model in (m for m in models if m.card.get("role", "activity") == "activity"):
+    for model in (m for m in models if m.card.is_activity_model):
         p = np.array([r[f"{model.name}_p_active"] for r in rows])
         e = np.array([r[f"{model.name}_enrichment"] for r in rows])
         assert p.mean() < 0.01, model.name  # random lead-like compounds at a 1 % base rate
@@ -150,13 +150,13 @@ def test_update_cards_rewrites_a_card_and_its_hashes(small_models, tmp_path):
 
     folder = shutil.copytree(small_models, tmp_path / "m")
     (model,) = load_bundle(folder, names=["JAK1_Ki"], with_estimators=False)
-    card = json.loads(json.dumps(model.card))
+    card = json.loads(json.dumps(model.card.to_json()))
     card["applicability_domain"]["library_share_in_domain"] = {
         "threshold_used": "similarity >= 0.300", "rule": "test",
         "sets": [{"library": "lib", "n": 10, "share_in_domain": 0.4, "share_quantile_threshold": 0.7}]}
     update_cards(folder, {"JAK1_Ki": card}, card_markdown)
     (again,) = load_bundle(folder, names=["JAK1_Ki"], with_estimators=False)  # hashes verified
-    assert again.card["applicability_domain"]["library_share_in_domain"]["sets"][0]["share_in_domain"] == 0.4
+    assert again.card.applicability_domain["library_share_in_domain"]["sets"][0]["share_in_domain"] == 0.4
     assert "lib: 40% (quantile threshold: 70%)" in (folder / "JAK1_Ki.card.md").read_text()
     (folder / "JAK1_Ki.card.json").write_text("{}")
     from screenkit.errors import ModelBundleError
@@ -169,7 +169,7 @@ def test_reliability_map_calibrates_uncalibrated_models_and_keeps_their_order():
     from screenkit.screen.score import reliability_map
 
     def applied(model):
-        calibration = model.card["validation"].get("calibration")
+        calibration = model.card.validation.get("calibration")
         return calibration.get("applied") if isinstance(calibration, dict) else None
 
     models = load_bundle(bundled_path("models"), with_estimators=False)
@@ -179,7 +179,7 @@ def test_reliability_map_calibrates_uncalibrated_models_and_keeps_their_order():
     for model in uncalibrated:
         mapped = reliability_map(model.card)
         assert (np.diff(mapped(grid)) > 0).all(), model.name
-        bins = model.card["validation"]["calibration"]["reliability"]["uncalibrated"]
+        bins = model.card.validation["calibration"]["reliability"]["uncalibrated"]
         n = np.array([b["n"] for b in bins])
         raw = np.array([b["mean_predicted"] for b in bins])
         observed = np.array([b["observed"] for b in bins])

@@ -118,7 +118,7 @@ def test_card_ad_threshold_is_the_5_percent_quantile_of_test_to_train_similarity
     """The 50 % quantile fails: the threshold is recomputed from the card's own split settings, with
     RDKit similarities of each fold's measured test compounds to its measured training compounds."""
     for model in bundle.values():
-        card = model.card
+        card = model.card.to_json()
         config = card["training_config"]
         assert config["ad_quantile"] == 0.05
         y = (model.train_pactivity >= card["label"]["threshold"]).astype(int)

@@ -260,7 +260,7 @@ def test_train_consumes_the_fetched_dataset_unchanged(fetched, tmp_path, panel, 
                           pool=small_pool, config=TrainConfig(n_estimators=10, n_folds=3, min_compounds=20,
                                                               min_per_class=5))
     assert [m.name for m in models] == ["OPRK1_Ki"]
-    assert models[0].card["data"]["n_measured"] == 25  # every Ki row: both censored rows decide the label at 7
+    assert models[0].card.data["n_measured"] == 25  # every Ki row: both censored rows decide the label at 7
 
 
 # -- invariant on arbitrary records ----------------------------------------------------------------------------

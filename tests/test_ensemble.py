@@ -94,7 +94,7 @@ def test_auto_trained_ensemble_is_stored_as_an_array_file_and_scores(jak1_proble
     monkeypatch.setattr(search_module, "_choose", lambda problem, records: (records[-1], "forced: the last ensemble"))
     config = TrainConfig(n_folds=3, n_estimators=10, y_randomisation_permutations=0, auto=True, time_budget=600)
     model = train_models(small_dataset, tmp_path / "m", panel, targets=["JAK1"], pool=small_pool, config=config)[0]
-    assert model.card["estimator"]["class"] == "SoftVotingEnsemble"
+    assert model.card.estimator["class"] == "SoftVotingEnsemble"
     assert (tmp_path / "m" / "JAK1_Ki.model.npz").exists() and not list((tmp_path / "m").glob("*.skops"))
     loaded = load_bundle(tmp_path / "m")[0]
     X = loaded.featurizer.transform(loaded.train_smiles[:20].tolist())

@@ -51,7 +51,7 @@ def test_training_writes_plots_registered_in_the_manifest_and_linked_from_the_ca
         files = next(e["files"] for e in manifest["models"] if e["name"] == model.name)
         assert CLASSIFIER_PLOTS <= set(files) and "measured.svg" not in files
         for suffix in CLASSIFIER_PLOTS:
-            assert files[suffix] == f"{model.name}.{suffix}" == model.card["plots"][suffix]
+            assert files[suffix] == f"{model.name}.{suffix}" == model.card.plots[suffix]
             assert manifest["sha256"][files[suffix]] == file_sha256(small_models / files[suffix])
         markdown = (small_models / files["card_markdown"]).read_text()
         for suffix in ("roc.svg", "pr.svg", "reliability.svg"):
@@ -63,14 +63,14 @@ def test_training_writes_plots_registered_in_the_manifest_and_linked_from_the_ca
 def test_stored_plot_data_reproduce_the_cards_figures(small_models):
     for model in load_bundle(small_models, with_estimators=False):
         data = PlotData.from_file(model.files["plots.npz"])
-        v = model.card["validation"]
+        v = model.card.validation
         for metric in ("roc_auc", "pr_auc"):
             got, sd, n = fold_mean(data, metric)
             assert got == pytest.approx(v["metrics_by_subset"]["sar"][metric]["mean"], abs=1e-4)
             assert n == v["metrics_by_subset"]["sar"][metric]["folds"]
             base, _, _ = fold_mean(data, metric, "baseline")
             assert base == pytest.approx(v["baseline"]["metrics_by_subset"]["sar"][metric]["mean"], abs=1e-4)
-        assert (data.measured.sum() == model.card["data"]["n_measured"])  # each measured compound tested once
+        assert (data.measured.sum() == model.card.data["n_measured"])  # each measured compound tested once
         ok = np.isfinite(data.calibrated)
         assert reliability_table(data.y[ok], data.calibrated[ok]) == v["calibration"]["reliability"]["calibrated"]
         assert reliability_table(data.y[ok], np.clip(data.score[ok], 0, 1)) == \
@@ -82,7 +82,7 @@ def test_stored_plot_data_reproduce_the_cards_figures(small_models):
 
 def test_plots_redrawn_from_stored_data_equal_those_written_at_training(small_models):
     for model in load_bundle(small_models, with_estimators=False):
-        redrawn = render_plots(model.card, PlotData.from_file(model.files["plots.npz"]))
+        redrawn = render_plots(model.card.to_json(), PlotData.from_file(model.files["plots.npz"]))
         assert set(redrawn) == {"roc.svg", "pr.svg", "reliability.svg"}
         for suffix, svg in redrawn.items():
             assert svg == model.files[suffix].read_bytes(), suffix
@@ -104,14 +104,14 @@ def test_regression_model_plots_predicted_against_measured(small_dataset, small_
                          y_randomisation_permutations=0)
     model = train_models(small_dataset, tmp_path / "reg", panel, targets=["JAK1"], pool=small_pool, config=config)[0]
     loaded = load_bundle(tmp_path / "reg", with_estimators=False)[0]
-    assert {"roc.svg", "pr.svg", "measured.svg", "plots.npz"} == set(model.card["plots"])
+    assert {"roc.svg", "pr.svg", "measured.svg", "plots.npz"} == set(model.card.plots)
     assert "reliability.svg" not in loaded.files
     data = PlotData.from_file(loaded.files["plots.npz"])
-    assert data.task == "regression" and data.threshold == model.card["label"]["threshold"]
-    r2 = loaded.card["validation"]["metrics"]["r2"]["mean"]
+    assert data.task == "regression" and data.threshold == model.card.label["threshold"]
+    r2 = loaded.card.validation["metrics"]["r2"]["mean"]
     assert f"R\u00b2 {r2:.3f}" in loaded.files["measured.svg"].read_text()
     got, _, _ = fold_mean(data, "roc_auc")  # predicted pActivity ranked against the threshold
-    assert got == pytest.approx(loaded.card["validation"]["metrics_by_subset"]["sar"]["roc_auc"]["mean"], abs=1e-4)
+    assert got == pytest.approx(loaded.card.validation["metrics_by_subset"]["sar"]["roc_auc"]["mean"], abs=1e-4)
 
 
 def _script():
@@ -137,7 +137,7 @@ def old_bundle(small_models, small_dataset, small_pool, tmp_path):
 def test_old_bundle_without_plots_loads_and_the_script_adds_the_same_plots(old_bundle, small_models, capsys):
     bundle, data = old_bundle
     models = load_bundle(bundle)  # an old bundle loads as before
-    assert all("roc.svg" not in m.files and "plots" not in m.card for m in models)
+    assert all("roc.svg" not in m.files and m.card.plots is None for m in models)
     assert _script().main(["--models", str(bundle), "--data-dir", str(data)]) == 0
     assert capsys.readouterr().out.count("reproduces the card") == 2
     for model in load_bundle(bundle, with_estimators=False):  # verified against the updated manifest

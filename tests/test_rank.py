@@ -7,12 +7,14 @@ from hypothesis import strategies as st
 
 from screenkit.config import load_profile
 from screenkit.errors import UsageError
+from screenkit.model.card import ModelCard
 from screenkit.screen.rank import ParetoFront, cns_desirability, objective_columns, rank_key, score_rows
 
 
 class Model:
     def __init__(self, name, gene, ad_threshold=0.4, role="activity"):
-        self.name, self.ad_threshold, self.card = name, ad_threshold, {"target": {"gene": gene}, "role": role}
+        self.name, self.ad_threshold = name, ad_threshold
+        self.card = ModelCard(name, target={"gene": gene}, role=role)
 
 
 BBB = Model("BBB_B3DB", "BBB", ad_threshold=0.3, role="property")

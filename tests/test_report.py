@@ -278,11 +278,12 @@ def test_unmodelled_panel_targets(data):
 
 
 def test_models_table_reads_new_card_keys_and_falls_back_to_old_ones():
+    from screenkit.model.card import ModelCard
     from screenkit.report.models import model_summaries
 
     class Model:
         def __init__(self, card):
-            self.card = card
+            self.card = ModelCard.from_json({"name": "M", **card})
 
     old = {"validation": {"metrics": {"roc_auc": {"mean": 0.99}, "roc_auc_measured_only": {"mean": 0.81, "sd": 0.05}},
                           "y_randomisation": {"mean": 0.52, "near_chance": True}}}

@@ -61,7 +61,7 @@ def test_holdout_removes_controls_and_their_similarity_cluster(small_dataset, sm
     pd.DataFrame([{"inchikey": control["inchikey"], "smiles": control["smiles"]}]).to_csv(holdout, index=False)
     models = train_models(small_dataset, tmp_path / "m", panel, targets=["JAK1"], holdout=holdout,
                           pool=small_pool, config=TrainConfig(**FAST))
-    assert models[0].card["data"]["n_measured"] == len(jak1) - n_near
+    assert models[0].card.data["n_measured"] == len(jak1) - n_near
     assert tanimoto_max(models[0].train_fingerprints, ad_fingerprints([control["smiles"]])).max() < 0.5
 
 
@@ -124,21 +124,21 @@ def test_pinned_featurizer_and_estimator(small_dataset, small_pool, panel, tmp_p
     config = TrainConfig(**FAST, featurizer="fcfp", estimator="svm_tanimoto", estimator_params={"C": 0.5},
                          split="scaffold")
     model = train_models(small_dataset, tmp_path / "m", panel, targets=["JAK1"], pool=small_pool, config=config)[0]
-    assert model.card["featurizer"]["name"] == "fcfp"
-    assert model.card["estimator"]["class"] == "TanimotoSVC" and model.card["estimator"]["params"]["C"] == 0.5
-    assert "scaffold" in model.card["validation"]["split"] and model.card["validation"]["split_name"] == "scaffold"
+    assert model.card.featurizer["name"] == "fcfp"
+    assert model.card.estimator["class"] == "TanimotoSVC" and model.card.estimator["params"]["C"] == 0.5
+    assert "scaffold" in model.card.validation["split"] and model.card.validation["split_name"] == "scaffold"
     loaded = load_bundle(tmp_path / "m")[0]
     X = loaded.featurizer.transform(loaded.train_smiles.tolist())
     p = loaded.predict(X)["p_active"]
     np.testing.assert_array_equal(p, model.predict(X)["p_active"])  # the saved SVM predicts as the fitted one
-    active = loaded.train_pactivity >= loaded.card["label"]["threshold"]
+    active = loaded.train_pactivity >= loaded.card.label["threshold"]
     assert p[active].mean() > p[~active].mean() + 0.2  # and it learned the labels it was trained on
 
 
 def test_auto_search_honours_budget_and_is_seeded(small_dataset, small_pool, panel, tmp_path):
     config = TrainConfig(**FAST, auto=True, time_budget=0.0, auto_folds=2)
     cards = [train_models(small_dataset, tmp_path / f"m{i}", panel, targets=["JAK1"], pool=small_pool,
-                          config=config)[0].card for i in range(2)]
+                          config=config)[0].card.to_json() for i in range(2)]
     search = cards[0]["auto_search"]
     assert len(search["candidates"]) == 1 and search["budget_exhausted"]  # budget 0: only the first candidate
     assert cards[0]["auto_search"]["candidates"][0]["score"] == cards[1]["auto_search"]["candidates"][0]["score"]
@@ -154,7 +154,7 @@ def test_regression_with_censored_values(small_dataset, small_pool, panel, tmp_p
     for policy, n_measured in (("exclude", len(table) - 15), ("bound", len(table))):
         config = TrainConfig(**FAST, task="regression", censored=policy)
         model = train_models(path, tmp_path / policy, panel, pool=small_pool, config=config)[0]
-        card = model.card
+        card = model.card.to_json()
         assert card["data"]["n_measured"] == n_measured and card["data"]["n_putative_inactives"] == 0
         assert card["data"]["censored_values"] == {"exclude": "censored values excluded from training",
                                                    "bound": "censored values train at their bound; excluded from "
@@ -179,8 +179,8 @@ def test_train_on_own_data_csv_and_sdf(small_dataset, tmp_path):
     config = TrainConfig(**FAST, putative_inactive_ratio=0.0)
     model = train_on_data(csv_path, tmp_path / "own", smiles_col="smi", value_col="ic50_nM", units="nM",
                           threshold=7.0, config=config)[0]
-    assert model.name == "assay" and model.card["data"]["n_rows_excluded"] == 1
-    assert model.card["label"]["threshold"] == 7.0 and model.card["data"]["n_measured"] <= 120
+    assert model.name == "assay" and model.card.data["n_rows_excluded"] == 1
+    assert model.card.label["threshold"] == 7.0 and model.card.data["n_measured"] <= 120
     np.testing.assert_allclose(sorted(model.train_pactivity)[-1], own["pactivity"].max(), atol=1e-6)
     sdf_path = tmp_path / "assay.sdf"
     with Chem.SDWriter(str(sdf_path)) as writer:
@@ -190,6 +190,6 @@ def test_train_on_own_data_csv_and_sdf(small_dataset, tmp_path):
             writer.write(mol)
     from_sdf = train_on_data(sdf_path, tmp_path / "own_sdf", smiles_col=None, value_col="pIC50", threshold=7.0,
                              name="gsk", config=config)[0]
-    assert from_sdf.card["data"]["n_measured"] == model.card["data"]["n_measured"]
+    assert from_sdf.card.data["n_measured"] == model.card.data["n_measured"]
     with pytest.raises(UsageError, match="has no column 'pki'"):
         train_on_data(csv_path, tmp_path / "x", smiles_col="smi", value_col="pki", config=config)

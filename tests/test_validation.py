@@ -165,13 +165,13 @@ def test_a_model_card_reports_a_temporal_check_beside_the_cluster_split(gsk3b, s
     path = tmp_path / "dated.csv"
     dated.to_csv(path, index=False)
     config = dataclasses.replace(CONFIG, n_estimators=10, y_randomisation_permutations=0)
-    card = train_models(path, tmp_path / "m", panel, pool=small_pool, config=config)[0].card
+    card = train_models(path, tmp_path / "m", panel, pool=small_pool, config=config)[0].card.to_json()
     temporal = card["validation"]["temporal"]
     assert card["validation"]["split_name"] == "cluster" and temporal["available"]
     assert "temporal" in temporal["split"] and "sar" in temporal["metrics_by_subset"]
     undated_path = tmp_path / "undated.csv"
     gsk3b.assign(document_year="").to_csv(undated_path, index=False)
-    undated = train_models(undated_path, tmp_path / "m2", panel, pool=small_pool, config=config)[0].card
+    undated = train_models(undated_path, tmp_path / "m2", panel, pool=small_pool, config=config)[0].card.to_json()
     assert not undated["validation"]["temporal"]["available"]
     assert "document_year" in undated["validation"]["temporal"]["why"]
 

@@ -40,10 +40,10 @@ def run(args) -> int:
     verdicts: dict[str, list[str]] = {}
     # Through the bundle API: every file's sha256 and the cards are checked, as scoring would.
     for model in load_bundle(models_dir, with_estimators=False):
-        kind = str(model.card.get("activity_type") or model.name)
-        chembl_id = model.card["target"]["chembl_id"]
+        card = model.card
+        kind = str(card.activity_type or model.name)
+        chembl_id = card.target_chembl_id or ""
         trained.setdefault(chembl_id, []).append(kind)
-        card = ModelCard.from_json(model.card)
         versus.setdefault(chembl_id, []).append(f"{kind}: {_versus_similarity(card)}")
         if card.verdict:
             verdicts.setdefault(chembl_id, []).append(f"{model.name} {card.verdict}")

@@ -118,14 +118,15 @@ def _json_option(text: str, option: str) -> dict:
 
 
 def _report(model) -> None:
-    m, d = model.card["validation"]["metrics"], model.card["data"]
-    key = "roc_auc" if model.card["task"] == "classification" else "r2"
+    card = model.card
+    m, d = card.validation["metrics"], card.data
+    key = "roc_auc" if card.task == "classification" else "r2"
     extra = (f", measured-only ROC-AUC {m['roc_auc_measured_only']['mean']:.3f}"
              if m.get("roc_auc_measured_only", {}).get("mean") is not None else "")
     sd = m[key]["sd"] if m[key]["sd"] is not None else float("nan")
     print(f"{model.name}: {d['n_measured']} measured + {d['n_putative_inactives']} putative inactives; "
-          f"{model.card['featurizer']['name']} + {model.card['estimator']['name']}; CV {key} "
-          f"{m[key]['mean']:.3f} ± {sd:.3f}{extra}; {model.card['training_seconds']:.0f} s", flush=True)
+          f"{card.featurizer['name']} + {card.estimator['name']}; CV {key} "
+          f"{m[key]['mean']:.3f} ± {sd:.3f}{extra}; {card.training_seconds:.0f} s", flush=True)
 
 
 def check_options(args) -> None:

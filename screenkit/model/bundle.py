@@ -29,9 +29,10 @@ import numpy as np
 from ..chem.featurize import make_featurizer
 from ..errors import ModelBundleError
 from ..hashing import file_sha256
+from .card import ModelCard
 
 __all__ = ["TargetModel", "ModelInfo", "ModelDescription", "TRUSTED_TYPES", "save_bundle", "load_bundle", "bundle_digest",
-           "update_model_files", "update_cards", "domain_threshold"]
+           "update_model_files", "update_cards"]
 
 MANIFEST = "manifest.json"
 BUNDLE_FORMAT = "screenkit-model-bundle/1"
@@ -92,7 +93,7 @@ class ModelDescription(Protocol):
     @property
     def name(self) -> str: ...
     @property
-    def card(self) -> dict: ...
+    def card(self) -> ModelCard: ...
     @property
     def files(self) -> dict: ...
     @property
@@ -100,30 +101,6 @@ class ModelDescription(Protocol):
     @property
     def outputs(self) -> list[str]: ...
 
-
-
-def domain_threshold(card: dict) -> tuple[float, str]:
-    """``(threshold, rule)``: the similarity from which a model's prediction counts as in domain.
-
-    The error-defined threshold of the card (``applicability_domain.threshold_by_error``: the
-    lowest test-to-train similarity above which the honest split's SAR ROC-AUC stays >= 0.7),
-    so that "in domain" means the same measured quality for every model. A card that measured
-    it and found no such similarity gets 1.0 (nothing is in domain); a card from before the
-    error-defined threshold (and a property model) keeps its quantile threshold.
-
-    Examples
-    --------
-    >>> domain_threshold({"applicability_domain": {"threshold": 0.25, "threshold_by_error": 0.4}})[0]
-    0.4
-    >>> domain_threshold({"applicability_domain": {"threshold": 0.25}})[0]
-    0.25
-    """
-    ad = card["applicability_domain"]
-    if "threshold_by_error" not in ad:
-        return float(ad["threshold"]), ad.get("why", "quantile threshold")
-    if ad["threshold_by_error"] is None:
-        return 1.0, "the model reaches its error level at no similarity: nothing is in domain"
-    return float(ad["threshold_by_error"]), ad.get("threshold_by_error_rule", "error-defined threshold")
 
 
 @dataclass
@@ -134,8 +111,9 @@ class TargetModel:
     ----------
     name : str
         Column-friendly model name, e.g. ``"OPRK1_Ki"``.
-    card : dict
-        The model card (target, data, featurizer, estimator, validation, versions).
+    card : ModelCard
+        The model card (target, data, featurizer, estimator, validation, versions); a card dict
+        given here is read with :meth:`ModelCard.from_json`.
     estimator : object
         A fitted scikit-learn classifier with ``predict_proba``.
     train_fingerprints : numpy.ndarray
@@ -150,7 +128,7 @@ class TargetModel:
     """
 
     name: str
-    card: dict
+    card: ModelCard
     estimator: Any  # a fitted estimator, or None when loaded with ``training_sets_only``
     train_fingerprints: np.ndarray
     train_pactivity: np.ndarray
@@ -159,10 +137,14 @@ class TargetModel:
     extra_files: dict = field(default_factory=dict, repr=False)
     files: dict = field(default_factory=dict, repr=False)
 
+    def __post_init__(self):
+        if isinstance(self.card, dict):
+            self.card = ModelCard.from_json(self.card)
+
     @property
     def outputs(self) -> list[str]:
         """Per-compound prediction columns this model writes (``<name>_<output>``)."""
-        return list(self.card.get("outputs", ["p_active"]))
+        return list(self.card.outputs)
 
     def predict(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Predictions for a feature matrix, one array per name in :attr:`outputs`.
@@ -179,13 +161,13 @@ class TargetModel:
 
     @property
     def featurizer(self):
-        spec = self.card["featurizer"]
+        spec = self.card.featurizer
         return make_featurizer(spec["name"], **spec["params"])
 
     @property
     def ad_threshold(self) -> float:
-        """The similarity from which a prediction counts as in domain (:func:`domain_threshold`)."""
-        return domain_threshold(self.card)[0]
+        """The similarity from which a prediction counts as in domain (:meth:`ModelCard.domain_threshold`)."""
+        return self.card.domain_threshold()[0]
 
 
 def save_bundle(models: list[TargetModel], directory: str | Path, card_markdown) -> Path:
@@ -215,11 +197,11 @@ def save_bundle(models: list[TargetModel], directory: str | Path, card_markdown)
             smiles=model.train_smiles.astype(str),
             inchikey=model.train_inchikey.astype(str),
         )
-        (directory / files["card_json"]).write_text(json.dumps(model.card, indent=2, sort_keys=False) + "\n")
-        (directory / files["card_markdown"]).write_text(card_markdown(model.card))
-        entries.append({"name": model.name, "target_chembl_id": model.card["target"]["chembl_id"],
-                        "gene": model.card["target"]["gene"], "activity_type": model.card["activity_type"],
-                        "files": files})
+        card = model.card.to_json()
+        (directory / files["card_json"]).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
+        (directory / files["card_markdown"]).write_text(card_markdown(card))
+        entries.append({"name": model.name, "target_chembl_id": card["target"]["chembl_id"],
+                        "gene": card["target"]["gene"], "activity_type": card["activity_type"], "files": files})
     names = {e["name"] for e in entries}
     # Keep models of an earlier run that this run did not retrain (e.g. --targets subset).
     manifest_path = directory / MANIFEST
@@ -356,17 +338,21 @@ class ModelInfo:
     """A model's name and card without its estimator (for ranking and reports)."""
 
     name: str
-    card: dict
+    card: ModelCard
     files: dict = field(default_factory=dict, repr=False)  # manifest role -> verified path
+
+    def __post_init__(self):
+        if isinstance(self.card, dict):
+            object.__setattr__(self, "card", ModelCard.from_json(self.card))
 
     @property
     def ad_threshold(self) -> float:
-        """The similarity from which a prediction counts as in domain (:func:`domain_threshold`)."""
-        return domain_threshold(self.card)[0]
+        """The similarity from which a prediction counts as in domain (:meth:`ModelCard.domain_threshold`)."""
+        return self.card.domain_threshold()[0]
 
     @property
     def outputs(self) -> list[str]:
-        return list(self.card.get("outputs", ["p_active"]))
+        return list(self.card.outputs)
 
 
 @overload
@@ -428,11 +414,12 @@ def load_bundle(directory: str | Path, names: list[str] | None = None, *,
         card = _read_card(card_path)
         files = {role: directory / file_name for role, file_name in entry["files"].items()}
         if not with_estimators:
-            infos.append(ModelInfo(entry["name"], card, files))
+            infos.append(ModelInfo(entry["name"], ModelCard.from_json(card), files))
             continue
         estimator = None if training_sets_only else _load_estimator(directory / entry["files"]["estimator"])
         fps, pactivity, smiles, inchikey = _read_training_set(directory / entry["files"]["training_set"])
-        models.append(TargetModel(entry["name"], card, estimator, fps, pactivity, smiles, inchikey, files=files))
+        models.append(TargetModel(entry["name"], ModelCard.from_json(card), estimator, fps, pactivity, smiles,
+                                  inchikey, files=files))
     return models if with_estimators else infos
 
 

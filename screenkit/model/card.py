@@ -44,20 +44,109 @@ class ModelCard:
     intended_use: str = ""
     auto_search: dict | None = None
     plots: dict | None = None  # file suffix -> file beside the card (roc.svg, pr.svg, ..., plots.npz)
+    role: str | None = None  # "property" for a property model (BBB_B3DB); None: an activity model
+    extra: dict = field(default_factory=dict)  # keys this version does not model, kept so a card round-trips
+    # The keys of the file it was read from, in order: a card read and written again is the same JSON.
+    read_keys: tuple = field(default=(), repr=False, compare=False)
 
     @classmethod
     def from_json(cls, data: dict) -> ModelCard:
-        """From the JSON dict of a card file (unknown keys are ignored)."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        """From the JSON dict of a card file; keys this version does not know go to ``extra``."""
+        names = {f.name for f in fields(cls)} - {"extra", "read_keys"}
+        return cls(**{k: v for k, v in data.items() if k in names},
+                   extra={k: v for k, v in data.items() if k not in names}, read_keys=tuple(data))
 
     def to_json(self) -> dict:
-        """The JSON dict written to ``<model>.card.json``."""
+        """The JSON dict written to ``<model>.card.json`` (in the key order it was read)."""
         out = asdict(self)
-        for optional in ("auto_search", "plots"):
+        out.pop("read_keys")
+        out.update(out.pop("extra"))
+        for optional in ("auto_search", "plots", "role"):
             if out[optional] is None:
                 del out[optional]
-        return out
+        if not self.read_keys:
+            return out
+        defaults = ModelCard(self.name).to_json()
+        new = {k: v for k, v in out.items() if k not in self.read_keys and v != defaults.get(k)}
+        return {**{k: out[k] for k in self.read_keys if k in out}, **new}
+
+    # Typed access for readers: scoring, ranking, the report and the CLI read a card only here.
+    @property
+    def is_activity_model(self) -> bool:
+        """False for a property model (brain penetration), which ranks as a property, not a target."""
+        return self.role in (None, "activity")
+
+    @property
+    def target_chembl_id(self) -> str | None:
+        return self.target.get("chembl_id")
+
+    @property
+    def gene(self) -> str | None:
+        return self.target.get("gene")
+
+    @property
+    def label_threshold(self) -> float:
+        """The activity cut (pActivity) that defines "active" for this model."""
+        return float(self.label["threshold"])
+
+    @property
+    def label_rule(self) -> str | None:
+        return self.label.get("rule")
+
+    @property
+    def modality(self) -> str:
+        """Assay mode of the training data (agonist, antagonist, ...), "unknown" when not recorded."""
+        return str(self.data.get("modality") or "unknown")
+
+    @property
+    def dataset_name(self) -> str | None:
+        return self.data.get("dataset")
+
+    @property
+    def calibration(self) -> dict:
+        calibration = self.validation.get("calibration")
+        return calibration if isinstance(calibration, dict) else {}
+
+    @property
+    def training_active_rate(self) -> float | None:
+        """Active share of the training mix, which the prior correction moves from."""
+        return (self.calibration.get("prior_correction") or {}).get("training_active_rate")
+
+    @property
+    def conformal_confidence(self) -> float:
+        return float(self.validation["conformal"]["confidence"])
+
+    @property
+    def split_name(self) -> str:
+        return str(self.validation.get("split_name") or self.training_config.get("split", "") or "")
+
+    @property
+    def headline_roc_auc(self) -> float | None:
+        """Mean ROC-AUC of ``validation.metrics`` (the card's own headline scope)."""
+        return ((self.validation.get("metrics") or {}).get("roc_auc") or {}).get("mean")
+
+    def domain_threshold(self) -> tuple[float, str]:
+        """``(threshold, rule)``: the similarity from which a prediction counts as in domain.
+
+        The error-defined threshold (``applicability_domain.threshold_by_error``: the lowest
+        test-to-train similarity above which the honest split's SAR ROC-AUC stays >= 0.7), so
+        that "in domain" means the same measured quality for every model. A card that measured
+        it and found no such similarity gets 1.0 (nothing is in domain); a card from before the
+        error-defined threshold (and a property model) keeps its quantile threshold.
+
+        Examples
+        --------
+        >>> ModelCard("X", applicability_domain={"threshold": 0.25, "threshold_by_error": 0.4}).domain_threshold()[0]
+        0.4
+        >>> ModelCard("X", applicability_domain={"threshold": 0.25}).domain_threshold()[0]
+        0.25
+        """
+        ad = self.applicability_domain
+        if "threshold_by_error" not in ad:
+            return float(ad["threshold"]), ad.get("why", "quantile threshold")
+        if ad["threshold_by_error"] is None:
+            return 1.0, "the model reaches its error level at no similarity: nothing is in domain"
+        return float(ad["threshold_by_error"]), ad.get("threshold_by_error_rule", "error-defined threshold")
 
     @property
     def baseline(self) -> dict:

@@ -31,11 +31,11 @@ def _round(metrics: dict) -> dict:
 
 
 def _evaluate_one(model: TargetModel, table: pd.DataFrame, ad_fps: np.ndarray, mols: list) -> dict:
-    threshold = float(model.card["label"]["threshold"])
+    threshold = model.card.label_threshold
     in_training = table["inchikey"].isin(set(model.train_inchikey)).to_numpy()
     keep = ~in_training
     sub, fps = table[keep], ad_fps[keep]
-    out = {"model": model.name, "task": model.card.get("task", "classification"), "threshold": threshold,
+    out: dict[str, Any] = {"model": model.name, "task": model.card.task, "threshold": threshold,
            "n_compounds": int(len(table)), "n_in_training_excluded": int(in_training.sum())}
     if len(sub) == 0:
         return {**out, "n_evaluated": 0}
@@ -63,9 +63,9 @@ def _evaluate_one(model: TargetModel, table: pd.DataFrame, ad_fps: np.ndarray, m
         if "pactivity_lower" in predictions:
             covered = (value >= predictions["pactivity_lower"]) & (value <= predictions["pactivity_upper"])
             out["conformal_coverage"] = round(float(covered[exact].mean()), 4) if exact.any() else None
-            confidence = model.card["validation"]["conformal"]["confidence"]
+            confidence = model.card.conformal_confidence
     elif "conformal_p_active" in predictions:
-        confidence = model.card["validation"]["conformal"]["confidence"]
+        confidence = model.card.conformal_confidence
         eps = 1 - confidence
         true_p = np.where(y == 1, predictions["conformal_p_active"], predictions["conformal_p_inactive"])
         out["conformal_coverage"] = round(float((true_p[decided] > eps).mean()), 4)

@@ -38,7 +38,7 @@ from rdkit import rdBase
 
 from .. import __version__
 from ..chem.featurize import FEATURIZERS, featurizer_spec, make_featurizer
-from ..config import Panel
+from ..config import Panel, frozen_mappings
 from ..curation.dataset import read_dataset, select_modality, select_targets
 from ..errors import UsageError
 from ..hashing import file_sha256
@@ -115,6 +115,7 @@ class TrainConfig:
     n_jobs: int = 1
 
     def __post_init__(self):
+        frozen_mappings(self, "featurizer_params", "estimator_params")
         if self.task not in TASKS:
             raise UsageError(f"unknown task {self.task!r}; use one of {', '.join(TASKS)}")
         if self.featurizer not in FEATURIZERS:
@@ -266,7 +267,7 @@ def _train_one(name: str, target: dict, activity_type: str, label: dict, rows: p
     steps.start(f"{step_label}: plots")
     extra_files = model_plots(card, result["plot_data"])
     steps.end()
-    return TargetModel(name, card.to_json(), model, fps, rows["pactivity"].to_numpy(float),
+    return TargetModel(name, card, model, fps, rows["pactivity"].to_numpy(float),
                        rows["smiles"].to_numpy(str), rows["inchikey"].to_numpy(str), extra_files=extra_files)
 
 
@@ -503,16 +504,16 @@ def train_on_data(data: str | Path, output: str | Path, *, smiles_col: str | Non
     return [model]
 
 
-def _recorded_choice(card: dict, config: TrainConfig) -> tuple[dict, dict]:
+def _recorded_choice(card: ModelCard, config: TrainConfig) -> tuple[dict, dict]:
     """The featurizer and estimator choice a card's model was validated with."""
-    auto = card.get("auto_search")
+    auto = card.auto_search
     if auto and auto.get("candidates"):
         best = max(auto["candidates"], key=lambda c: c["score"])  # the first best, as auto_search keeps it
         return best["featurizer"], best["estimator"]
     return config.featurizer_choice(), config.estimator_choice()
 
 
-def recompute_plot_data(card: dict, dataset: str | Path, *, pool: str | Path | None = None,
+def recompute_plot_data(card: ModelCard, dataset: str | Path, *, pool: str | Path | None = None,
                         holdout: str | Path | None = None, n_jobs: int = 1, steps: StepLog | None = None,
                         pools: dict | None = None) -> PlotData:
     """The out-of-fold predictions of a trained model, recomputed under the protocol its card records.
@@ -531,9 +532,9 @@ def recompute_plot_data(card: dict, dataset: str | Path, *, pool: str | Path | N
         train``), or its featurizer is not the one the configuration gives.
     """
     steps = steps or StepLog()
-    name = card.get("name", "?")
-    recorded = card.get("training_config")
-    if not isinstance(recorded, dict):
+    name = card.name
+    recorded = card.training_config
+    if not recorded:
         raise UsageError(f"{name}: the card records no training_config; it was not made by `screenkit train`, "
                          "so its protocol cannot be rerun here")
     known = {f.name for f in dataclasses.fields(TrainConfig)}
@@ -541,26 +542,26 @@ def recompute_plot_data(card: dict, dataset: str | Path, *, pool: str | Path | N
                             "auto": False, "n_jobs": n_jobs})
     featurizer, estimator = _recorded_choice(card, config)
     spec = featurizer_spec(make_featurizer(featurizer["name"], **featurizer["params"]))
-    if {**spec["params"], "n_jobs": 1} != {**card["featurizer"]["params"], "n_jobs": 1} or \
-            spec["name"] != card["featurizer"]["name"]:
+    if {**spec["params"], "n_jobs": 1} != {**card.featurizer["params"], "n_jobs": 1} or \
+            spec["name"] != card.featurizer["name"]:
         raise UsageError(f"{name}: the recorded configuration gives featurizer {spec}, but the card says "
-                         f"{card['featurizer']}; cannot reproduce it")
-    threshold = float(card["label"]["threshold"])
+                         f"{card.featurizer}; cannot reproduce it")
+    threshold = card.label_threshold
     steps.start(f"{name}: reading {Path(dataset).name}")
-    if card["target"].get("chembl_id"):
-        table = select_targets(read_dataset(dataset), [card["target"]["chembl_id"]])
-        table = table[table["activity_type"] == card["activity_type"]]
+    if card.target_chembl_id:
+        table = select_targets(read_dataset(dataset), [card.target_chembl_id])
+        table = table[table["activity_type"] == card.activity_type]
         table, _ = holdout_filter(table, Path(holdout) if holdout else None, config.holdout_similarity)
     else:  # a model of the user's own measurements (train_on_data)
         from ..curation.measurements import read_measurements
 
-        columns = card["data"].get("columns") or {}
+        columns = card.data.get("columns") or {}
         value_col = columns.get("value")
         if not value_col:
             raise UsageError(f"{name}: the card names no measured-value column (data.columns.value); "
                              "cannot reproduce it")
         table = read_measurements(dataset, smiles_col=columns.get("smiles"), value_col=value_col,
-                                  units=card["data"].get("units", "pactivity"), relation_col=columns.get("relation"),
+                                  units=card.data.get("units", "pactivity"), relation_col=columns.get("relation"),
                                   year_col=columns.get("year")).table
     key = (str(pool), config.task, config.putative_inactive_ratio > 0)
     if pools is None or key not in pools:

@@ -178,8 +178,7 @@ def source_identifiers(bundle: dict, dataset: str | Path | None = None) -> dict[
         paths.append(dataset)
     else:
         for model in bundle.values():
-            data = model.card.get("data", {}) if isinstance(model.card.get("data"), dict) else {}
-            name, digest = data.get("dataset"), data.get("dataset_sha256")
+            name, digest = model.card.dataset_name, model.card.data.get("dataset_sha256")
             if not name or not digest:
                 continue
             candidate = bundled_path(f"data/{Path(str(name)).name}")
@@ -215,8 +214,7 @@ _IDENTIFIER_ATTRIBUTES = (("train_chembl_id", "ChEMBL ID"), ("train_molecule_che
 
 
 def _source_key(model) -> tuple[str, str]:
-    target = model.card.get("target", {})
-    return (str(target.get("chembl_id", "")) if isinstance(target, dict) else "", str(model.card.get("activity_type", "")))
+    return str(model.card.target_chembl_id or ""), str(model.card.activity_type)
 
 
 def training_record(model, j: int, sources: dict) -> tuple[float, str, str, dict[str, str]]:

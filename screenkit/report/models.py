@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 
+from ..model.card import ModelCard
+
 __all__ = ["ModelSummary", "model_names", "model_summaries", "unmodelled_targets", "model_plots", "plots_html"]
 
 # what an SVG shown in the report may not contain: scripts, foreign HTML, event handlers, and any
@@ -78,9 +80,9 @@ def _float(value) -> float:
         return math.nan
 
 
-def _validation(s: ModelSummary, card: dict) -> None:
-    v = card.get("validation", {}) if isinstance(card.get("validation"), dict) else {}
-    s.split = str(v.get("split_name") or card.get("training_config", {}).get("split", "") or "")
+def _validation(s: ModelSummary, card: ModelCard) -> None:
+    v = card.validation
+    s.split = card.split_name
     s.split_similarity = _float(_get(v, "split_difficulty", "median"))
     sar = _get(v, "metrics_by_subset", "sar", "roc_auc")
     if isinstance(sar, dict):
@@ -116,20 +118,18 @@ def model_summaries(names: list[str], columns: list[str], meta: dict | None, bun
     out = []
     for name in names:
         s = ModelSummary(name)
-        card = bundle[name].card if name in bundle else {}
+        card = bundle[name].card if name in bundle else ModelCard(name)
         m = cards.get(name, {})
-        target = card.get("target", {}) if isinstance(card.get("target"), dict) else {}
-        label = card.get("label", {}) if isinstance(card.get("label"), dict) else {}
-        s.gene = str(m.get("gene") or target.get("gene") or "")
-        s.target = str(m.get("target") or target.get("chembl_id") or "")
-        s.activity_type = str(m.get("activity_type") or card.get("activity_type") or "")
-        s.label = str(m.get("label") or label.get("rule", ""))
-        s.threshold = _float(label.get("threshold"))
-        s.ad_threshold = _float(m.get("ad_threshold", _get(card, "applicability_domain", "threshold")))
+        s.gene = str(m.get("gene") or card.gene or "")
+        s.target = str(m.get("target") or card.target_chembl_id or "")
+        s.activity_type = str(m.get("activity_type") or card.activity_type or "")
+        s.label = str(m.get("label") or card.label_rule or "")
+        s.threshold = _float(card.label.get("threshold"))
+        s.ad_threshold = _float(m.get("ad_threshold", card.applicability_domain.get("threshold")))
         _validation(s, card)
         if math.isnan(s.mixed_roc_auc):
             s.mixed_roc_auc = _float(m.get("roc_auc_scaffold_cv"))  # metadata of runs before the cluster split
-        n = _get(card, "data", "n_measured")
+        n = card.data.get("n_measured")
         s.n_measured = int(n) if isinstance(n, (int, float)) else None
         prefix = f"{name}_"
         s.outputs = [c[len(prefix):] for c in columns

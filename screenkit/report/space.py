@@ -95,7 +95,7 @@ def chemical_space(top_fps: np.ndarray, top_titles: list[str], sample_fps: np.nd
         if fps.shape[1] != AD_SPACE.fp_size or len(fps) == 0:
             continue
         pick = np.sort(rng.choice(len(fps), size=min(per_model, len(fps)), replace=False))
-        titles = [f"{name} training: p{model.card.get('activity_type', '')} {model.train_pactivity[i]:.2f}"
+        titles = [f"{name} training: p{model.card.activity_type} {model.train_pactivity[i]:.2f}"
                   for i in pick]
         groups.append((f"{name} training set", fps[pick], titles))
     if len(sample_fps):

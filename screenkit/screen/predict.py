@@ -110,5 +110,5 @@ def _neighbours(row: dict, models) -> list[Neighbour]:
         out.append(Neighbour(model.name, round(float(similarity[0, 0]), 3), str(model.train_smiles[best]),
                              round(float(model.train_pactivity[best]), 2),
                              bool(str(model.train_inchikey[best]) == inchikey),
-                             model.card.get("role") == "property"))
+                             not model.card.is_activity_model))
     return out

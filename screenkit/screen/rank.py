@@ -25,7 +25,7 @@ rate) full credit, on a log scale so that each tenfold gain in evidence adds the
 whatever model it comes from. Compounds that no model gives any credit tie on activity: the
 other objectives (or, with the ``activity`` profile, the input order) decide among them. ``ad_m`` is the Tanimoto similarity to the model's nearest measured
 training compound and ``ad_threshold_m`` the card's error-defined threshold
-(:func:`~screenkit.model.bundle.domain_threshold`).
+(:meth:`~screenkit.model.card.ModelCard.domain_threshold`).
 Models whose card has ``role = "property"`` (the B3DB BBB model) never count as
 activity or anti-target models; the CNS objective reads them by name. Outside the BBB
 model's domain its share shrinks and the MPO decides more.
@@ -47,6 +47,7 @@ from typing import TypeVar
 
 from ..config import Profile
 from ..model.bundle import ModelDescription
+from ..model.card import ModelCard
 
 __all__ = ["RANK_COLUMNS", "objective_columns", "score_rows", "rank_key", "ParetoFront", "ParetoFronts",
            "activity_models", "cns_desirability", "evidence_credit", "endpoint_text"]
@@ -58,7 +59,7 @@ _Model = TypeVar("_Model", bound=ModelDescription)
 
 def activity_models(models: Iterable[_Model]) -> list[_Model]:
     """The models that predict activity on a target (not a property such as BBB permeation)."""
-    return [m for m in models if m.card.get("role", "activity") == "activity"]
+    return [m for m in models if m.card.is_activity_model]
 
 
 def _ramp01(value: float, full: float, low: float) -> float:
@@ -78,6 +79,7 @@ def cns_desirability(row: dict, cns, bbb_model=None) -> tuple[float, str, bool]:
     Examples
     --------
     >>> from screenkit.config import load_profile
+    >>> from screenkit.model.card import ModelCard
     >>> cns = load_profile("leukodystrophy").cns
     >>> sucrose = {"cns_mpo": 4.0, "tpsa": 189.5, "hbd": 8, "ion_class": "neutral"}
     >>> cns_desirability(sucrose, cns)[:2]
@@ -130,7 +132,7 @@ def objective_columns(profile: Profile, models: Sequence[ModelDescription]) -> l
 
 
 def _weight(profile: Profile, model: ModelDescription) -> float:
-    return profile.target_weight(model.name, model.card["target"]["gene"])
+    return profile.target_weight(model.name, model.card.gene or "")
 
 
 def _ad_factor(row: dict, name: str, threshold: float) -> tuple[float, float]:
@@ -155,27 +157,25 @@ _BINDING = ("Ki", "Kd")
 _INHIBITION_FAMILIES = ("kinase", "enzyme")
 
 
-def endpoint_text(card: dict) -> str:
+def endpoint_text(card: ModelCard) -> str:
     """What a model's endpoint measures, in words that claim no direction the data do not give.
 
     The measured modality comes from the card's ``data.modality`` (set when training kept only
     one modality, ``screenkit train --modality``); without it an EC50 is "assay mode unknown".
 
-    >>> endpoint_text({"target": {"gene": "OPRK1", "family": "GPCR"}, "activity_type": "EC50"})
+    >>> endpoint_text(ModelCard("K", target={"gene": "OPRK1", "family": "GPCR"}, activity_type="EC50"))
     'OPRK1 EC50, assay mode unknown'
-    >>> endpoint_text({"target": {"gene": "OPRK1", "family": "GPCR"}, "activity_type": "Ki"})
+    >>> endpoint_text(ModelCard("K", target={"gene": "OPRK1", "family": "GPCR"}, activity_type="Ki"))
     'binds OPRK1 (Ki)'
-    >>> endpoint_text({"target": {"gene": "OPRK1"}, "activity_type": "EC50", "data": {"modality": "agonist"}})
+    >>> endpoint_text(ModelCard("K", target={"gene": "OPRK1"}, activity_type="EC50", data={"modality": "agonist"}))
     'OPRK1 agonist-mode EC50'
     """
-    target = card.get("target") or {}
-    gene, kind = target.get("gene") or card.get("name", "?"), card.get("activity_type", "")
-    modality = str((card.get("data") or {}).get("modality") or "unknown")
+    gene, kind, modality = card.gene or card.name, card.activity_type, card.modality
     if kind in _BINDING:
         return f"binds {gene} ({kind})"
     if modality not in ("unknown", "", "binding"):
         return f"{gene} {modality}-mode {kind}"
-    if kind == "IC50" and target.get("family") in _INHIBITION_FAMILIES:
+    if kind == "IC50" and card.target.get("family") in _INHIBITION_FAMILIES:
         return f"inhibits {gene} (IC50)"
     return f"{gene} {kind}, assay mode unknown"
 
@@ -200,10 +200,11 @@ def score_rows(rows: list[dict], models: Sequence[ModelDescription], profile: Pr
     Examples
     --------
     >>> from screenkit.config import load_profile
+    >>> from screenkit.model.card import ModelCard
     >>> class M:  # a stand-in with what ranking reads from a model
     ...     name = "X_Ki"
-    ...     card = {"target": {"gene": "X"}, "activity_type": "Ki",
-    ...             "applicability_domain": {"threshold": 0.3, "threshold_by_error": 0.5}}
+    ...     card = ModelCard("X_Ki", target={"gene": "X"}, activity_type="Ki",
+    ...                      applicability_domain={"threshold": 0.3, "threshold_by_error": 0.5})
     ...     ad_threshold = 0.5  # the card's error-defined threshold, as TargetModel.ad_threshold gives it
     >>> row = score_rows([{"X_Ki_p_active": 0.092, "X_Ki_enrichment": 10.0, "X_Ki_ad": 0.25}], [M()],
     ...                  load_profile("activity"))[0]

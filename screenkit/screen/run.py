@@ -32,6 +32,7 @@ from ..config import Profile, bundled_path, load_profile
 from ..errors import InputFileError, OutputFileError, ScreenkitError, UsageError, check_count
 from ..hashing import file_sha256
 from ..model.bundle import bundle_digest, load_bundle
+from ..model.card import ModelCard
 from .library import (
     RankedRowFormat,
     choose_ids,
@@ -47,7 +48,7 @@ from .library import (
 from .parallel import map_chunks
 from .rank import RANK_COLUMNS, ParetoFronts, objective_columns, rank_key, score_rows
 from .runstore import RunStore, encode_rows, id_problems
-from .score import ScoreOptions, StepFailed, domain_threshold, error_row, prediction_columns, score_records
+from .score import ScoreOptions, StepFailed, error_row, prediction_columns, score_records
 
 __all__ = ["ScreenSummary", "screen_library"]
 
@@ -622,17 +623,19 @@ def _write_failed(exc: OSError, workdir: Path) -> OutputFileError:
                            f"scored so far is kept in {workdir}: fix that, then rerun with --resume")
 
 
-def _cv_roc_auc(card: dict):
-    """The cross-validated SAR ROC-AUC of a classifier's card (None for regression models)."""
-    metric = ((card.get("validation") or {}).get("metrics") or {}).get("roc_auc") or {}
-    return metric.get("mean") if isinstance(metric, dict) else None
+def _card_summary(card: ModelCard) -> dict:
+    """What a ranked output's metadata records of each model's card."""
+    return {"name": card.name, "target": card.target_chembl_id, "gene": card.gene, "activity_type": card.activity_type,
+            "label": card.label_rule, "ad_threshold": card.domain_threshold()[0],
+            "training_active_rate": card.training_active_rate, "role": card.role or "activity",
+            "sar_roc_auc_cluster_cv": card.headline_roc_auc, "beats_similarity_search": card.model_beats_baseline}
 
 
 def unmodelled_targets(models) -> list[dict]:
     """Default-panel targets that no model of the bundle covers, and how to get one."""
     from ..config import load_panel
 
-    covered = {(m.card.get("target") or {}).get("chembl_id") for m in models}
+    covered = {m.card.target_chembl_id for m in models}
     return [{"gene": t.gene, "chembl_id": t.chembl_id,
              "how": f"screenkit fetch --targets {t.chembl_id or t.gene} -o pull.csv && "
                     "screenkit train pull.csv -o my_models (then --models my_models)"}
@@ -658,18 +661,7 @@ def _write_metadata(summary: ScreenSummary, path: Path, library: Path, signature
         "library": {"path": summary.library, "sha256": signature["library_sha256"],
                     "size_bytes": library.stat().st_size},
         "models": {"manifest_sha256": signature["models"],
-                   "cards": [{"name": m.name, "target": m.card["target"]["chembl_id"],
-                              "gene": m.card["target"]["gene"], "activity_type": m.card.get("activity_type"),
-                              "label": (m.card.get("label") or {}).get("rule"),
-                              "ad_threshold": domain_threshold(m.card)[0],
-                              "training_active_rate": ((m.card.get("validation") or {}).get("calibration") or {})
-                              .get("prior_correction", {}).get("training_active_rate")
-                              if isinstance((m.card.get("validation") or {}).get("calibration"), dict) else None,
-                              "role": m.card.get("role", "activity"),
-                              "sar_roc_auc_cluster_cv": _cv_roc_auc(m.card),
-                              "beats_similarity_search": ((m.card.get("validation") or {}).get("baseline")
-                                                          or {}).get("model_beats_baseline")}
-                             for m in models],
+                   "cards": [_card_summary(m.card) for m in models],
                    "unmodelled_default_targets": unmodelled_targets(models)},
         "profile": {"name": profile.name, "description": profile.description, "source": profile.source,
                     "sha256": signature["profile_sha256"], "objectives": objective_columns(profile, models),

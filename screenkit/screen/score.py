@@ -18,7 +18,7 @@ its own calibrated probability, since BBB+ is no rare event of a library):
   (1 = no evidence either way; independent of ``base_rate``); ranking reads it.
 * ``<model>_ad``: Tanimoto similarity to the nearest measured training compound;
   ``<model>_in_domain``: 1 when it reaches the card's error-defined threshold
-  (:func:`domain_threshold`), else 0.
+  (:meth:`~screenkit.model.card.ModelCard.domain_threshold`), else 0.
 * ``measured`` / ``measured_ids``: for a compound whose standardised parent (InChIKey) is in a
   model's training set, its measured value(s) and the source IDs behind them.
 """
@@ -39,11 +39,12 @@ from ..chem.properties import compute_properties
 from ..chem.similarity import AD_SPACE, SimilarityIndex
 from ..chem.standardize import ERROR, OK, mol_from_text, muted_rdkit_log, one_line_message, standardize_mol
 from ..config import DEFAULT_BASE_RATE, bundled_path
-from ..model.bundle import ModelDescription, TargetModel, bundle_digest, domain_threshold, load_bundle
+from ..model.bundle import ModelDescription, TargetModel, bundle_digest, load_bundle
+from ..model.card import ModelCard
 from ..model.estimators import prior_correct
 from .library import RawRecord, sd_properties, sd_title
 
-__all__ = ["ScoreOptions", "score_records", "prediction_columns", "cached_models", "error_row", "domain_threshold",
+__all__ = ["ScoreOptions", "score_records", "prediction_columns", "cached_models", "error_row",
            "training_active_rate", "KNOWN_COLUMNS", "is_activity_model", "reliability_map"]
 
 KNOWN_COLUMNS = ["measured", "measured_ids"]
@@ -72,7 +73,7 @@ class ScoreOptions:
 
 def is_activity_model(model) -> bool:
     """A model of activity on a target (not a property such as BBB permeation)."""
-    return model.card.get("role", "activity") == "activity"
+    return model.card.is_activity_model
 
 
 def training_active_rate(model: TargetModel) -> float | None:
@@ -84,10 +85,9 @@ def training_active_rate(model: TargetModel) -> float | None:
     """
     rate = getattr(model.estimator, "training_rate", None)
     if rate is None:
-        rate = ((model.card.get("validation") or {}).get("calibration") or {})
-        rate = rate.get("prior_correction", {}).get("training_active_rate") if isinstance(rate, dict) else None
-    if rate is None and model.card.get("task") == "regression" and len(model.train_pactivity):
-        rate = float(np.mean(model.train_pactivity >= float(model.card["label"]["threshold"])))
+        rate = model.card.training_active_rate
+    if rate is None and model.card.task == "regression" and len(model.train_pactivity):
+        rate = float(np.mean(model.train_pactivity >= model.card.label_threshold))
     return None if rate is None or not 0 < rate < 1 else float(rate)
 
 
@@ -114,14 +114,13 @@ def cached_models(models_dir: str | Path, digest: str | None = None) -> tuple[li
     return _MODEL_CACHE[key]
 
 
-def _source_ids(card: dict) -> dict[str, str]:
+def _source_ids(card: ModelCard) -> dict[str, str]:
     """InChIKey -> ChEMBL molecule IDs of the model's rows in its training dataset, where we have it.
 
     The bundle keeps only structures and values; the IDs come from the dataset the card names,
     if a bundled copy with the card's sha256 is found (a changed file could give wrong IDs).
     """
-    data = card.get("data") or {}
-    name, sha = str(data.get("dataset") or ""), data.get("dataset_sha256")
+    name, sha = str(card.dataset_name or ""), card.data.get("dataset_sha256")
     if not name or not sha:
         return {}
     for candidate in (bundled_path(f"data/{name}"), bundled_path(f"data/{Path(name).stem.split('_')[0]}/{name}")):
@@ -129,10 +128,10 @@ def _source_ids(card: dict) -> dict[str, str]:
             break
     else:
         return {}
-    target = (card.get("target") or {}).get("chembl_id")
     return {key: ", ".join(m.molecule_chembl_ids)
             for key, measurements in _dataset_index(str(candidate), sha).items() for m in measurements
-            if m.target_chembl_id == target and m.activity_type == card.get("activity_type") and m.molecule_chembl_ids}
+            if m.target_chembl_id == card.target_chembl_id and m.activity_type == card.activity_type
+            and m.molecule_chembl_ids}
 
 
 # Ten bundled models name the same dataset file: hash and index it once per worker, not per model
@@ -158,7 +157,7 @@ def _known_index(models: list[TargetModel], key: tuple[str, str]) -> list[dict[s
         out = []
         for model in models:
             ids = _source_ids(model.card) if is_activity_model(model) else {}
-            source = str((model.card.get("data") or {}).get("dataset") or "training set")
+            source = str(model.card.dataset_name or "training set")
             out.append({str(k): (float(v), ids.get(str(k), f"no IDs in {source}"))
                         for k, v in zip(model.train_inchikey, model.train_pactivity)})
         _KNOWN_CACHE[key] = out
@@ -179,10 +178,9 @@ def prediction_columns(models: Sequence[ModelDescription]) -> list[str]:
 def _measured_text(model: TargetModel, value: float) -> str:
     if not is_activity_model(model):
         return f"{model.name} label {value:g}"
-    label = model.card.get("label") or {}
-    threshold = label.get("threshold")
+    threshold = model.card.label.get("threshold")
     verdict = "" if threshold is None else (" active" if value >= float(threshold) else " inactive")
-    return f"{model.name} p{model.card.get('activity_type', '')} {value:.2f}{verdict}"
+    return f"{model.name} p{model.card.activity_type} {value:.2f}{verdict}"
 
 
 # RDKit's 2D layout grows faster than the square of the size: 0.9 s at 400 atoms, 70 s at
@@ -298,7 +296,7 @@ def _predict(mols: list, models: list[TargetModel], index: SimilarityIndex,
         raise StepFailed("applicability domain", exc) from None
     columns = []
     for m, model in enumerate(models):
-        spec = model.card["featurizer"]
+        spec = model.card.featurizer
         key = _spec_key(spec["params"] | {"name": spec["name"]})
         if key not in features:
             try:
@@ -315,7 +313,7 @@ def _predict(mols: list, models: list[TargetModel], index: SimilarityIndex,
             raise StepFailed(f"model {model.name}", ValueError("prediction is not a finite number"))
         if is_activity_model(model) and "p_active" in model.outputs:
             values = _at_base_rate(model, values, base_rate)
-        threshold, _ = domain_threshold(model.card)
+        threshold, _ = model.card.domain_threshold()
         columns += values + [(f"{model.name}_ad", ad[:, m]),
                              (f"{model.name}_in_domain", (ad[:, m] >= threshold).astype(float))]
     return columns
@@ -324,7 +322,7 @@ def _predict(mols: list, models: list[TargetModel], index: SimilarityIndex,
 _RELIABILITY_MAPS: dict[int, Callable[[np.ndarray], np.ndarray] | None] = {}
 
 
-def reliability_map(card: dict) -> Callable[[np.ndarray], np.ndarray] | None:
+def reliability_map(card: ModelCard) -> Callable[[np.ndarray], np.ndarray] | None:
     """A monotone map from a model's uncalibrated score to the active share observed on held-out folds.
 
     For models whose card says Platt scaling was *not* applied (it did not lower the held-out
@@ -340,14 +338,14 @@ def reliability_map(card: dict) -> Callable[[np.ndarray], np.ndarray] | None:
 
     Examples
     --------
-    >>> card = {"validation": {"calibration": {"applied": False, "reliability": {"uncalibrated": [
+    >>> card = ModelCard("X", validation={"calibration": {"applied": False, "reliability": {"uncalibrated": [
     ...     {"mean_predicted": 0.05, "observed": 0.01, "n": 100}, {"mean_predicted": 0.2, "observed": 0.9, "n": 50},
-    ...     {"mean_predicted": 0.5, "observed": 0.8, "n": 50}]}}}}
+    ...     {"mean_predicted": 0.5, "observed": 0.8, "n": 50}]}}})
     >>> reliability_map(card)(np.array([0.05, 0.2, 0.35, 0.5])).round(3).tolist()
     [0.01, 0.43, 0.85, 0.884]
     """
-    calibration = (card.get("validation") or {}).get("calibration")
-    if not isinstance(calibration, dict) or calibration.get("applied") is not False:
+    calibration = card.calibration
+    if calibration.get("applied") is not False:
         return None
     bins = (calibration.get("reliability") or {}).get("uncalibrated") or []
     if len(bins) < 2:
