@@ -27,7 +27,7 @@ _EXPORTS = {
     "ApiSettings": "chembl",
     "MorganFingerprint": "chem.featurize", "make_featurizer": "chem.featurize",
     "make_estimator": "model.estimators",
-    "TrainConfig": "model.train", "train_models": "model.train", "train_on_data": "model.train",
+    "TrainConfig": "model.trainconfig", "train_models": "model.train", "train_on_data": "model.train",
     "read_measurements": "curation.measurements", "evaluate_models": "model.evaluate",
     "load_bundle": "model.bundle", "TargetModel": "model.bundle",
     "score_records": "screen.score",

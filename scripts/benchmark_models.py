@@ -46,7 +46,7 @@ from screenkit.model.metrics import classification_metrics, summarise  # noqa: E
 from screenkit.model.problem import build_problem, holdout_filter, load_pool  # noqa: E402
 from screenkit.model.split import scaffold_groups, scaffold_kfold  # noqa: E402
 from screenkit.model.tanimoto import TanimotoKNN  # noqa: E402
-from screenkit.model.train import TrainConfig  # noqa: E402
+from screenkit.model.trainconfig import TrainConfig  # noqa: E402
 
 METRICS = ["roc_auc", "pr_auc", "roc_auc_measured_only", "bedroc_20", "mcc", "brier"]
 

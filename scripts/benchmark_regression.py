@@ -55,7 +55,7 @@ from screenkit.model.intervals import NormalisedConformal, nearest_neighbour_dis
 from screenkit.model.problem import Fold, Problem, ad_fingerprints  # noqa: E402
 from screenkit.model.search import auto_candidates, describe, search, thread_limit  # noqa: E402
 from screenkit.model.split import make_folds  # noqa: E402
-from screenkit.model.train import TrainConfig  # noqa: E402
+from screenkit.model.trainconfig import TrainConfig  # noqa: E402
 
 MOLECULEACE = "MoleculeACE==3.0.0"
 TIE = 0.0005  # RMSE differences below this (they round to 0.000) count as ties, not wins

@@ -30,8 +30,8 @@ from screenkit.errors import ScreenkitError, UsageError  # noqa: E402
 from screenkit.hashing import file_sha256  # noqa: E402
 from screenkit.model.bundle import load_bundle, update_model_files  # noqa: E402
 from screenkit.model.card import ModelCard, card_markdown  # noqa: E402
-from screenkit.model.plots import DATA_FILE, PlotData, fold_mean  # noqa: E402
-from screenkit.model.train import model_plots, recompute_plot_data  # noqa: E402
+from screenkit.model.plots import DATA_FILE, PlotData, fold_mean, model_plots  # noqa: E402
+from screenkit.model.recompute import recompute_plot_data  # noqa: E402
 from screenkit.progress import StepLog  # noqa: E402
 
 TOLERANCE = 0.0005  # the card's figures are kept to 4 decimals; agreement to 3 is required

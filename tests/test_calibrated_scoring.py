@@ -15,7 +15,7 @@ from screenkit.model.calibration import calibration_and_conformal, pooled_out_of
 from screenkit.model.crossval import cross_validate, estimator_factory
 from screenkit.model.estimators import fit_platt, prior_correct
 from screenkit.model.problem import build_problem, load_pool
-from screenkit.model.train import TrainConfig
+from screenkit.model.trainconfig import TrainConfig
 from screenkit.screen.library import RawRecord, iter_records
 from screenkit.screen.rank import evidence_credit, score_rows
 from screenkit.screen.score import ScoreOptions, score_records

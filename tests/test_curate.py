@@ -144,12 +144,12 @@ def test_censored_values_are_bounds_on_the_pactivity_scale(curated):
 
 
 def test_censored_rows_are_used_by_training_only_when_they_decide_the_label(curated):
-    from screenkit.model.train import _labels
+    from screenkit.model.problem import labels
 
-    rows, dropped = _labels(curated[0][curated[0]["relation"] != "="], threshold=7.0)
+    rows, dropped = labels(curated[0][curated[0]["relation"] != "="], threshold=7.0)
     assert rows["activity_ids"].tolist() == ["1009", "1006"] or sorted(rows["activity_ids"]) == ["1006", "1009"]
     assert dropped == 0
-    rows, dropped = _labels(curated[0][curated[0]["relation"] != "="], threshold=4.0)
+    rows, dropped = labels(curated[0][curated[0]["relation"] != "="], threshold=4.0)
     assert rows["activity_ids"].tolist() == ["1009"] and dropped == 1  # '< 5' says nothing at threshold 4
 
 
@@ -254,7 +254,8 @@ def test_raw_file_without_fetch_metadata_uses_the_panel_for_genes(raw, tmp_path,
 
 
 def test_train_consumes_the_fetched_dataset_unchanged(fetched, tmp_path, panel, small_pool):
-    from screenkit.model.train import TrainConfig, train_models
+    from screenkit.model.train import train_models
+    from screenkit.model.trainconfig import TrainConfig
 
     models = train_models(fetched.paths["dataset"], tmp_path / "models", panel, targets=["CHEMBL237"],
                           pool=small_pool, config=TrainConfig(n_estimators=10, n_folds=3, min_compounds=20,

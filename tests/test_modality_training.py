@@ -16,7 +16,8 @@ from screenkit.curation.dataset import DATASET_COLUMNS
 from screenkit.curation.records import curate_records
 from screenkit.errors import UsageError
 from screenkit.model.bundle import load_bundle
-from screenkit.model.train import TrainConfig, keep_modality, train_models
+from screenkit.model.train import keep_modality, train_models
+from screenkit.model.trainconfig import TrainConfig
 
 GENES = {t.chembl_id: t.gene for t in load_panel().targets if t.chembl_id}
 

@@ -20,7 +20,8 @@ from screenkit.model.bundle import MANIFEST, load_bundle
 from screenkit.model.calibration import reliability_table
 from screenkit.model.card import card_markdown
 from screenkit.model.plots import PlotData, fold_mean, render_plots
-from screenkit.model.train import TrainConfig, train_models
+from screenkit.model.train import train_models
+from screenkit.model.trainconfig import TrainConfig
 
 CLASSIFIER_PLOTS = {"roc.svg", "pr.svg", "reliability.svg", "plots.npz"}
 

@@ -20,7 +20,7 @@ from screenkit.model.crossval import (
 from screenkit.model.problem import ad_fingerprints, build_problem, fold_decoys, load_pool, pick_putative_inactives
 from screenkit.model.randomisation import y_randomisation
 from screenkit.model.split import butina_clusters
-from screenkit.model.train import TrainConfig
+from screenkit.model.trainconfig import TrainConfig
 
 CONFIG = TrainConfig(n_folds=3, n_estimators=30, y_randomisation_permutations=5)
 

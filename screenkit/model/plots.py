@@ -28,7 +28,9 @@ import numpy as np
 if TYPE_CHECKING:  # matplotlib is imported only when a plot is drawn
     from matplotlib.typing import RcKeyType
 
-__all__ = ["PlotData", "PLOT_FILES", "render_plots", "fold_mean", "check_plotting"]
+    from .card import ModelCard
+
+__all__ = ["PlotData", "PLOT_FILES", "DATA_FILE", "render_plots", "model_plots", "fold_mean", "check_plotting"]
 
 # file suffix -> what the plot shows (the markdown card and the report use these titles)
 PLOT_FILES = {
@@ -134,6 +136,13 @@ def render_plots(card: dict, data: PlotData) -> dict[str, bytes]:
         if data.task == "regression":
             out["measured.svg"] = _svg(_measured(card, data))
     return out
+
+
+def model_plots(card: ModelCard, data: PlotData) -> dict[str, bytes]:
+    """The card's plots and their data as extra bundle files; records their names in ``card.plots``."""
+    files = {**render_plots(card.to_json(), data), DATA_FILE: data.to_bytes()}
+    card.plots = {suffix: f"{card.name}.{suffix}" for suffix in sorted(files)}
+    return files
 
 
 def _text(value) -> str:

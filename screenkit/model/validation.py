@@ -15,8 +15,6 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-# train.py still imports these three from here; they move to its imports when train.py is split (issue 11)
-from .calibration import calibration_and_conformal, out_of_fold_record, pooled_out_of_fold  # noqa: F401
 from .crossval import (
     BASELINE_METHOD,
     FoldPrediction,
