@@ -26,27 +26,23 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..chem.featurize import featurizer_spec, make_featurizer
 from ..config import Panel
 from ..curation.dataset import read_dataset, select_modality, select_targets
 from ..errors import UsageError
 from ..hashing import file_sha256
 from ..progress import StepLog
 from .bundle import TargetModel, save_bundle
-from .card import ModelCard, card_markdown
+from .card import card_markdown
 from .fitting import SILENT, fit_and_validate
 from .plots import check_plotting, model_plots
 from .problem import build_problem, holdout_filter, load_pool
-from .split import murcko_scaffold
 from .trainconfig import TrainConfig
-from .training_card import intended_use, jsonable, label_section, target_section, versions
+from .training_card import label_section, own_target_section, target_section, training_card
 from .validation import temporal_check
 
 __all__ = ["train_models", "train_on_data", "keep_modality"]
@@ -66,45 +62,16 @@ def _train_one(name: str, target: dict, activity_type: str, label: dict, rows: p
     steps.start(f"{step_label}: {len(rows)} rows: {config.split} folds"
                 + (" and putative inactives" if config.task == "classification" and len(pool_smiles) else ""))
     problem, parts = build_problem(rows, threshold, pool_smiles, pool_fps, config)
-    rows, fps, y_measured, exact = parts["rows"], parts["fps"], parts["y_measured"], parts["exact"]
     result = fit_and_validate(problem, config, budget, steps, step_label)
     steps.start(f"{step_label}: temporal check")
-    result["validation"]["temporal"] = temporal_check(rows, threshold, pool_smiles, pool_fps, config,
+    result["validation"]["temporal"] = temporal_check(parts["rows"], threshold, pool_smiles, pool_fps, config,
                                                        result["featurizer"], result["estimator"])
-    model = result["model"]
-    featurizer = featurizer_spec(make_featurizer(result["featurizer"]["name"], **result["featurizer"]["params"]))
-    inner = model.estimator
-    counts = ({"n_measured_active": int(y_measured.sum()), "n_measured_inactive": int(len(rows) - y_measured.sum())}
-              if config.task == "classification" else
-              {"n_measured_active": int((y_measured[exact] >= threshold).sum()),
-               "n_measured_inactive": int((y_measured[exact] < threshold).sum()),
-               "n_censored_used_as_bound": int((~exact).sum()),
-               "pactivity_range": [round(float(y_measured.min()), 2), round(float(y_measured.max()), 2)]})
-    card = ModelCard(
-        name=name, task=config.task, outputs=model.outputs, target=target, activity_type=activity_type, label=label,
-        data={**provenance, "n_measured": int(len(rows)), **counts, "n_censored_dropped": parts["n_censored"],
-              "censored_values": parts["censored_note"], "n_putative_inactives": int(parts["n_decoys"]),
-              "n_scaffolds": int(len(set(murcko_scaffold(s) or f"acyclic:{i}"
-                                         for i, s in enumerate(rows["smiles"]))))},
-        featurizer=featurizer,
-        estimator={"name": result["estimator"]["name"], "class": type(inner).__name__,
-                   "params": jsonable({k: v for k, v in inner.get_params(deep=False).items() if k != "n_jobs"})},
-        validation={**result["validation"], **result["uncertainty"]},
-        applicability_domain={
-            "method": "max Tanimoto similarity (Morgan radius 2, 2048 bits) to the measured training compounds",
-            "threshold": round(result["ad_threshold"], 4),
-            "why": f"{config.ad_quantile:.0%} quantile of that similarity for the measured compounds of the "
-                   "cross-validation test folds: the validation metrics describe queries at or above it",
-            "threshold_by_error": result["validation"].get("error_by_similarity", {}).get("threshold_by_error"),
-            "threshold_by_error_rule": result["validation"].get("error_by_similarity", {}).get("rule")},
-        training_config=asdict(config), versions=versions(),
-        created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        training_seconds=round(time.perf_counter() - started, 1),
-        intended_use=intended_use(target, config.task, label), auto_search=result["auto"])
+    card = training_card(name, target, activity_type, label, config, provenance, parts, result, started)
     steps.start(f"{step_label}: plots")
     extra_files = model_plots(card, result["plot_data"])
     steps.end()
-    return TargetModel(name, card, model, fps, rows["pactivity"].to_numpy(float),
+    rows = parts["rows"]
+    return TargetModel(name, card, result["model"], parts["fps"], rows["pactivity"].to_numpy(float),
                        rows["smiles"].to_numpy(str), rows["inchikey"].to_numpy(str), extra_files=extra_files)
 
 
@@ -145,6 +112,24 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
     """
     steps = steps or StepLog()
     check_plotting()
+    table, n_other_modality, n_holdout = _training_rows(dataset, targets, modality, holdout, config, steps)
+    pool_smiles, pool_fps, pool_path = _load_pool(pool, config, steps)
+    provenance = _provenance(dataset, pool_path if len(pool_smiles) else None, holdout, n_holdout, config)
+    if modality:
+        provenance.update(modality=modality, n_rows_other_modality=n_other_modality)
+    groups = [(key, rows) for key, rows in table.groupby(["target_chembl_id", "activity_type"], sort=True)]
+    steps.note(f"{len(groups)} target/activity-type group(s) in {Path(dataset).name}; putative-inactive pool "
+               f"{len(pool_smiles)} compounds")
+    models = _train_groups(groups, panel, pool_smiles, pool_fps, config, provenance, steps, progress)
+    if not models:
+        raise UsageError("no target had enough data to train a model; lower --min-compounds or add data")
+    _save(models, output, f"{len(models)} model(s)", steps)
+    return models
+
+
+def _training_rows(dataset: str | Path, targets: list[str] | None, modality: str | None,
+                   holdout: str | Path | None, config: TrainConfig, steps: StepLog) -> tuple[pd.DataFrame, int, int]:
+    """The dataset's rows of the wanted targets and modality, without the hold-out, and how many each filter took."""
     steps.start(f"reading {Path(dataset).name}")
     table = select_targets(read_dataset(dataset), targets)
     table, n_other_modality = keep_modality(table, modality, Path(dataset).name) if modality else (table, 0)
@@ -152,20 +137,30 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
         steps.start(f"holding out {Path(holdout).name} and every compound at Tanimoto >= {config.holdout_similarity} "
                     f"to one (fingerprinting {len(table)} rows)")
     table, n_holdout = holdout_filter(table, Path(holdout) if holdout else None, config.holdout_similarity)
+    return table, n_other_modality, n_holdout
+
+
+def _load_pool(pool: str | Path | None, config: TrainConfig, steps: StepLog):
+    """The putative-inactive pool's SMILES, fingerprints and path (empty when the configuration uses none)."""
     if config.task == "classification" and config.putative_inactive_ratio > 0:
         steps.start("fingerprinting the putative-inactive pool")
-    pool_smiles, pool_fps, pool_path = load_pool(pool, config)
-    provenance = {"dataset": Path(dataset).name, "dataset_sha256": file_sha256(Path(dataset)),
-                  "putative_inactive_pool": pool_path.name if len(pool_smiles) else None,
-                  "holdout": Path(holdout).name if holdout else None, "n_rows_held_out": n_holdout,
-                  "holdout_rule": (f"hold-out compounds and every compound at Tanimoto >= {config.holdout_similarity} "
-                                   "to one (Morgan r2 2048), from every model" if holdout else "none")}
-    if modality:
-        provenance.update(modality=modality, n_rows_other_modality=n_other_modality)
-    groups = [(key, rows) for key, rows in table.groupby(["target_chembl_id", "activity_type"], sort=True)]
+    return load_pool(pool, config)
+
+
+def _provenance(dataset: str | Path, pool_path: Path | None, holdout: str | Path | None, n_holdout: int,
+                config: TrainConfig) -> dict:
+    """The card's data provenance: the dataset and its sha256, the pool, the hold-out and its rule."""
+    return {"dataset": Path(dataset).name, "dataset_sha256": file_sha256(Path(dataset)),
+            "putative_inactive_pool": pool_path.name if pool_path is not None else None,
+            "holdout": Path(holdout).name if holdout else None, "n_rows_held_out": n_holdout,
+            "holdout_rule": (f"hold-out compounds and every compound at Tanimoto >= {config.holdout_similarity} "
+                             "to one (Morgan r2 2048), from every model" if holdout else "none")}
+
+
+def _train_groups(groups: list, panel: Panel, pool_smiles: np.ndarray, pool_fps: np.ndarray, config: TrainConfig,
+                  provenance: dict, steps: StepLog, progress) -> list[TargetModel]:
+    """One model per (target, activity type) group with enough data; the --auto budget is split evenly."""
     budget = config.time_budget / max(1, len(groups))
-    steps.note(f"{len(groups)} target/activity-type group(s) in {Path(dataset).name}; putative-inactive pool "
-               f"{len(pool_smiles)} compounds")
     models = []
     for i, ((chembl_id, activity_type), rows) in enumerate(groups):
         target = panel.get(chembl_id)
@@ -177,18 +172,19 @@ def train_models(dataset: str | Path, output: str | Path, panel: Panel, *, targe
             continue
         log.info("training %s on %d compounds", name, len(rows))
         label = label_section(config.task, activity_type, target.active_threshold,
-                       f"family-aware potency cut for {target.family} (IDG/Pharos)")
+                              f"family-aware potency cut for {target.family} (IDG/Pharos)")
         model = _train_one(name, target_section(target), activity_type, label, rows, pool_smiles, pool_fps, config,
                            provenance, budget, steps, f"{name} ({i + 1}/{len(groups)})")
         models.append(model)
         if progress:
             progress(model)
-    if not models:
-        raise UsageError("no target had enough data to train a model; lower --min-compounds or add data")
-    steps.start(f"writing {len(models)} model(s) to {output}")
+    return models
+
+
+def _save(models: list[TargetModel], output: str | Path, what: str, steps: StepLog) -> None:
+    steps.start(f"writing {what} to {output}")
     save_bundle(models, output, card_markdown)
     steps.end()
-    return models
 
 
 def keep_modality(table: pd.DataFrame, modality: str, source: str) -> tuple[pd.DataFrame, int]:
@@ -261,42 +257,40 @@ def train_on_data(data: str | Path, output: str | Path, *, smiles_col: str | Non
                                      relation_col=relation_col, year_col=year_col)
     if units == "label" and config.task == "regression":
         raise UsageError("units 'label' (0/1) cannot train a regression; use --task classification")
-    if threshold is None:
-        threshold, why = (0.5, "0/1 labels as given") if units == "label" else \
-            (6.0, "default cut of 1 uM (pActivity 6); set --threshold for your assay")
-    else:
-        why = "threshold given by the user"
+    threshold, why = _own_threshold(threshold, units)
     name = name or Path(data).name.split(".")[0]
+    _check_own_data(data, name, measurements.table, threshold, config)
+    pool_smiles, pool_fps, pool_path = _load_pool(pool, config, steps)
+    provenance = {**_provenance(data, pool_path if len(pool_smiles) else None, None, 0, config),
+                  "n_input_rows": measurements.n_input_rows, "n_rows_excluded": int(len(measurements.excluded)),
+                  # counted by code, not by wording (the reason text names the record)
+                  "excluded_reasons": measurements.excluded["code"].value_counts().head(10).to_dict(),
+                  "units": units, "columns": {"smiles": smiles_col, "value": value_col, "relation": relation_col,
+                                              "year": year_col}}
+    label = label_section(config.task, "Activity", threshold, why)
+    model = _train_one(name, own_target_section(name, data), "Activity", label, measurements.table, pool_smiles,
+                       pool_fps, config, provenance, config.time_budget, steps)
+    if progress:
+        progress(model)
+    _save([model], output, "the model", steps)
+    return [model]
+
+
+def _own_threshold(threshold: float | None, units: str) -> tuple[float, str]:
+    """The activity threshold of a user's data and why: as given, else 0.5 for labels and 6.0 (1 uM) for values."""
+    if threshold is not None:
+        return threshold, "threshold given by the user"
+    return (0.5, "0/1 labels as given") if units == "label" else \
+        (6.0, "default cut of 1 uM (pActivity 6); set --threshold for your assay")
+
+
+def _check_own_data(data: str | Path, name: str, table: pd.DataFrame, threshold: float, config: TrainConfig) -> None:
+    """Fail before any fitting on a bad model name or too little data (per class, for classification)."""
     if not name.replace("_", "").replace("-", "").isalnum():
         raise UsageError(f"model name {name!r} must be letters, digits, '_' or '-'; pass --name")
-    table = measurements.table
     n_active = int((table["pactivity"] >= threshold).sum())
     if len(table) < config.min_compounds or (config.task == "classification" and
                                              min(n_active, len(table) - n_active) < config.min_per_class):
         raise UsageError(f"{data}: {len(table)} compounds ({n_active} active at {threshold}) is too little for a "
                          f"model (minimum {config.min_compounds} compounds, {config.min_per_class} per class); "
                          "lower --min-compounds or add data")
-    if config.task == "classification" and config.putative_inactive_ratio > 0:
-        steps.start("fingerprinting the putative-inactive pool")
-    pool_smiles, pool_fps, pool_path = load_pool(pool, config)
-    provenance = {"dataset": Path(data).name, "dataset_sha256": file_sha256(Path(data)),
-                  "putative_inactive_pool": pool_path.name if len(pool_smiles) else None, "holdout": None,
-                  "n_rows_held_out": 0, "holdout_rule": "none", "n_input_rows": measurements.n_input_rows,
-                  "n_rows_excluded": int(len(measurements.excluded)),
-                  # counted by code, not by wording (the reason text names the record)
-                  "excluded_reasons": measurements.excluded["code"].value_counts().head(10).to_dict(),
-                  "units": units, "columns": {"smiles": smiles_col, "value": value_col, "relation": relation_col,
-                                              "year": year_col}}
-    target = {"chembl_id": None, "gene": name, "name": f"user assay {Path(data).name}", "uniprot": None,
-              "family": None, "category": None, "modality": "unspecified", "rationale": None,
-              "reference": str(data)}
-    label = label_section(config.task, "Activity", threshold, why)
-    model = _train_one(name, target, "Activity", label, table, pool_smiles, pool_fps, config, provenance,
-                       config.time_budget, steps)
-    if progress:
-        progress(model)
-    steps.start(f"writing the model to {output}")
-    save_bundle([model], output, card_markdown)
-    steps.end()
-    return [model]
-
