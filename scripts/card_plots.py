@@ -6,7 +6,7 @@ pool, folds, seeds, featurizer and estimator; no y-randomisation, no final fit),
 reproduce the card's cross-validated figures (SAR ROC-AUC and PR-AUC of the model and of the
 similarity baseline, to 3 decimals), and only then write ``<model>.plots.npz`` and the SVGs
 into the model folder, add them to the card and update the manifest through
-``screenkit.model.bundle.update_model_files``. A model whose figures do not reproduce is not
+``screenkit.model.bundle_write.update_model_files``. A model whose figures do not reproduce is not
 touched and the script exits 1; a model not made by ``screenkit train`` (BBB_B3DB, built by
 ``scripts/build_bbb_model.py``) is skipped with the reason.
 
@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from screenkit.errors import ScreenkitError, UsageError  # noqa: E402
 from screenkit.hashing import file_sha256  # noqa: E402
-from screenkit.model.bundle import load_bundle, update_model_files  # noqa: E402
+from screenkit.model.bundle import load_bundle  # noqa: E402
+from screenkit.model.bundle_write import update_model_files  # noqa: E402
 from screenkit.model.card import ModelCard, card_markdown  # noqa: E402
 from screenkit.model.plots import DATA_FILE, PlotData, fold_mean, model_plots  # noqa: E402
 from screenkit.model.recompute import recompute_plot_data  # noqa: E402

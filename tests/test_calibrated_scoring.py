@@ -145,7 +145,7 @@ def test_activity_credit_is_log_enrichment_and_the_run_records_the_base_rate(tmp
 def test_update_cards_rewrites_a_card_and_its_hashes(small_models, tmp_path):
     import shutil
 
-    from screenkit.model.bundle import update_cards
+    from screenkit.model.bundle_write import update_cards
     from screenkit.model.card import card_markdown
 
     folder = shutil.copytree(small_models, tmp_path / "m")

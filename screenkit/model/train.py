@@ -36,7 +36,8 @@ from ..curation.dataset import read_dataset, select_modality, select_targets
 from ..errors import UsageError
 from ..hashing import file_sha256
 from ..progress import StepLog
-from .bundle import TargetModel, save_bundle
+from .bundle import TargetModel
+from .bundle_write import save_bundle
 from .card import card_markdown
 from .fitting import SILENT, fit_and_validate
 from .plots import check_plotting, model_plots
