@@ -51,17 +51,12 @@ def find_file(name: str | None, data_dir: Path, sha256: str | None = None) -> Pa
     return matches[0]
 
 
-def card_figures(card: dict) -> dict[str, float | None]:
-    v = card.get("validation", {})
-    model = v.get("metrics_by_subset", {}).get("sar", {})
-    base = v.get("baseline", {}).get("metrics_by_subset", {}).get("sar", {})
-    return {"model roc_auc": (model.get("roc_auc") or {}).get("mean"),
-            "model pr_auc": (model.get("pr_auc") or {}).get("mean"),
-            "baseline roc_auc": (base.get("roc_auc") or {}).get("mean"),
-            "baseline pr_auc": (base.get("pr_auc") or {}).get("mean")}
+def card_figures(card: ModelCard) -> dict[str, float | None]:
+    return {"model roc_auc": card.sar("roc_auc"), "model pr_auc": card.sar("pr_auc"),
+            "baseline roc_auc": card.baseline_sar("roc_auc"), "baseline pr_auc": card.baseline_sar("pr_auc")}
 
 
-def compare(card: dict, data) -> list[str]:
+def compare(card: ModelCard, data) -> list[str]:
     """Figures that do not reproduce, as readable lines (empty: all agree)."""
     problems = []
     for key, expected in card_figures(card).items():
@@ -116,13 +111,13 @@ def main(argv=None) -> int:
             print(f"{info.name}: FAILED: {exc}")
             failed += 1
             continue
-        problems = compare(card, data)
+        problems = compare(typed, data)
         seconds = time.perf_counter() - started
         if problems:
             print(f"{info.name}: FAILED to reproduce the card ({'; '.join(problems)}); nothing written ({seconds:.0f} s)")
             failed += 1
             continue
-        figures = ", ".join(f"{k} {v:.3f}" for k, v in card_figures(card).items())
+        figures = ", ".join(f"{k} {v:.3f}" for k, v in card_figures(typed).items())
         if args.check_only:
             print(f"{info.name}: reproduces the card ({figures}); {seconds:.0f} s")
             continue

@@ -83,7 +83,7 @@ def test_stored_plot_data_reproduce_the_cards_figures(small_models):
 
 def test_plots_redrawn_from_stored_data_equal_those_written_at_training(small_models):
     for model in load_bundle(small_models, with_estimators=False):
-        redrawn = render_plots(model.card.to_json(), PlotData.from_file(model.files["plots.npz"]))
+        redrawn = render_plots(model.card, PlotData.from_file(model.files["plots.npz"]))
         assert set(redrawn) == {"roc.svg", "pr.svg", "reliability.svg"}
         for suffix, svg in redrawn.items():
             assert svg == model.files[suffix].read_bytes(), suffix

@@ -121,7 +121,7 @@ def check_plotting() -> None:
     import matplotlib  # noqa: F401  (raises ImportError naming the package)
 
 
-def render_plots(card: dict, data: PlotData) -> dict[str, bytes]:
+def render_plots(card: ModelCard, data: PlotData) -> dict[str, bytes]:
     """Every plot of a model as SVG bytes, keyed by file suffix (see :data:`PLOT_FILES`).
 
     ``card`` supplies the name, the split and whether calibration is applied; nothing in it
@@ -140,7 +140,7 @@ def render_plots(card: dict, data: PlotData) -> dict[str, bytes]:
 
 def model_plots(card: ModelCard, data: PlotData) -> dict[str, bytes]:
     """The card's plots and their data as extra bundle files; records their names in ``card.plots``."""
-    files = {**render_plots(card.to_json(), data), DATA_FILE: data.to_bytes()}
+    files = {**render_plots(card, data), DATA_FILE: data.to_bytes()}
     card.plots = {suffix: f"{card.name}.{suffix}" for suffix in sorted(files)}
     return files
 
@@ -163,9 +163,8 @@ def _svg(figure) -> bytes:
     return buffer.getvalue()
 
 
-def _title(card: dict, what: str) -> str:
-    split = (card.get("validation") or {}).get("split_name") or (card.get("training_config") or {}).get("split", "")
-    return _text(f"{card.get('name', '')}: {what}\n{split} split, held-out folds, pooled")
+def _title(card: ModelCard, what: str) -> str:
+    return _text(f"{card.name}: {what}\n{card.split_name} split, held-out folds, pooled")
 
 
 def _figure_label(data: PlotData, metric: str, score: str) -> str:
@@ -232,7 +231,7 @@ _CURVES = {
 }
 
 
-def _curve_plot(card: dict, data: PlotData, kind: str):
+def _curve_plot(card: ModelCard, data: PlotData, kind: str):
     """The ROC (``kind="roc"``) or precision-recall (``"pr"``) plot: model and similarity baseline on the SAR subset."""
     curve = _CURVES[kind]
     figure, ax = _figure()
@@ -250,14 +249,13 @@ def _curve_plot(card: dict, data: PlotData, kind: str):
     return figure
 
 
-def _reliability(card: dict, data: PlotData):
+def _reliability(card: ModelCard, data: PlotData):
     from .calibration import reliability_table
 
     figure, ax = _figure()
     ok = np.isfinite(data.calibrated)
     y = data.y[ok]
-    calibration = (card.get("validation") or {}).get("calibration") or {}
-    applied = calibration.get("applied")
+    applied = card.calibration_applied
     curves = ((np.clip(data.score[ok], 0, 1), "#8a8a8a", "s--", "estimator's own probability"),
               (data.calibrated[ok], _MODEL, "o-", "after Platt scaling (other folds)"))
     for p, colour, style, label in curves:
@@ -280,7 +278,7 @@ def _reliability(card: dict, data: PlotData):
     return figure
 
 
-def _measured(card: dict, data: PlotData):
+def _measured(card: ModelCard, data: PlotData):
     from sklearn.metrics import mean_squared_error, r2_score
 
     figure, ax = _figure()
