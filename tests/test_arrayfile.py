@@ -100,3 +100,17 @@ def test_a_moved_class_is_found_at_its_new_path_and_still_trust_checked(tmp_path
     assert np.array_equal(arrayfile.load(path, TRUSTED_TYPES, moved).predict_proba(X), forest.predict_proba(X))
     with pytest.raises(arrayfile.UntrustedType, match="os.system"):
         arrayfile.load(path, TRUSTED_TYPES, {"screenkit.old_place.Forest": "os.system"})
+
+
+def test_loaded_arrays_do_not_keep_the_file_block_alive(tmp_path):
+    """Views into the decompressed block would keep all of a forest's bytes in memory beside the trees' copies."""
+    forest = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, Y)
+    model = ConformalModel.from_out_of_fold(forest, "classification", np.linspace(0.05, 0.95, len(Y)), Y,
+                                            threshold=7.0, confidence=0.8)
+    path = tmp_path / "model.npz"
+    arrayfile.dump(model, path, TRUSTED_TYPES)
+    loaded = arrayfile.load(path, TRUSTED_TYPES)
+    arrays = [v for v in vars(loaded).values() if isinstance(v, np.ndarray) and v.size]
+    arrays += [v for t in loaded.estimator.estimators_ for v in vars(t).values() if isinstance(v, np.ndarray) and v.size]
+    assert arrays and all(a.base is None for a in arrays)  # each owns its memory
+    assert np.array_equal(loaded.estimator.predict_proba(X), forest.predict_proba(X))

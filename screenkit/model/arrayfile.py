@@ -116,6 +116,7 @@ class _Decoder:
     def __init__(self, arrays, trusted: set[str], moved: Mapping[str, str]):
         self.arrays = arrays
         self.trusted = trusted
+        self.in_tree = False
         self.moved = moved
 
     def cls(self, path: str):
@@ -137,7 +138,10 @@ class _Decoder:
         if kind == "float":
             return float(value)
         if kind == "array":
-            return self.arrays[value]
+            # A view would keep the whole decompressed block alive (all of a forest's bytes,
+            # 169 MB for the bundled models, beside the trees' own copies); a tree's arrays
+            # are copied by Tree.__setstate__ and need no copy here.
+            return self.arrays[value] if self.in_tree else self.arrays[value].copy()
         if kind == "objects":
             out = np.empty(len(value), dtype=object)
             out[:] = [self(v) for v in value]
@@ -157,8 +161,12 @@ class _Decoder:
         if kind == "slice":
             return slice(*(self(v) for v in value))
         if kind == "tree":
-            tree = self.cls("sklearn.tree._tree.Tree")(*self(value))
-            tree.__setstate__(self(rest[0][1]))
+            self.in_tree = True
+            try:
+                tree = self.cls("sklearn.tree._tree.Tree")(*self(value))
+                tree.__setstate__(self(rest[0][1]))
+            finally:
+                self.in_tree = False
             return tree
         if kind == "object":
             cls = self.cls(value)

@@ -190,17 +190,18 @@ def forest_class_proba(forest, X: np.ndarray, column: int) -> np.ndarray:
         raise UsageError(f"X has {X.shape[1]} features, but the forest expects {forest.n_features_in_}; "
                          "featurize with the model card's featurizer")
     trees = forest.estimators_
-    cached_trees, cached_count, tables = _LEAF_PROBABILITIES.get(forest, (None, 0, None))
+    cached_trees, cached_count, tables = _LEAF_PROBABILITIES.get(forest, (None, 0, {}))
     if cached_trees is not trees or cached_count != len(trees):  # first use, refit, or warm-start growth
-        normalised = []
+        tables = {}
+        _LEAF_PROBABILITIES[forest] = (trees, len(trees), tables)
+    if column not in tables:  # only the asked class: the tables are a worker's largest cache after the trees
+        leaf_tables = []
         for tree in trees:
             value = tree.tree_.value[:, 0, :forest.n_classes_]
-            total = value.sum(axis=1, keepdims=True)
+            total = value.sum(axis=1)
             total[total == 0.0] = 1.0
-            normalised.append(value / total)
-        # per class, one contiguous node -> probability table per tree
-        tables = [[np.ascontiguousarray(p[:, c]) for p in normalised] for c in range(forest.n_classes_)]
-        _LEAF_PROBABILITIES[forest] = (trees, len(trees), tables)
+            leaf_tables.append(value[:, column] / total)  # one contiguous node -> probability table per tree
+        tables[column] = leaf_tables
     X = np.ascontiguousarray(X, dtype=np.float32)
     proba = np.zeros(len(X))
     for tree, leaf_probability in zip(trees, tables[column]):

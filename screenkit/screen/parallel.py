@@ -20,27 +20,36 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+def chunked(items: Iterable[T], size: int, first: int | None = None) -> Iterator[list[T]]:
     """Consecutive lists of ``size`` items (the last may be shorter).
+
+    With ``first``, the chunks start at ``first`` items and double up to ``size``: the
+    first results come back after a few dozen records instead of a whole chunk, at the
+    cost of a handful of extra chunks.
 
     Examples
     --------
     >>> list(chunked(range(5), 2))
     [[0, 1], [2, 3], [4]]
+    >>> [len(c) for c in chunked(range(20), 8, first=2)]
+    [2, 4, 8, 6]
     """
     iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
+    step = size if first is None else max(1, min(first, size))
+    while chunk := list(islice(iterator, step)):
         yield chunk
+        step = min(size, step * 2)
 
 
 def map_chunks(func: Callable[..., R], items: Iterable[T], *, chunk_size: int, n_jobs: int = 1,
-               backend: str = "loky", args: tuple = ()) -> Iterator[tuple[list[T], R]]:
+               backend: str = "loky", args: tuple = (), first_chunk: int | None = None) -> Iterator[tuple[list[T], R]]:
     """Yield ``(chunk, func(chunk, *args))`` for consecutive chunks, in order.
 
     With ``n_jobs == 1`` on the local backend everything runs in this process (no
-    pickling, easy to debug).
+    pickling, easy to debug). ``first_chunk`` ramps the chunk size up from that many
+    items (:func:`chunked`).
     """
-    chunks = chunked(items, chunk_size)
+    chunks = chunked(items, chunk_size, first_chunk)
     if n_jobs == 1 and backend == "loky":
         for chunk in chunks:
             yield chunk, func(chunk, *args)
