@@ -40,13 +40,13 @@ from screenkit.chem.featurize import make_featurizer  # noqa: E402
 from screenkit.chem.similarity import minmax_kernel  # noqa: E402
 from screenkit.config import bundled_path, load_panel  # noqa: E402
 from screenkit.curation.dataset import read_dataset  # noqa: E402
+from screenkit.model.crossval import baseline_predictions  # noqa: E402
 from screenkit.model.estimators import make_estimator  # noqa: E402
 from screenkit.model.metrics import classification_metrics, summarise  # noqa: E402
 from screenkit.model.problem import build_problem, holdout_filter, load_pool  # noqa: E402
 from screenkit.model.split import scaffold_groups, scaffold_kfold  # noqa: E402
 from screenkit.model.tanimoto import TanimotoKNN  # noqa: E402
-from screenkit.model.train import TrainConfig  # noqa: E402
-from screenkit.model.validation import baseline_predictions  # noqa: E402
+from screenkit.model.trainconfig import TrainConfig  # noqa: E402
 
 METRICS = ["roc_auc", "pr_auc", "roc_auc_measured_only", "bedroc_20", "mcc", "brier"]
 

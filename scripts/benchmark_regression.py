@@ -50,12 +50,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from screenkit.chem.featurize import make_featurizer  # noqa: E402
+from screenkit.model.crossval import estimator_factory  # noqa: E402
 from screenkit.model.intervals import NormalisedConformal, nearest_neighbour_distance  # noqa: E402
 from screenkit.model.problem import Fold, Problem, ad_fingerprints  # noqa: E402
 from screenkit.model.search import auto_candidates, describe, search, thread_limit  # noqa: E402
 from screenkit.model.split import make_folds  # noqa: E402
-from screenkit.model.train import TrainConfig  # noqa: E402
-from screenkit.model.validation import estimator_factory  # noqa: E402
+from screenkit.model.trainconfig import TrainConfig  # noqa: E402
 
 MOLECULEACE = "MoleculeACE==3.0.0"
 TIE = 0.0005  # RMSE differences below this (they round to 0.000) count as ties, not wins

@@ -16,7 +16,7 @@ Steps (every figure printed is also written into the card and data/bbb/validatio
    split (seed 1, 3 folds); the chosen one is then validated on the seed-0 5-fold split.
 5. Final fit on all compounds, Platt calibration and Mondrian conformal scores from the
    out-of-fold predictions (screenkit.model.estimators.ConformalModel), saved with
-   screenkit.model.bundle.save_bundle: only the BBB_B3DB entry of models/manifest.json changes.
+   screenkit.model.bundle_write.save_bundle: only the BBB_B3DB entry of models/manifest.json changes.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ from screenkit.chem.properties import compute_properties  # noqa: E402
 from screenkit.chem.similarity import tanimoto_max  # noqa: E402
 from screenkit.curation.bbb import b3db_path, curate_b3db, read_b3db  # noqa: E402
 from screenkit.hashing import file_sha256  # noqa: E402
-from screenkit.model.bundle import TargetModel, save_bundle  # noqa: E402
+from screenkit.model.bundle import TargetModel  # noqa: E402
+from screenkit.model.bundle_write import save_bundle  # noqa: E402
 from screenkit.model.estimators import ConformalModel, fit_platt, make_estimator, positive_score  # noqa: E402
 from screenkit.model.metrics import classification_metrics, summarise  # noqa: E402
 from screenkit.model.split import butina_clusters, scaffold_kfold  # noqa: E402

@@ -7,7 +7,7 @@ compound's Tanimoto similarity (Morgan r2 2048) to the model's nearest measured 
 compound, and the share at or above the threshold scoring uses
 (:meth:`screenkit.model.card.ModelCard.domain_threshold`: the error-defined one) and at or above the
 old quantile threshold. The result goes to ``applicability_domain.library_share_in_domain``
-of each card, through :func:`screenkit.model.bundle.update_cards` (manifest hashes follow);
+of each card, through :func:`screenkit.model.bundle_write.update_cards` (manifest hashes follow);
 nothing is retrained. Rerun it after retraining the bundle::
 
     python scripts/card_domain_share.py --zinc 10000
@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from screenkit.chem.similarity import tanimoto_max  # noqa: E402
-from screenkit.model.bundle import load_bundle, update_cards  # noqa: E402
+from screenkit.model.bundle import load_bundle  # noqa: E402
+from screenkit.model.bundle_write import update_cards  # noqa: E402
 from screenkit.model.card import card_markdown  # noqa: E402
 from screenkit.model.problem import ad_fingerprints  # noqa: E402
 from screenkit.screen.readers import iter_records  # noqa: E402

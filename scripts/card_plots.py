@@ -6,7 +6,7 @@ pool, folds, seeds, featurizer and estimator; no y-randomisation, no final fit),
 reproduce the card's cross-validated figures (SAR ROC-AUC and PR-AUC of the model and of the
 similarity baseline, to 3 decimals), and only then write ``<model>.plots.npz`` and the SVGs
 into the model folder, add them to the card and update the manifest through
-``screenkit.model.bundle.update_model_files``. A model whose figures do not reproduce is not
+``screenkit.model.bundle_write.update_model_files``. A model whose figures do not reproduce is not
 touched and the script exits 1; a model not made by ``screenkit train`` (BBB_B3DB, built by
 ``scripts/build_bbb_model.py``) is skipped with the reason.
 
@@ -28,10 +28,11 @@ sys.path.insert(0, str(ROOT))
 
 from screenkit.errors import ScreenkitError, UsageError  # noqa: E402
 from screenkit.hashing import file_sha256  # noqa: E402
-from screenkit.model.bundle import load_bundle, update_model_files  # noqa: E402
+from screenkit.model.bundle import load_bundle  # noqa: E402
+from screenkit.model.bundle_write import update_model_files  # noqa: E402
 from screenkit.model.card import ModelCard, card_markdown  # noqa: E402
-from screenkit.model.plots import DATA_FILE, PlotData, fold_mean  # noqa: E402
-from screenkit.model.train import model_plots, recompute_plot_data  # noqa: E402
+from screenkit.model.plots import DATA_FILE, PlotData, fold_mean, model_plots  # noqa: E402
+from screenkit.model.recompute import recompute_plot_data  # noqa: E402
 from screenkit.progress import StepLog  # noqa: E402
 
 TOLERANCE = 0.0005  # the card's figures are kept to 4 decimals; agreement to 3 is required
@@ -50,17 +51,12 @@ def find_file(name: str | None, data_dir: Path, sha256: str | None = None) -> Pa
     return matches[0]
 
 
-def card_figures(card: dict) -> dict[str, float | None]:
-    v = card.get("validation", {})
-    model = v.get("metrics_by_subset", {}).get("sar", {})
-    base = v.get("baseline", {}).get("metrics_by_subset", {}).get("sar", {})
-    return {"model roc_auc": (model.get("roc_auc") or {}).get("mean"),
-            "model pr_auc": (model.get("pr_auc") or {}).get("mean"),
-            "baseline roc_auc": (base.get("roc_auc") or {}).get("mean"),
-            "baseline pr_auc": (base.get("pr_auc") or {}).get("mean")}
+def card_figures(card: ModelCard) -> dict[str, float | None]:
+    return {"model roc_auc": card.sar("roc_auc"), "model pr_auc": card.sar("pr_auc"),
+            "baseline roc_auc": card.baseline_sar("roc_auc"), "baseline pr_auc": card.baseline_sar("pr_auc")}
 
 
-def compare(card: dict, data) -> list[str]:
+def compare(card: ModelCard, data) -> list[str]:
     """Figures that do not reproduce, as readable lines (empty: all agree)."""
     problems = []
     for key, expected in card_figures(card).items():
@@ -115,13 +111,13 @@ def main(argv=None) -> int:
             print(f"{info.name}: FAILED: {exc}")
             failed += 1
             continue
-        problems = compare(card, data)
+        problems = compare(typed, data)
         seconds = time.perf_counter() - started
         if problems:
             print(f"{info.name}: FAILED to reproduce the card ({'; '.join(problems)}); nothing written ({seconds:.0f} s)")
             failed += 1
             continue
-        figures = ", ".join(f"{k} {v:.3f}" for k, v in card_figures(card).items())
+        figures = ", ".join(f"{k} {v:.3f}" for k, v in card_figures(typed).items())
         if args.check_only:
             print(f"{info.name}: reproduces the card ({figures}); {seconds:.0f} s")
             continue

@@ -35,7 +35,7 @@ from screenkit.config import bundled_path  # noqa: E402
 from screenkit.curation.dataset import read_dataset  # noqa: E402
 from screenkit.model.problem import build_problem, holdout_filter, load_pool  # noqa: E402
 from screenkit.model.search import auto_candidates, describe, paired_gain, search  # noqa: E402
-from screenkit.model.train import TrainConfig  # noqa: E402
+from screenkit.model.trainconfig import TrainConfig  # noqa: E402
 
 DATASETS = {"chembl_bundled.csv": "data/chembl_bundled.csv", "tyk2_chembl.csv": "data/tyk2/tyk2_chembl.csv"}
 COLUMNS = ["label", "status", "roc_auc", "roc_auc_sd", "pr_auc", "bedroc_20", "margin_roc_auc", "margin_roc_auc_p",

@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from screenkit.config import load_panel  # noqa: E402
-from screenkit.model.train import TrainConfig, train_models  # noqa: E402
+from screenkit.model.train import train_models  # noqa: E402
+from screenkit.model.trainconfig import TrainConfig  # noqa: E402
 from screenkit.screen.run import screen_library  # noqa: E402
 
 

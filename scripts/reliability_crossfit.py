@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from screenkit.model.bundle import load_bundle  # noqa: E402
+from screenkit.model.calibration import reliability_table  # noqa: E402
 from screenkit.model.card import ModelCard  # noqa: E402
 from screenkit.model.plots import DATA_FILE, PlotData  # noqa: E402
-from screenkit.model.validation import reliability_table  # noqa: E402
 from screenkit.screen.probability import reliability_map  # noqa: E402
 
 

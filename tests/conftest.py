@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from screenkit.config import bundled_path, load_panel
-from screenkit.model.train import TrainConfig, train_models
+from screenkit.model.train import train_models
+from screenkit.model.trainconfig import TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from screenkit.model import search as search_module
+from screenkit.model.crossval import FoldPrediction
 from screenkit.model.search import BUDGET_TOLERANCE, auto_candidates, search, thread_limit
-from screenkit.model.train import TrainConfig
-from screenkit.model.validation import FoldPrediction
+from screenkit.model.trainconfig import TrainConfig
 
 CONFIG = TrainConfig(n_folds=3, n_estimators=30, y_randomisation_permutations=0, n_jobs=1)
 

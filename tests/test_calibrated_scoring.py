@@ -11,10 +11,11 @@ import pytest
 from screenkit.config import bundled_path, load_profile
 from screenkit.errors import UsageError
 from screenkit.model.bundle import bundle_digest, load_bundle
+from screenkit.model.calibration import calibration_and_conformal, pooled_out_of_fold
+from screenkit.model.crossval import cross_validate, estimator_factory
 from screenkit.model.estimators import fit_platt, prior_correct
 from screenkit.model.problem import build_problem, load_pool
-from screenkit.model.train import TrainConfig
-from screenkit.model.validation import calibration_and_conformal, cross_validate, estimator_factory, pooled_out_of_fold
+from screenkit.model.trainconfig import TrainConfig
 from screenkit.screen.rank import evidence_credit, score_rows
 from screenkit.screen.readers import iter_records
 from screenkit.screen.records import RawRecord
@@ -145,7 +146,7 @@ def test_activity_credit_is_log_enrichment_and_the_run_records_the_base_rate(tmp
 def test_update_cards_rewrites_a_card_and_its_hashes(small_models, tmp_path):
     import shutil
 
-    from screenkit.model.bundle import update_cards
+    from screenkit.model.bundle_write import update_cards
     from screenkit.model.card import card_markdown
 
     folder = shutil.copytree(small_models, tmp_path / "m")

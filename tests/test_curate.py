@@ -18,8 +18,9 @@ from screenkit.chembl.export import read_web_export
 from screenkit.chembl.modality import MODALITIES
 from screenkit.chembl.records import raw_frame
 from screenkit.cli import main
-from screenkit.curation.curate import RULES, CurationConfig, curate_file, curate_records, fetch_dataset, output_paths
+from screenkit.curation.curate import curate_file, fetch_dataset, output_paths
 from screenkit.curation.dataset import DATASET_COLUMNS, Issue, known_compounds, read_dataset, select_modality
+from screenkit.curation.records import RULES, CurationConfig, curate_records
 from screenkit.errors import UsageError
 
 T = fixture_targets()
@@ -122,7 +123,7 @@ def test_row_findings_are_issue_codes_and_the_note_is_their_text(raw, curated):
     # the summary counts flagged rows by code: a note that merely mentions the words does not count
     edited = dataset.copy()
     edited.loc[edited["curation_issues"] == "", "curation_note"] = "replicates disagree (copied prose)"
-    from screenkit.curation.curate import _summary
+    from screenkit.curation.records import _summary
 
     summary = _summary(raw, edited, curated[1], CurationConfig(), GENES, [])
     assert summary.set_index("target_chembl_id").loc["CHEMBL237", "flagged_spread"] == 1
@@ -143,12 +144,12 @@ def test_censored_values_are_bounds_on_the_pactivity_scale(curated):
 
 
 def test_censored_rows_are_used_by_training_only_when_they_decide_the_label(curated):
-    from screenkit.model.train import _labels
+    from screenkit.model.problem import labels
 
-    rows, dropped = _labels(curated[0][curated[0]["relation"] != "="], threshold=7.0)
+    rows, dropped = labels(curated[0][curated[0]["relation"] != "="], threshold=7.0)
     assert rows["activity_ids"].tolist() == ["1009", "1006"] or sorted(rows["activity_ids"]) == ["1006", "1009"]
     assert dropped == 0
-    rows, dropped = _labels(curated[0][curated[0]["relation"] != "="], threshold=4.0)
+    rows, dropped = labels(curated[0][curated[0]["relation"] != "="], threshold=4.0)
     assert rows["activity_ids"].tolist() == ["1009"] and dropped == 1  # '< 5' says nothing at threshold 4
 
 
@@ -253,7 +254,8 @@ def test_raw_file_without_fetch_metadata_uses_the_panel_for_genes(raw, tmp_path,
 
 
 def test_train_consumes_the_fetched_dataset_unchanged(fetched, tmp_path, panel, small_pool):
-    from screenkit.model.train import TrainConfig, train_models
+    from screenkit.model.train import train_models
+    from screenkit.model.trainconfig import TrainConfig
 
     models = train_models(fetched.paths["dataset"], tmp_path / "models", panel, targets=["CHEMBL237"],
                           pool=small_pool, config=TrainConfig(n_estimators=10, n_folds=3, min_compounds=20,

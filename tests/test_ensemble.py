@@ -9,11 +9,11 @@ import pytest
 from screenkit.chem.featurize import make_featurizer
 from screenkit.model import arrayfile
 from screenkit.model.bundle import TRUSTED_TYPES, load_bundle
+from screenkit.model.crossval import cross_validate, estimator_factory
 from screenkit.model.ensemble import SoftVotingEnsemble, ensemble_factory, ensemble_spec
 from screenkit.model.estimators import ConformalModel
 from screenkit.model.problem import build_problem, load_pool
-from screenkit.model.train import TrainConfig
-from screenkit.model.validation import cross_validate, estimator_factory
+from screenkit.model.trainconfig import TrainConfig
 
 ECFP = {"name": "morgan", "params": {"radius": 2, "fp_size": 1024}}
 COUNTS = {"name": "morgan", "params": {"radius": 2, "fp_size": 1024, "counts": True}}

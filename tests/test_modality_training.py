@@ -12,11 +12,12 @@ from screenkit.chem.standardize import standardize_smiles
 from screenkit.chembl.records import raw_frame
 from screenkit.cli import main
 from screenkit.config import bundled_path, load_panel
-from screenkit.curation.curate import curate_records
 from screenkit.curation.dataset import DATASET_COLUMNS
+from screenkit.curation.records import curate_records
 from screenkit.errors import UsageError
 from screenkit.model.bundle import load_bundle
-from screenkit.model.train import TrainConfig, keep_modality, train_models
+from screenkit.model.train import keep_modality, train_models
+from screenkit.model.trainconfig import TrainConfig
 
 GENES = {t.chembl_id: t.gene for t in load_panel().targets if t.chembl_id}
 

@@ -17,10 +17,11 @@ from test_report import Page, browser  # noqa: F401  (the Chromium fixture: fail
 
 from screenkit.hashing import file_sha256
 from screenkit.model.bundle import MANIFEST, load_bundle
+from screenkit.model.calibration import reliability_table
 from screenkit.model.card import card_markdown
 from screenkit.model.plots import PlotData, fold_mean, render_plots
-from screenkit.model.train import TrainConfig, train_models
-from screenkit.model.validation import reliability_table
+from screenkit.model.train import train_models
+from screenkit.model.trainconfig import TrainConfig
 
 CLASSIFIER_PLOTS = {"roc.svg", "pr.svg", "reliability.svg", "plots.npz"}
 
@@ -82,7 +83,7 @@ def test_stored_plot_data_reproduce_the_cards_figures(small_models):
 
 def test_plots_redrawn_from_stored_data_equal_those_written_at_training(small_models):
     for model in load_bundle(small_models, with_estimators=False):
-        redrawn = render_plots(model.card.to_json(), PlotData.from_file(model.files["plots.npz"]))
+        redrawn = render_plots(model.card, PlotData.from_file(model.files["plots.npz"]))
         assert set(redrawn) == {"roc.svg", "pr.svg", "reliability.svg"}
         for suffix, svg in redrawn.items():
             assert svg == model.files[suffix].read_bytes(), suffix

@@ -8,10 +8,10 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from screenkit.model import search as search_module
+from screenkit.model.crossval import FoldPrediction, baseline_predictions, per_fold_subset_metrics
 from screenkit.model.problem import build_problem, load_pool
 from screenkit.model.search import auto_candidates, search
-from screenkit.model.train import TrainConfig
-from screenkit.model.validation import FoldPrediction, baseline_predictions, per_fold_subset_metrics
+from screenkit.model.trainconfig import TrainConfig
 
 CONFIG = TrainConfig(n_folds=3, n_estimators=30, y_randomisation_permutations=0)
 

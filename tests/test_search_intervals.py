@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from screenkit.model.crossval import cross_validate, estimator_factory
 from screenkit.model.intervals import NormalisedConformal, nearest_neighbour_distance
 from screenkit.model.problem import build_problem, load_pool
-from screenkit.model.train import TrainConfig
-from screenkit.model.validation import cross_validate, estimator_factory
+from screenkit.model.trainconfig import TrainConfig
 
 ECFP = {"name": "morgan", "params": {"radius": 2, "fp_size": 2048}}
 

@@ -8,7 +8,8 @@ from screenkit.errors import UsageError
 from screenkit.model.bundle import load_bundle
 from screenkit.model.card import ModelCard
 from screenkit.model.problem import labels as _labels
-from screenkit.model.train import TrainConfig, train_models
+from screenkit.model.train import train_models
+from screenkit.model.trainconfig import TrainConfig
 
 
 def test_model_card_records_data_split_metrics_and_versions(small_models):

@@ -10,17 +10,17 @@ import pandas as pd
 import pytest
 
 from screenkit.chem.similarity import tanimoto_max
-from screenkit.model.problem import ad_fingerprints, build_problem, fold_decoys, load_pool, pick_putative_inactives
-from screenkit.model.split import butina_clusters
-from screenkit.model.train import TrainConfig
-from screenkit.model.validation import (
+from screenkit.model.crossval import (
     baseline_predictions,
     compare_with_baseline,
     cross_validate,
     estimator_factory,
     per_fold_subset_metrics,
-    y_randomisation,
 )
+from screenkit.model.problem import ad_fingerprints, build_problem, fold_decoys, load_pool, pick_putative_inactives
+from screenkit.model.randomisation import y_randomisation
+from screenkit.model.split import butina_clusters
+from screenkit.model.trainconfig import TrainConfig
 
 CONFIG = TrainConfig(n_folds=3, n_estimators=30, y_randomisation_permutations=5)
 
@@ -177,7 +177,8 @@ def test_a_model_card_reports_a_temporal_check_beside_the_cluster_split(gsk3b, s
 
 
 def test_calibration_on_out_of_fold_scores_lowers_held_out_brier(gsk3b, pool):
-    from screenkit.model.validation import FoldPrediction, calibration_and_conformal
+    from screenkit.model.calibration import calibration_and_conformal
+    from screenkit.model.crossval import FoldPrediction
 
     problem = build_problem(gsk3b, 7.5, *pool, dataclasses.replace(CONFIG, split="random"))[0]
     featurizer = {"name": "morgan", "params": {"radius": 2, "fp_size": 2048}}

@@ -15,7 +15,8 @@ from ..model.ensemble import ENSEMBLES
 from ..model.estimators import ESTIMATORS
 from ..model.search import thread_limit
 from ..model.split import SPLITS
-from ..model.train import TASKS, TrainConfig, train_models, train_on_data
+from ..model.train import train_models, train_on_data
+from ..model.trainconfig import TASKS, TrainConfig
 from ..progress import StepLog
 from .runconfig import add_config_options, apply_config, file_hashes, resolved_options, write_config
 

@@ -1,8 +1,8 @@
-"""The exclusion rules and the aggregation that :func:`screenkit.curation.curate.curate_records` applies.
+"""The exclusion rules and the aggregation that :func:`screenkit.curation.records.curate_records` applies.
 
 Record rules (each a mask with the reason it gives), structure standardisation, the censored-value
 resolution per compound and the aggregation into one row per (compound, target, activity type) with
-its :class:`~screenkit.curation.dataset.Issue` records. The rule table is in :mod:`screenkit.curation.curate`.
+its :class:`~screenkit.curation.dataset.Issue` records. The rule table is in :mod:`screenkit.curation.records`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from rdkit import Chem
 from ..chem.standardize import muted_rdkit_log, standardize_smiles
 from .dataset import DATASET_COLUMNS, Issue, render_issues
 
-if TYPE_CHECKING:  # annotations only: curate imports this module
-    from .curate import CurationConfig
+if TYPE_CHECKING:  # annotations only: records imports this module
+    from .records import CurationConfig
 
 __all__ = ["EXACT", "CENSORED", "record_rules", "structure_rule", "aggregate"]
 

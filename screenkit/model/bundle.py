@@ -1,4 +1,4 @@
-"""Model bundles on disk: safe formats, a sha256 manifest, and model cards.
+"""Model bundles on disk, read and verified: safe formats, a sha256 manifest, and model cards.
 
 A bundle is a folder with one set of files per model::
 
@@ -14,7 +14,8 @@ A bundle is a folder with one set of files per model::
                               role ``<suffix>``, and old bundles without them load as before
 
 Loading checks every hash before reading a byte of model data, and refuses an
-estimator file that holds any type outside :data:`TRUSTED_TYPES`.
+estimator file that holds any type outside :data:`TRUSTED_TYPES`. The manifest is
+:mod:`screenkit.model.manifest`; writing a bundle is :mod:`screenkit.model.bundle_write`.
 """
 
 from __future__ import annotations
@@ -30,12 +31,10 @@ from ..chem.featurize import make_featurizer
 from ..errors import ModelBundleError
 from ..hashing import file_sha256
 from .card import ModelCard
+from .manifest import MANIFEST, bundle_digest, damaged, read_manifest
 
-__all__ = ["TargetModel", "ModelInfo", "ModelDescription", "TRUSTED_TYPES", "save_bundle", "load_bundle", "bundle_digest",
-           "update_model_files", "update_cards"]
-
-MANIFEST = "manifest.json"
-BUNDLE_FORMAT = "screenkit-model-bundle/1"
+__all__ = ["TargetModel", "ModelInfo", "ModelDescription", "TRUSTED_TYPES", "MOVED_TYPES", "MANIFEST", "load_bundle",
+           "bundle_digest"]
 
 # Everything a screenkit estimator file may contain beyond skops' own defaults.
 # Adding an estimator type means adding its classes here, on purpose.
@@ -170,134 +169,6 @@ class TargetModel:
         return self.card.domain_threshold()[0]
 
 
-def save_bundle(models: list[TargetModel], directory: str | Path, card_markdown) -> Path:
-    """Write models, cards and a fresh manifest into ``directory`` (created if needed).
-
-    ``card_markdown`` renders a card dict as Markdown (kept outside this module so the
-    bundle format does not depend on how cards are worded).
-    """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    entries = []
-    for model in models:
-        files = {
-            "estimator": _save_estimator(model.estimator, directory, model.name),
-            "training_set": f"{model.name}.train.npz",
-            "card_json": f"{model.name}.card.json",
-            "card_markdown": f"{model.name}.card.md",
-        }
-        for suffix, content in sorted(model.extra_files.items()):
-            files[_extra_role(suffix)] = f"{model.name}.{suffix}"
-            (directory / files[suffix]).write_bytes(content)
-        np.savez_compressed(
-            directory / files["training_set"],
-            fingerprints=np.packbits(model.train_fingerprints.astype(bool), axis=1),
-            n_bits=np.array([model.train_fingerprints.shape[1]]),
-            pactivity=model.train_pactivity.astype(float),
-            smiles=model.train_smiles.astype(str),
-            inchikey=model.train_inchikey.astype(str),
-        )
-        card = model.card.to_json()
-        (directory / files["card_json"]).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
-        (directory / files["card_markdown"]).write_text(card_markdown(card))
-        entries.append({"name": model.name, "target_chembl_id": card["target"]["chembl_id"],
-                        "gene": card["target"]["gene"], "activity_type": card["activity_type"], "files": files})
-    names = {e["name"] for e in entries}
-    # Keep models of an earlier run that this run did not retrain (e.g. --targets subset).
-    manifest_path = directory / MANIFEST
-    if manifest_path.is_file():
-        old = json.loads(manifest_path.read_text())
-        new_files = {name for e in entries for name in e["files"].values()}
-        for e in old.get("models", []):
-            if e["name"] in names:  # a retrained model leaves no stale extra file (e.g. an old plot)
-                for name in set(e.get("files", {}).values()) - new_files:
-                    if Path(name).name == name and name.startswith(f"{e['name']}."):
-                        (directory / name).unlink(missing_ok=True)
-        entries = [e for e in old.get("models", []) if e["name"] not in names] + entries
-    _write_manifest(directory, entries)
-    return directory
-
-
-def _extra_role(suffix: str) -> str:
-    if suffix in _FILE_ROLES or not suffix or "/" in suffix or "\\" in suffix or suffix.startswith("."):
-        raise ValueError(f"{suffix!r} cannot name an extra model file")
-    return suffix
-
-
-def _write_manifest(directory: Path, entries: list[dict]) -> None:
-    hashes = {name: file_sha256(directory / name) for e in entries for name in e["files"].values()}
-    manifest = {"format": BUNDLE_FORMAT, "models": sorted(entries, key=lambda e: e["name"]),
-                "sha256": dict(sorted(hashes.items()))}
-    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-
-
-def update_model_files(directory: str | Path, name: str, extra_files: dict[str, bytes], card: dict,
-                       card_markdown) -> None:
-    """Add or replace extra files of one model of a bundle, and its card, updating the manifest.
-
-    The bundle is verified first (a changed file is refused, not re-hashed); the model's
-    estimator and training set are not touched.
-    """
-    directory = Path(directory)
-    load_bundle(directory, [name], with_estimators=False)  # raises on any sha256 mismatch
-    entries = _read_manifest(directory)["models"]
-    entry = next(e for e in entries if e["name"] == name)
-    for suffix, content in sorted(extra_files.items()):
-        entry["files"][_extra_role(suffix)] = f"{name}.{suffix}"
-        (directory / entry["files"][suffix]).write_bytes(content)
-    (directory / entry["files"]["card_json"]).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
-    (directory / entry["files"]["card_markdown"]).write_text(card_markdown(card))
-    _write_manifest(directory, entries)
-
-
-def update_cards(directory: str | Path, cards: dict[str, dict], card_markdown) -> None:
-    """Rewrite the cards of some models (name -> card dict) and their sha256 in the manifest.
-
-    For card fields measured after training (e.g. the share of a library in domain); the
-    estimator and training-set files, and their hashes, stay as they are.
-    """
-    directory = Path(directory)
-    manifest = _read_manifest(directory)
-    entries = {e["name"]: e for e in manifest["models"]}
-    unknown = set(cards) - set(entries)
-    if unknown:
-        raise ModelBundleError(f"no model(s) {', '.join(sorted(unknown))} in {directory}")
-    rendered = {name: card_markdown(card) for name, card in cards.items()}  # fail before writing anything
-    for name, card in cards.items():
-        files = entries[name]["files"]
-        (directory / files["card_json"]).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
-        (directory / files["card_markdown"]).write_text(rendered[name])
-        for role in ("card_json", "card_markdown"):
-            manifest["sha256"][files[role]] = file_sha256(directory / files[role])
-    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-
-
-def _save_estimator(estimator, directory: Path, name: str) -> str:
-    """Write an estimator in the array format (fast to load), or skops where that cannot hold it."""
-    from . import arrayfile
-
-    array_name = f"{name}.model.npz"
-    try:
-        arrayfile.dump(estimator, directory / array_name, TRUSTED_TYPES)
-    except arrayfile.UnsupportedObject:
-        import skops.io as sio  # imported here: it costs seconds, and most estimators never need it
-
-        (directory / array_name).unlink(missing_ok=True)
-        sio.dump(estimator, directory / f"{name}.skops", compression=8)
-        return f"{name}.skops"
-    (directory / f"{name}.skops").unlink(missing_ok=True)  # a retrained model leaves no stale file
-    return array_name
-
-
-def bundle_digest(directory: str | Path) -> str:
-    """sha256 of the manifest: one value that changes whenever any model file does."""
-    path = Path(directory) / MANIFEST
-    if not path.is_file():
-        raise ModelBundleError(f"{directory} is not a screenkit model folder (no {MANIFEST}); "
-                               "train one with `screenkit train` or omit --models to use the bundled models")
-    return file_sha256(path)
-
-
 def _read_estimator(path: Path):
     """The estimator in an array file or a skops file, restricted to :data:`TRUSTED_TYPES`."""
     if path.suffix == ".npz":
@@ -308,7 +179,7 @@ def _read_estimator(path: Path):
         except arrayfile.UntrustedType as exc:
             raise ModelBundleError(f"{path} holds types screenkit does not trust ({exc}); refusing to load it") from None
         except Exception as exc:  # a damaged file whose hash was recomputed to match
-            raise _damaged(path.parent, f"{path.name} cannot be read ({type(exc).__name__}: {exc})") from None
+            raise damaged(path.parent, f"{path.name} cannot be read ({type(exc).__name__}: {exc})") from None
     import skops.io as sio
     from skops.io.exceptions import UntrustedTypesFoundException
 
@@ -317,14 +188,14 @@ def _read_estimator(path: Path):
     except UntrustedTypesFoundException as exc:
         raise ModelBundleError(f"{path} holds types screenkit does not trust ({exc}); refusing to load it") from None
     except Exception as exc:  # BadZipFile, KeyError, JSONDecodeError, ... from a damaged file
-        raise _damaged(path.parent, f"{path.name} cannot be read ({type(exc).__name__}: {exc})") from None
+        raise damaged(path.parent, f"{path.name} cannot be read ({type(exc).__name__}: {exc})") from None
 
 
 def _load_estimator(path: Path):
     """A verified estimator file loaded single-threaded."""
     estimator = _read_estimator(path)
     if not (hasattr(estimator, "predict_outputs") or hasattr(estimator, "predict_proba")):
-        raise _damaged(path.parent, f"{path.name} holds a {type(estimator).__name__}, not a screenkit model")
+        raise damaged(path.parent, f"{path.name} holds a {type(estimator).__name__}, not a screenkit model")
     inner = getattr(estimator, "estimator", None)
     if inner is not None and hasattr(inner, "n_jobs"):
         inner.n_jobs = 1
@@ -371,7 +242,7 @@ def load_bundle(directory: str | Path, names: list[str] | None = None, *,
     Parameters
     ----------
     directory : str or Path
-        Folder written by :func:`save_bundle`.
+        Folder written by :func:`~screenkit.model.bundle_write.save_bundle`.
     names : list of str, optional
         Load only these models (names as in the manifest).
     with_estimators : bool, default True
@@ -389,7 +260,7 @@ def load_bundle(directory: str | Path, names: list[str] | None = None, *,
     """
     directory = Path(directory)
     bundle_digest(directory)  # raises with a helpful message when there is no manifest
-    manifest = _read_manifest(directory)
+    manifest = read_manifest(directory)
     entries = manifest["models"]
     if names is not None:
         unknown = set(names) - {e["name"] for e in entries}
@@ -423,58 +294,15 @@ def load_bundle(directory: str | Path, names: list[str] | None = None, *,
     return models if with_estimators else infos
 
 
-_FILE_ROLES = ("estimator", "training_set", "card_json", "card_markdown")
-
-
-def _damaged(path: Path, what: str) -> ModelBundleError:
-    return ModelBundleError(f"{path} is not a valid screenkit model folder: {what}; retrain it with "
-                            "`screenkit train`, or restore the folder")
-
-
-def _read_manifest(directory: Path) -> dict:
-    """The manifest, checked for shape: every later lookup may then index it without guarding."""
-    path = directory / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelBundleError(f"{path} is not valid JSON: {exc}") from None
-    if not isinstance(manifest, dict):
-        raise _damaged(directory, f"{MANIFEST} is not a JSON object")
-    if manifest.get("format") != BUNDLE_FORMAT:
-        raise ModelBundleError(f"{path} has format {manifest.get('format')!r}; this screenkit reads {BUNDLE_FORMAT!r}")
-    entries, hashes = manifest.get("models"), manifest.get("sha256")
-    if not isinstance(entries, list) or not entries:
-        raise _damaged(directory, f"{MANIFEST} lists no models")
-    if not isinstance(hashes, dict):
-        raise _damaged(directory, f"{MANIFEST} has no sha256 table")
-    root = directory.resolve()
-    seen = set()
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
-            raise _damaged(directory, f"model entry {i + 1} in {MANIFEST} has no name")
-        files = entry.get("files")
-        if not isinstance(files, dict) or any(not isinstance(files.get(role), str) for role in _FILE_ROLES):
-            raise _damaged(directory, f"model {entry['name']!r} in {MANIFEST} does not name its "
-                                      f"{', '.join(_FILE_ROLES)} files")
-        if entry["name"] in seen:
-            raise _damaged(directory, f"model {entry['name']!r} appears twice in {MANIFEST}")
-        seen.add(entry["name"])
-        for name in files.values():
-            target = (directory / name).resolve()
-            if Path(name).is_absolute() or target.parent != root:
-                raise ModelBundleError(f"{path} names the file {name!r}, which is outside the model folder; "
-                                       "refusing to read it")
-    return manifest
-
 
 def _read_card(path: Path) -> dict:
     try:
         card = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise _damaged(path.parent, f"{path.name} is not valid JSON ({exc})") from None
+        raise damaged(path.parent, f"{path.name} is not valid JSON ({exc})") from None
     problems = []
     if not isinstance(card, dict):
-        raise _damaged(path.parent, f"{path.name} is not a JSON object")
+        raise damaged(path.parent, f"{path.name} is not a JSON object")
     featurizer = card.get("featurizer")
     if not (isinstance(featurizer, dict) and isinstance(featurizer.get("name"), str)
             and isinstance(featurizer.get("params"), dict)):
@@ -496,7 +324,7 @@ def _read_card(path: Path) -> dict:
     if not (isinstance(outputs, list) and outputs and all(isinstance(o, str) and o for o in outputs)):
         problems.append("outputs (a list of names)")
     if problems:
-        raise _damaged(path.parent, f"{path.name} lacks {'; '.join(problems)}")
+        raise damaged(path.parent, f"{path.name} lacks {'; '.join(problems)}")
     return card
 
 
@@ -508,8 +336,8 @@ def _read_training_set(path: Path):
             fps = np.unpackbits(arrays["fingerprints"], axis=1)[:, :n_bits]
             pactivity, smiles, inchikey = arrays["pactivity"], arrays["smiles"], arrays["inchikey"]
     except Exception as exc:  # BadZipFile, KeyError, ValueError (pickled objects), ...
-        raise _damaged(path.parent, f"{path.name} cannot be read ({type(exc).__name__}: {exc})") from None
+        raise damaged(path.parent, f"{path.name} cannot be read ({type(exc).__name__}: {exc})") from None
     if fps.ndim != 2 or fps.shape[1] != 2048 or not len(fps) == len(pactivity) == len(smiles) == len(inchikey):
-        raise _damaged(path.parent, f"{path.name} does not hold row-aligned 2048-bit Morgan fingerprints "
+        raise damaged(path.parent, f"{path.name} does not hold row-aligned 2048-bit Morgan fingerprints "
                                     "(the applicability-domain space)")
     return fps, pactivity, smiles, inchikey

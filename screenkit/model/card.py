@@ -108,6 +108,11 @@ class ModelCard:
         return calibration if isinstance(calibration, dict) else {}
 
     @property
+    def calibration_applied(self) -> bool | None:
+        """Whether scoring applies Platt scaling (None: a card from before training recorded it)."""
+        return self.calibration.get("applied")
+
+    @property
     def training_active_rate(self) -> float | None:
         """Active share of the training mix, which the prior correction moves from."""
         return (self.calibration.get("prior_correction") or {}).get("training_active_rate")
@@ -164,6 +169,10 @@ class ModelCard:
     def sar(self, metric: str = "roc_auc") -> float | None:
         """Mean SAR-subset metric (measured actives vs measured inactives of the test folds)."""
         return (self.validation.get("metrics_by_subset", {}).get("sar", {}).get(metric) or {}).get("mean")
+
+    def baseline_sar(self, metric: str = "roc_auc") -> float | None:
+        """:meth:`sar` of the similarity baseline on the same folds."""
+        return ((self.baseline.get("metrics_by_subset") or {}).get("sar", {}).get(metric) or {}).get("mean")
 
     def to_markdown(self) -> str:
         """The card as Markdown for people."""

@@ -19,6 +19,7 @@ when a plot is drawn, never when screenkit starts or scores.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,9 @@ import numpy as np
 if TYPE_CHECKING:  # matplotlib is imported only when a plot is drawn
     from matplotlib.typing import RcKeyType
 
-__all__ = ["PlotData", "PLOT_FILES", "render_plots", "fold_mean", "check_plotting"]
+    from .card import ModelCard
+
+__all__ = ["PlotData", "PLOT_FILES", "DATA_FILE", "render_plots", "model_plots", "fold_mean", "check_plotting"]
 
 # file suffix -> what the plot shows (the markdown card and the report use these titles)
 PLOT_FILES = {
@@ -49,7 +52,7 @@ _MODEL, _BASELINE = "#1f5fa8", "#c0571b"
 class PlotData:
     """Out-of-fold predictions of one model, one entry per scored test row of each fold.
 
-    See :func:`screenkit.model.validation.out_of_fold_record` for the arrays. ``threshold``
+    See :func:`screenkit.model.calibration.out_of_fold_record` for the arrays. ``threshold``
     is the activity threshold (regression: pActivity at or above which a compound is active).
     """
 
@@ -118,7 +121,7 @@ def check_plotting() -> None:
     import matplotlib  # noqa: F401  (raises ImportError naming the package)
 
 
-def render_plots(card: dict, data: PlotData) -> dict[str, bytes]:
+def render_plots(card: ModelCard, data: PlotData) -> dict[str, bytes]:
     """Every plot of a model as SVG bytes, keyed by file suffix (see :data:`PLOT_FILES`).
 
     ``card`` supplies the name, the split and whether calibration is applied; nothing in it
@@ -127,12 +130,19 @@ def render_plots(card: dict, data: PlotData) -> dict[str, bytes]:
     import matplotlib
 
     with matplotlib.rc_context(_RC):
-        out = {"roc.svg": _svg(_roc(card, data)), "pr.svg": _svg(_pr(card, data))}
+        out = {"roc.svg": _svg(_curve_plot(card, data, "roc")), "pr.svg": _svg(_curve_plot(card, data, "pr"))}
         if data.task == "classification" and np.isfinite(data.calibrated).any():
             out["reliability.svg"] = _svg(_reliability(card, data))
         if data.task == "regression":
             out["measured.svg"] = _svg(_measured(card, data))
     return out
+
+
+def model_plots(card: ModelCard, data: PlotData) -> dict[str, bytes]:
+    """The card's plots and their data as extra bundle files; records their names in ``card.plots``."""
+    files = {**render_plots(card, data), DATA_FILE: data.to_bytes()}
+    card.plots = {suffix: f"{card.name}.{suffix}" for suffix in sorted(files)}
+    return files
 
 
 def _text(value) -> str:
@@ -153,9 +163,8 @@ def _svg(figure) -> bytes:
     return buffer.getvalue()
 
 
-def _title(card: dict, what: str) -> str:
-    split = (card.get("validation") or {}).get("split_name") or (card.get("training_config") or {}).get("split", "")
-    return _text(f"{card.get('name', '')}: {what}\n{split} split, held-out folds, pooled")
+def _title(card: ModelCard, what: str) -> str:
+    return _text(f"{card.name}: {what}\n{card.split_name} split, held-out folds, pooled")
 
 
 def _figure_label(data: PlotData, metric: str, score: str) -> str:
@@ -174,54 +183,79 @@ def _counts(y: np.ndarray) -> str:
     return f"{int(y.sum())} measured actives, {int(len(y) - y.sum())} measured inactives"
 
 
-def _roc(card: dict, data: PlotData):
+def _roc_line(ax, y: np.ndarray, values: np.ndarray, style: str, **line) -> None:
     from sklearn.metrics import roc_curve
 
-    figure, ax = _figure()
-    y, score, baseline = _sar(data)
-    if len(np.unique(y)) == 2:
-        for values, colour, style, label in ((score, _MODEL, "-", "model"),
-                                             (baseline, _BASELINE, "--", "similarity baseline")):
-            fpr, tpr, _ = roc_curve(y, values)
-            ax.plot(fpr, tpr, style, color=colour, lw=1.6,
-                    label=f"{label}: {_figure_label(data, 'roc_auc', 'score' if label == 'model' else 'baseline')}")
-    else:
-        ax.text(0.5, 0.5, "one class only: no ROC curve", ha="center")
-    ax.plot([0, 1], [0, 1], ":", color="grey", lw=1, label="chance")
-    ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="false positive rate (measured inactives)",
-           ylabel="true positive rate (measured actives)", title=_title(card, "ROC"))
-    ax.legend(loc="lower right", title=_counts(y), title_fontsize=7)
-    return figure
+    fpr, tpr, _ = roc_curve(y, values)
+    ax.plot(fpr, tpr, style, **line)
 
 
-def _pr(card: dict, data: PlotData):
+def _pr_line(ax, y: np.ndarray, values: np.ndarray, style: str, **line) -> None:
     from sklearn.metrics import precision_recall_curve
 
+    precision, recall, _ = precision_recall_curve(y, values)
+    ax.step(recall, precision, style, where="post", **line)
+
+
+def _roc_chance(ax, y: np.ndarray) -> None:
+    ax.plot([0, 1], [0, 1], ":", color="grey", lw=1, label="chance")
+
+
+def _pr_chance(ax, y: np.ndarray) -> None:
+    if y.any():  # without measured actives there is no active share to draw
+        ax.axhline(y.mean(), ls=":", color="grey", lw=1, label=f"chance: active share {y.mean():.2f}")
+
+
+@dataclass(frozen=True)
+class _Curve:
+    """What differs between the ROC and the precision-recall plot; :func:`_curve_plot` draws either."""
+
+    metric: str  # the fold_mean metric in the legend
+    title: str
+    xlabel: str
+    ylabel: str
+    legend_at: str
+    defined: Callable[[np.ndarray], bool]  # on the SAR truths: can the curve be drawn?
+    undefined: str  # the text drawn instead
+    line: Callable[..., None]
+    chance: Callable[[Any, np.ndarray], None]
+
+
+_CURVES = {
+    "roc": _Curve("roc_auc", "ROC", "false positive rate (measured inactives)", "true positive rate (measured actives)",
+                  "lower right", lambda y: len(np.unique(y)) == 2, "one class only: no ROC curve", _roc_line,
+                  _roc_chance),
+    "pr": _Curve("pr_auc", "precision-recall", "recall (measured actives found)",
+                 "precision (actives among those ranked above)", "lower left", lambda y: bool(y.any()),
+                 "no measured actives: no PR curve", _pr_line, _pr_chance),
+}
+
+
+def _curve_plot(card: ModelCard, data: PlotData, kind: str):
+    """The ROC (``kind="roc"``) or precision-recall (``"pr"``) plot: model and similarity baseline on the SAR subset."""
+    curve = _CURVES[kind]
     figure, ax = _figure()
     y, score, baseline = _sar(data)
-    if y.any():
+    if curve.defined(y):
         for values, colour, style, label in ((score, _MODEL, "-", "model"),
                                              (baseline, _BASELINE, "--", "similarity baseline")):
-            precision, recall, _ = precision_recall_curve(y, values)
-            ax.step(recall, precision, style, where="post", color=colour, lw=1.6,
-                    label=f"{label}: {_figure_label(data, 'pr_auc', 'score' if label == 'model' else 'baseline')}")
-        ax.axhline(y.mean(), ls=":", color="grey", lw=1, label=f"chance: active share {y.mean():.2f}")
+            curve.line(ax, y, values, style, color=colour, lw=1.6,
+                       label=f"{label}: {_figure_label(data, curve.metric, 'score' if label == 'model' else 'baseline')}")
     else:
-        ax.text(0.5, 0.5, "no measured actives: no PR curve", ha="center")
-    ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="recall (measured actives found)",
-           ylabel="precision (actives among those ranked above)", title=_title(card, "precision-recall"))
-    ax.legend(loc="lower left", title=_counts(y), title_fontsize=7)
+        ax.text(0.5, 0.5, curve.undefined, ha="center")
+    curve.chance(ax, y)
+    ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel=curve.xlabel, ylabel=curve.ylabel, title=_title(card, curve.title))
+    ax.legend(loc=curve.legend_at, title=_counts(y), title_fontsize=7)
     return figure
 
 
-def _reliability(card: dict, data: PlotData):
-    from .validation import reliability_table
+def _reliability(card: ModelCard, data: PlotData):
+    from .calibration import reliability_table
 
     figure, ax = _figure()
     ok = np.isfinite(data.calibrated)
     y = data.y[ok]
-    calibration = (card.get("validation") or {}).get("calibration") or {}
-    applied = calibration.get("applied")
+    applied = card.calibration_applied
     curves = ((np.clip(data.score[ok], 0, 1), "#8a8a8a", "s--", "estimator's own probability"),
               (data.calibrated[ok], _MODEL, "o-", "after Platt scaling (other folds)"))
     for p, colour, style, label in curves:
@@ -244,7 +278,7 @@ def _reliability(card: dict, data: PlotData):
     return figure
 
 
-def _measured(card: dict, data: PlotData):
+def _measured(card: ModelCard, data: PlotData):
     from sklearn.metrics import mean_squared_error, r2_score
 
     figure, ax = _figure()

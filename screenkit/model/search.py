@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .ensemble import ensemble_spec
-from .problem import Problem
-from .validation import (
+from .crossval import (
     FoldPrediction,
     baseline_predictions,
     compare_with_baseline,
@@ -38,6 +37,8 @@ from .validation import (
     estimator_factory,
     per_fold_subset_metrics,
 )
+from .ensemble import ensemble_spec
+from .problem import Problem
 
 __all__ = ["auto_candidates", "auto_search", "search", "SearchResult", "thread_limit", "paired_gain",
            "BUDGET_TOLERANCE"]
@@ -188,15 +189,29 @@ def _selection_value(problem: Problem, record: dict) -> float:
     return -record["rmse"] if record["rmse"] is not None else -np.inf
 
 
+@dataclass(frozen=True)
+class _Budget:
+    """The search's clock, when the search started, and its budget in seconds."""
+
+    clock: Callable[[], float]
+    started: float
+    seconds: float
+
+    @property
+    def limit(self) -> float:
+        """A candidate projected to end past this is stopped: the budget plus the tolerance."""
+        return self.seconds * (1 + BUDGET_TOLERANCE)
+
+    def spent(self) -> bool:
+        return self.clock() - self.started >= self.seconds
+
+
 def search(problem: Problem, candidates: list[tuple[dict, dict]], config, budget: float, folds=None,
            ensemble_sizes=(2, 3), clock=time.perf_counter) -> SearchResult:
     """Cross-validate ``candidates`` (and ensembles of the best) on the same folds within ``budget`` seconds."""
-    started = clock()
+    timer = _Budget(clock, clock(), budget)
     folds = list(problem.folds if folds is None else folds)
-    limit = budget * (1 + BUDGET_TOLERANCE)
-    baseline = baseline_predictions(problem)
-    baseline = [b for b, f in zip(baseline, problem.folds) if any(f is g for g in folds)] or baseline[:len(folds)]
-    baseline_folds = per_fold_subset_metrics(problem, baseline) if problem.task == "classification" else {}
+    baseline_folds = _baseline_folds(problem, folds)
     records: list[dict] = []
     predictions: dict[str, list[FoldPrediction]] = {}
     exhausted = False
@@ -204,38 +219,74 @@ def search(problem: Problem, candidates: list[tuple[dict, dict]], config, budget
     with thread_limit(config.n_jobs):
         for i, (featurizer, estimator) in enumerate(candidates):
             label = describe(featurizer, estimator)
-            elapsed = clock() - started
-            if i > 0 and elapsed >= budget:
+            if i > 0 and timer.spent():  # the first candidate always runs
                 exhausted = True
                 not_run.append(label)
                 continue
-            t0 = clock()
-            X = problem.features(featurizer, config.n_jobs)
-            build = estimator_factory(featurizer, estimator, problem.task, config)
-            t_fit = clock()
-            preds, status, fold_seconds = [], "done", []
-            for k, fold in enumerate(folds):
-                t_fold = clock()
-                preds += cross_validate(problem, X, build, folds=[fold])
-                now = clock()
-                fold_seconds.append(round(now - t_fold, 2))
-                per_fold = (now - t_fit) / (k + 1)  # the cost estimate: mean fold time so far
-                projected = now + per_fold * (len(folds) - k - 1) - started
-                if i > 0 and k + 1 < len(folds) and projected > limit:
-                    status = (f"stopped after {k + 1} fold(s): projected {projected:.0f} s > "
-                              f"{limit:.0f} s (budget + {BUDGET_TOLERANCE:.0%})")
-                    exhausted = True
-                    break
-            seconds = clock() - t0
-            timing = {"featurize_seconds": round(t_fit - t0, 2), "fold_seconds": fold_seconds}
-            if status != "done":
-                records.append({"label": label, "featurizer": featurizer, "estimator": estimator, "status": status,
-                                "seconds": round(seconds, 1), "score": None, **timing})
-                continue
-            records.append({**_record(problem, label, featurizer, estimator, preds, baseline_folds, seconds, status),
-                            **timing})
-            predictions[label] = preds
+            record, preds = _evaluate(problem, label, featurizer, estimator, folds, config, baseline_folds,
+                                      i == 0, timer)
+            records.append(record)
+            if preds is None:
+                exhausted = True
+            else:
+                predictions[label] = preds
+    for record, preds in _ensembles(problem, records, predictions, baseline_folds, ensemble_sizes):
+        records.append(record)
+        predictions[record["label"]] = preds
+    winner, reason = _choose(problem, records)
+    return SearchResult(records, winner["featurizer"], winner["estimator"], reason, exhausted,
+                        round(clock() - timer.started, 1), predictions, not_run)
+
+
+def _baseline_folds(problem: Problem, folds: list) -> dict[str, list[dict]]:
+    """Per-fold SAR metrics of the similarity baseline on the searched folds (classification only)."""
+    baseline = baseline_predictions(problem)
+    baseline = [b for b, f in zip(baseline, problem.folds) if any(f is g for g in folds)] or baseline[:len(folds)]
+    return per_fold_subset_metrics(problem, baseline) if problem.task == "classification" else {}
+
+
+def _evaluate(problem: Problem, label: str, featurizer: dict, estimator: dict, folds: list, config,
+              baseline_folds: dict, first: bool, timer: _Budget) -> tuple[dict, list[FoldPrediction] | None]:
+    """One candidate's record and out-of-fold predictions (None when the budget stopped it)."""
+    t0 = timer.clock()
+    X = problem.features(featurizer, config.n_jobs)
+    build = estimator_factory(featurizer, estimator, problem.task, config)
+    t_fit = timer.clock()
+    preds, status, fold_seconds = _fold_by_fold(problem, X, build, folds, first, t_fit, timer)
+    seconds = timer.clock() - t0
+    timing = {"featurize_seconds": round(t_fit - t0, 2), "fold_seconds": fold_seconds}
+    if status != "done":
+        return {"label": label, "featurizer": featurizer, "estimator": estimator, "status": status,
+                "seconds": round(seconds, 1), "score": None, **timing}, None
+    return {**_record(problem, label, featurizer, estimator, preds, baseline_folds, seconds, status), **timing}, preds
+
+
+def _fold_by_fold(problem: Problem, X: np.ndarray, build, folds: list, first: bool, t_fit: float,
+                  timer: _Budget) -> tuple[list[FoldPrediction], str, list[float]]:
+    """Out-of-fold predictions, a status and seconds per fold; a candidate other than the first is stopped
+    after a fold once the mean fold time so far projects its end past the budget's limit."""
+    preds: list[FoldPrediction] = []
+    status, fold_seconds = "done", []
+    for k, fold in enumerate(folds):
+        t_fold = timer.clock()
+        preds += cross_validate(problem, X, build, folds=[fold])
+        now = timer.clock()
+        fold_seconds.append(round(now - t_fold, 2))
+        per_fold = (now - t_fit) / (k + 1)  # the cost estimate: mean fold time so far
+        projected = now + per_fold * (len(folds) - k - 1) - timer.started
+        if not first and k + 1 < len(folds) and projected > timer.limit:
+            status = (f"stopped after {k + 1} fold(s): projected {projected:.0f} s > "
+                      f"{timer.limit:.0f} s (budget + {BUDGET_TOLERANCE:.0%})")
+            break
+    return preds, status, fold_seconds
+
+
+def _ensembles(problem: Problem, records: list[dict], predictions: dict[str, list[FoldPrediction]],
+               baseline_folds: dict, ensemble_sizes) -> list[tuple[dict, list[FoldPrediction]]]:
+    """Records and predictions of soft-voting ensembles of the best finished candidates, one per size,
+    scored from the members' out-of-fold predictions (no refit)."""
     done = sorted([r for r in records if r["score"] is not None], key=lambda r: -r["score"])
+    out = []
     for size in ensemble_sizes:
         if len(done) < size:
             continue
@@ -248,11 +299,8 @@ def search(problem: Problem, candidates: list[tuple[dict, dict]], config, budget
         record = _record(problem, label, featurizer, estimator, preds, baseline_folds, 0.0,
                          "done (from the members' out-of-fold scores)")
         record["seconds"] = round(sum(m["seconds"] for m in members), 1)
-        records.append(record)
-        predictions[label] = preds
-    winner, reason = _choose(problem, records)
-    return SearchResult(records, winner["featurizer"], winner["estimator"], reason, exhausted,
-                        round(clock() - started, 1), predictions, not_run)
+        out.append((record, preds))
+    return out
 
 
 def _choose(problem: Problem, records: list[dict]) -> tuple[dict, str]:

@@ -22,8 +22,12 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
+
+if TYPE_CHECKING:  # the page's modules are imported only when a report is written
+    from .data import ReportData
 
 __all__ = ["ReportSummary", "write_report"]
 
@@ -98,6 +102,15 @@ def write_report(ranked: str | Path, output: str | Path, *, models_dir: str | Pa
     from .html import render_html
 
     started = time.perf_counter()
+    output = _checked_output(output, evidence_rows, n_jobs)
+    data = assemble(ranked, models_dir=models_dir, top=top, meta_path=meta, title=title, dataset=dataset,
+                    marks=marks, evidence_rows=evidence_rows, n_jobs=n_jobs)
+    _write_atomically(output, render_html(data))
+    return _summary(output, data, started)
+
+
+def _checked_output(output: str | Path, evidence_rows: int, n_jobs: int) -> Path:
+    """The output path, after the checks that fail before any reading is done."""
     output = Path(output)
     if not output.parent.exists():
         raise UsageError(f"output folder {output.parent} does not exist; create it first")
@@ -107,12 +120,18 @@ def write_report(ranked: str | Path, output: str | Path, *, models_dir: str | Pa
         raise UsageError(f"--evidence-rows must be 0 or more, not {evidence_rows}")
     if n_jobs < 1:
         raise UsageError(f"--n-jobs must be 1 or more, not {n_jobs}")
-    data = assemble(ranked, models_dir=models_dir, top=top, meta_path=meta, title=title, dataset=dataset,
-                    marks=marks, evidence_rows=evidence_rows, n_jobs=n_jobs)
-    text = render_html(data)
+    return output
+
+
+def _write_atomically(output: Path, text: str) -> None:
+    """Write beside the output and rename, so a report in the browser is never half written."""
     partial = output.with_name(output.name + ".partial")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, output)
+
+
+def _summary(output: Path, data: ReportData, started: float) -> ReportSummary:
+    """What was written; the page's warnings and a one-line summary go to the log."""
     for warning in data.warnings:
         log.warning("%s", warning)
     summary = ReportSummary(str(output), len(data.table), data.n_rows_total, len(data.models),

@@ -137,8 +137,6 @@ def _chemistry_chunk(rows: list[tuple[int, str, str | None, bool, bool]], listed
 
 def _structures(table: RankedTable, fp_rows: int, fallback_rows: int, n_jobs: int = 1):
     """One pass over the rows' structures (in parallel for ``n_jobs`` > 1), then the evidence rows' fingerprints."""
-    from rdkit import RDLogger
-
     from ..screen.parallel import map_chunks
 
     listed_alerts = "alerts" in table.columns
@@ -155,12 +153,18 @@ def _structures(table: RankedTable, fp_rows: int, fallback_rows: int, n_jobs: in
                 alerts[i] = found
             if svg is not None:
                 svgs[i] = svg
+    return canonical, scaffolds, alerts, svgs, fingerprints(_parse_quietly(table.text["smiles"][:fp_rows]))
+
+
+def _parse_quietly(smiles: list[str]) -> list:
+    """Molecules of ``smiles`` (None where unparsable), with RDKit's complaints muted."""
+    from rdkit import RDLogger
+
     RDLogger.DisableLog("rdApp.*")
     try:
-        head = [parse_smiles(s) for s in table.text["smiles"][:fp_rows]]
+        return [parse_smiles(s) for s in smiles]
     finally:
         RDLogger.EnableLog("rdApp.*")
-    return canonical, scaffolds, alerts, svgs, fingerprints(head)
 
 
 def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: int | None = None,
@@ -183,27 +187,58 @@ def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: i
     meta_required = meta_path is not None
     meta_path = Path(meta_path) if meta_path is not None else ranked.with_name(ranked.name + ".meta.json")
     meta = read_meta(meta_path, required=meta_required)
+    warnings = _page_warnings(table, meta, meta_path)
+    review_marks = _review_marks(marks, table, warnings) if marks is not None else {}
+
+    models_dir = Path(models_dir) if models_dir else bundled_path("models")
+    names = model_names(table.columns, meta)
+    bundle = _load_models(models_dir, names, meta, warnings)
+    models = model_summaries(names, table.columns, meta, bundle)
+    properties, extra_columns = _columns(table, models)
+
+    fp_rows = min(len(table), evidence_rows)
+    canonical, scaffolds, alerts, svgs, fps = _structures(table, fp_rows, fallback_rows, n_jobs)
+    sources = source_identifiers(bundle, dataset) if bundle else {}
+    neighbours = evidence_neighbours(fps, bundle, sources, k=n_neighbours, warnings=warnings)
+    measured = measured_matches(canonical, table.text.get("inchikey"), bundle)
+    training = _training_records(neighbours, measured, bundle, sources)
+    series = group_series(scaffolds, table.numbers.get("overall_score", np.full(len(table), np.nan)))
+    space = _space(table, fps, fp_rows, bundle)
+    return ReportData(
+        title=title or f"screenkit review: {ranked.name}", ranked_path=str(ranked), table=table, models=models,
+        properties=properties, extra_columns=extra_columns, meta=meta, meta_path=str(meta_path),
+        models_dir=str(models_dir), warnings=warnings, space=space, neighbours=neighbours, alerts=alerts,
+        measured=measured, series=series, scaffolds=scaffolds, training=training,
+        unmodelled=unmodelled_targets(models), marks=review_marks, evidence_rows=fp_rows, fallback_svgs=svgs)
+
+
+def _page_warnings(table: RankedTable, meta: dict | None, meta_path: Path) -> list[str]:
+    """Warnings about the page itself: too many rows for a browser, no run metadata."""
     warnings: list[str] = []
     if len(table) > LARGE_PAGE:
         warnings.append(f"This page holds {len(table):,} rows; above about {LARGE_PAGE:,} the first structure search "
                         "and the page itself get slow in a browser. Use --top N for a lighter page.")
     if meta is None:
         warnings.append(f"No run metadata ({meta_path.name}) was found: provenance is not shown.")
-    review_marks: dict[str, tuple[str, str]] = {}
-    if marks is not None:
-        review_marks, problems = read_marks(marks)
-        known = set(table.text["id"])
-        unknown = [rid for rid in review_marks if rid not in known]
-        warnings += problems[:20]
-        if unknown:
-            warnings.append(f"{len(unknown)} marked IDs from {Path(marks).name} are not in this report "
-                            f"(e.g. {', '.join(unknown[:3])}); their marks are kept in the export.")
+    return warnings
 
-    models_dir = Path(models_dir) if models_dir else bundled_path("models")
-    names = model_names(table.columns, meta)
-    bundle = _load_models(models_dir, names, meta, warnings)
-    models = model_summaries(names, table.columns, meta, bundle)
 
+def _review_marks(marks: str | Path, table: RankedTable, warnings: list[str]) -> dict[str, tuple[str, str]]:
+    """Marks and comments from an exported marks CSV; its problems and IDs not on the page become warnings."""
+    review_marks, problems = read_marks(marks)
+    known = set(table.text["id"])
+    unknown = [rid for rid in review_marks if rid not in known]
+    warnings += problems[:20]
+    if unknown:
+        warnings.append(f"{len(unknown)} marked IDs from {Path(marks).name} are not in this report "
+                        f"(e.g. {', '.join(unknown[:3])}); their marks are kept in the export.")
+    return review_marks
+
+
+def _columns(table: RankedTable, models: list[ModelSummary]) -> tuple[list[tuple[str, str, int | None, str, str]],
+                                                                      list[str]]:
+    """The property columns shown (desirability terms of the profile first, then known properties) and the
+    columns nothing else shows."""
     consumed = set(_CORE) | {f"{m.name}_{o}" for m in models for o in ["p_active", "ad"] + m.outputs}
     # desirability terms of the ranking profile (d_<objective>, 0-1) first, then known properties
     properties: list[tuple[str, str, int | None, str, str]] = [
@@ -211,33 +246,22 @@ def assemble(ranked: str | Path, *, models_dir: str | Path | None = None, top: i
         for c in table.columns if c.startswith("d_")]
     properties += [p for p in PROPERTY_COLUMNS if p[0] in table.columns]
     consumed |= {p[0] for p in properties}
-    extra_columns = [c for c in table.columns if c not in consumed]
+    return properties, [c for c in table.columns if c not in consumed]
 
-    fp_rows = min(len(table), evidence_rows)
-    canonical, scaffolds, alerts, svgs, fps = _structures(table, fp_rows, fallback_rows, n_jobs)
-    sources = source_identifiers(bundle, dataset) if bundle else {}
-    neighbours = evidence_neighbours(fps, bundle, sources, k=n_neighbours, warnings=warnings)
-    measured = measured_matches(canonical, table.text.get("inchikey"), bundle)
+
+def _training_records(neighbours: dict, measured: dict, bundle: dict,
+                      sources: dict) -> dict[str, tuple[float, str, str, dict[str, str]]]:
+    """The training compounds the page cites (as neighbours or as the measured compound itself), by key."""
     keys = {n.key for found in neighbours.values() for ns in found.values() for n in ns}
     keys |= {m.key for ms in measured.values() for m in ms}
-    training = {key: training_record(bundle[key.rsplit(":", 1)[0]], int(key.rsplit(":", 1)[1]), sources)
-                for key in sorted(keys)}
-    scores = table.numbers.get("overall_score", np.full(len(table), np.nan))
-    series = group_series(scaffolds, scores)
+    return {key: training_record(bundle[key.rsplit(":", 1)[0]], int(key.rsplit(":", 1)[1]), sources)
+            for key in sorted(keys)}
+
+
+def _space(table: RankedTable, fps: np.ndarray, fp_rows: int, bundle: dict) -> dict:
+    """The chemical-space map of the evidence rows that have a structure, beside a sample of the rest."""
     ok = [i for i in range(fp_rows) if fps[i].any()]
     titles = [f"#{table.numbers['rank'][i]:.0f} {table.text['id'][i]}" if "rank" in table.numbers
               else table.text["id"][i] for i in ok]
-    from rdkit import RDLogger
-
-    RDLogger.DisableLog("rdApp.*")
-    try:
-        sample = fingerprints([m for m in (parse_smiles(s) for s in table.sample) if m is not None])
-    finally:
-        RDLogger.EnableLog("rdApp.*")
-    space = chemical_space(fps[ok], titles, sample, bundle)
-    return ReportData(
-        title=title or f"screenkit review: {ranked.name}", ranked_path=str(ranked), table=table, models=models,
-        properties=properties, extra_columns=extra_columns, meta=meta, meta_path=str(meta_path),
-        models_dir=str(models_dir), warnings=warnings, space=space, neighbours=neighbours, alerts=alerts,
-        measured=measured, series=series, scaffolds=scaffolds, training=training,
-        unmodelled=unmodelled_targets(models), marks=review_marks, evidence_rows=fp_rows, fallback_svgs=svgs)
+    sample = fingerprints([m for m in _parse_quietly(table.sample) if m is not None])
+    return chemical_space(fps[ok], titles, sample, bundle)
