@@ -31,7 +31,7 @@ _EXPORTS = {
     "read_measurements": "curation.measurements", "evaluate_models": "model.evaluate",
     "load_bundle": "model.bundle", "TargetModel": "model.bundle",
     "score_records": "screen.score",
-    "score_rows": "screen.rank", "load_profile": "config", "Profile": "config",
+    "score_rows": "screen.rank", "load_profile": "profile", "Profile": "profile",
     "compute_properties": "chem.properties",
     "screen_library": "screen.run", "ScreenConfig": "screen.options", "ScreenSummary": "screen.metadata",
     "write_report": "report", "ReportSummary": "report",

@@ -39,9 +39,10 @@ from sklearn.metrics import roc_auc_score  # noqa: E402
 from screenkit.chem.featurize import MorganFingerprint  # noqa: E402
 from screenkit.chem.properties import cns_mpo, compute_properties  # noqa: E402
 from screenkit.chem.similarity import tanimoto_max  # noqa: E402
-from screenkit.config import bundled_path, load_profile  # noqa: E402
+from screenkit.config import bundled_path  # noqa: E402
 from screenkit.curation.bbb import b3db_path, curate_b3db, read_b3db  # noqa: E402
 from screenkit.model.bundle import load_bundle  # noqa: E402
+from screenkit.profile import load_profile  # noqa: E402
 from screenkit.screen.rank import cns_desirability  # noqa: E402
 
 # The class table screenkit used before issue 14 (screenkit/properties.py at 088e339), kept

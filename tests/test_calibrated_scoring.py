@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from screenkit.config import bundled_path, load_profile
+from screenkit.config import bundled_path
 from screenkit.errors import UsageError
 from screenkit.model.bundle import bundle_digest, load_bundle
 from screenkit.model.calibration import calibration_and_conformal, pooled_out_of_fold
@@ -16,6 +16,7 @@ from screenkit.model.crossval import cross_validate, estimator_factory
 from screenkit.model.estimators import fit_platt, prior_correct
 from screenkit.model.problem import build_problem, load_pool
 from screenkit.model.trainconfig import TrainConfig
+from screenkit.profile import load_profile
 from screenkit.screen.rank import evidence_credit, score_rows
 from screenkit.screen.readers import iter_records
 from screenkit.screen.records import RawRecord

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from screenkit.config import bundled_path, load_profile
+from screenkit.config import bundled_path
 from screenkit.model.bundle import bundle_digest, load_bundle
+from screenkit.profile import load_profile
 from screenkit.screen.rank import score_rows
 from screenkit.screen.records import RawRecord
 from screenkit.screen.score import ScoreOptions, score_records

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screenkit.config import load_profile
 from screenkit.errors import UsageError
 from screenkit.model.card import ModelCard
+from screenkit.profile import load_profile
 from screenkit.screen.pareto import ParetoFront
 from screenkit.screen.rank import cns_desirability, objective_columns, rank_key, score_rows
 

@@ -149,7 +149,7 @@ def test_sdf_output_of_a_very_large_molecule_skips_the_layout_and_says_so(small_
 def test_the_screen_config_is_frozen_and_written_whole_into_the_metadata(broken_sdf, small_models, tmp_path):
     from dataclasses import FrozenInstanceError, asdict, fields
 
-    from screenkit.config import load_profile
+    from screenkit.profile import load_profile
     from screenkit.screen.options import ScreenConfig
 
     config = ScreenConfig(models_dir=small_models, chunk_size=3, profile="activity", base_rate=0.02,

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
-from ..config import Profile
 from ..model.card import ModelCard
+from ..profile import Profile
 from .options import ScreenConfig
 from .rank import objective_columns
 

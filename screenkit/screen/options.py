@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import Profile, ReadOnlyDict, frozen_mappings
+from ..config import ReadOnlyDict, frozen_mappings
 from ..errors import UsageError, check_count
+from ..profile import Profile
 
 __all__ = ["OUTPUT_FORMATS", "ScreenConfig", "check_options", "check_output", "companion_paths", "keep_spec",
            "output_suffix"]

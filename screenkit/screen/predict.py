@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from ..chem.similarity import AD_SPACE, nearest_neighbours
-from ..config import bundled_path, load_profile
+from ..config import bundled_path
 from ..model.bundle import bundle_digest
+from ..profile import load_profile
 from .rank import score_rows
 from .records import RawRecord
 from .score import ScoreOptions, cached_models, score_records

@@ -45,9 +45,9 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
-from ..config import Profile
 from ..model.bundle import ModelDescription
 from ..model.card import ModelCard
+from ..profile import Profile
 
 __all__ = ["RANK_COLUMNS", "objective_columns", "score_rows", "rank_key", "activity_models", "cns_desirability",
            "evidence_credit", "endpoint_text"]
@@ -78,7 +78,7 @@ def cns_desirability(row: dict, cns, bbb_model=None) -> tuple[float, str, bool]:
 
     Examples
     --------
-    >>> from screenkit.config import load_profile
+    >>> from screenkit.profile import load_profile
     >>> from screenkit.model.card import ModelCard
     >>> cns = load_profile("leukodystrophy").cns
     >>> sucrose = {"cns_mpo": 4.0, "tpsa": 189.5, "hbd": 8, "ion_class": "neutral"}
@@ -199,7 +199,7 @@ def score_rows(rows: list[dict], models: Sequence[ModelDescription], profile: Pr
 
     Examples
     --------
-    >>> from screenkit.config import load_profile
+    >>> from screenkit.profile import load_profile
     >>> from screenkit.model.card import ModelCard
     >>> class M:  # a stand-in with what ranking reads from a model
     ...     name = "X_Ki"

@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..chem.properties import PROPERTY_COLUMNS
-from ..config import Profile, bundled_path, load_profile
+from ..config import bundled_path
 from ..errors import InputFileError, OutputFileError, UsageError
 from ..hashing import file_sha256
 from ..model.bundle import bundle_digest, load_bundle
+from ..profile import Profile, load_profile
 from .ids import choose_ids
 from .metadata import ScreenSummary, unmodelled_targets, write_metadata
 from .options import ScreenConfig, check_options, keep_spec

@@ -38,8 +38,8 @@ from rdkit import Chem
 from ..chem.properties import compute_properties
 from ..chem.similarity import AD_SPACE, SimilarityIndex
 from ..chem.standardize import ERROR, OK, mol_from_text, muted_rdkit_log, one_line_message, standardize_mol
-from ..config import DEFAULT_BASE_RATE
 from ..model.bundle import ModelDescription, TargetModel, bundle_digest, load_bundle
+from ..profile import DEFAULT_BASE_RATE
 from . import measured, probability
 from .measured import KNOWN_COLUMNS, add_measured, known_index
 from .probability import at_base_rate

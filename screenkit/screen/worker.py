@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..config import Profile
 from ..errors import ScreenkitError
+from ..profile import Profile
 from .rank import rank_key, score_rows
 from .runstore import encode_rows
 from .score import ScoreOptions, StepFailed, error_row, score_records
