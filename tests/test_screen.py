@@ -172,3 +172,21 @@ def test_the_screen_config_is_frozen_and_written_whole_into_the_metadata(broken_
     screen_library(broken_sdf, again, models_dir=small_models, chunk_size=3, profile="activity", base_rate=0.02,
                    keep_columns=["price"])
     assert again.read_bytes() == out.read_bytes()
+
+
+def test_metadata_is_strict_json_when_the_profile_has_no_limit(broken_sdf, small_models, tmp_path):
+    """A [cns] section without tpsa_max/hbd_max leaves inf in the profile; meta.json must not say Infinity."""
+    from screenkit.config import bundled_path
+
+    text = bundled_path("data/profiles/leukodystrophy.toml").read_text()
+    profile = tmp_path / "nolimit.toml"
+    profile.write_text("\n".join(line for line in text.splitlines()
+                                 if not line.startswith(("tpsa_max", "hbd_max"))) + "\n")
+    out = tmp_path / "ranked.csv"
+    screen_library(broken_sdf, out, models_dir=small_models, profile=str(profile))
+
+    def refuse(constant):
+        raise ValueError(f"non-standard JSON constant {constant}")
+
+    meta = json.loads((tmp_path / "ranked.csv.meta.json").read_text(), parse_constant=refuse)
+    assert meta["screen_config"]["profile"]["cns"]["tpsa_max"] == "inf"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 from ..config import load_panel
-from ..curation.curate import CurationConfig, CurationResult, curate_file
+from ..curation.curate import CurationResult, curate_file
+from ..curation.records import CurationConfig
 
 
 def add_rule_options(p) -> None:

@@ -181,7 +181,7 @@ class ModelCard:
 
 
 def card_markdown(card: dict) -> str:
-    """Render a card dict as Markdown (for :func:`screenkit.model.bundle.save_bundle`)."""
+    """Render a card dict as Markdown (for :func:`screenkit.model.bundle_write.save_bundle`)."""
     return ModelCard.from_json(card).to_markdown()
 
 

@@ -267,7 +267,7 @@ def _reliability(card: ModelCard, data: PlotData):
                 ax.annotate(f"n={r['n']}", (r["mean_predicted"], r["observed"]), textcoords="offset points",
                             xytext=(4, -9), fontsize=6.5, color=colour)
     ax.plot([0, 1], [0, 1], ":", color="grey", lw=1, label="perfect calibration")
-    # without Platt, scoring maps the estimator's score through this table (screen.score.reliability_map)
+    # without Platt, scoring maps the estimator's score through this table (screen.probability.reliability_map)
     used: dict[bool | None, str] = {
         True: "scoring applies Platt scaling",
         False: "scoring maps the estimator's probability\nthrough its held-out reliability (isotonic)"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 from dataclasses import asdict, dataclass, field
@@ -65,6 +66,24 @@ def unmodelled_targets(models) -> list[dict]:
             for t in load_panel().uncovered_default_targets(covered)]
 
 
+def strict_json(value):
+    """``value`` with every non-finite float as the string ``"inf"``, ``"-inf"`` or ``"nan"``.
+
+    A profile without a limit holds ``inf`` (e.g. a ``[cns]`` section without ``tpsa_max``);
+    ``json.dumps`` would write ``Infinity``, which strict JSON readers refuse.
+
+    >>> strict_json({"tpsa_max": float("inf"), "ramps": [1.0, float("nan")]})
+    {'tpsa_max': 'inf', 'ramps': [1.0, 'nan']}
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
+
+
 def write_metadata(summary: ScreenSummary, path: Path, library: Path, signature: dict, models, profile: Profile,
                    config: ScreenConfig) -> None:
     """Write the run's provenance to ``path`` (flushed to disk); ``config`` as resolved, holding ``profile``."""
@@ -107,6 +126,6 @@ def write_metadata(summary: ScreenSummary, path: Path, library: Path, signature:
                      "scikit-learn": sklearn.__version__},
     }
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps(meta, indent=2) + "\n")
+        fh.write(json.dumps(strict_json(meta), indent=2, allow_nan=False) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
