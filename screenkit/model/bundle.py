@@ -145,15 +145,18 @@ class TargetModel:
         """Per-compound prediction columns this model writes (``<name>_<output>``)."""
         return list(self.card.outputs)
 
-    def predict(self, X: np.ndarray) -> dict[str, np.ndarray]:
+    def predict(self, X: np.ndarray, difficulty: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Predictions for a feature matrix, one array per name in :attr:`outputs`.
 
         A :class:`~screenkit.model.estimators.ConformalModel` gives every output it declares
         (calibrated ``p_active``, conformal p-values or intervals); a bare classifier
         (bundles from before the wrapper) gives ``p_active`` from ``predict_proba``.
+        ``difficulty``: each compound's nearest-neighbour Tanimoto distance to the training
+        compounds (``1 - <model>_ad``), which a regression model's normalised interval widens with.
         """
         if hasattr(self.estimator, "predict_outputs"):
-            predictions = self.estimator.predict_outputs(X)
+            predictions = self.estimator.predict_outputs(X, difficulty) if self.card.task == "regression" \
+                else self.estimator.predict_outputs(X)
             return {name: predictions[name] for name in self.outputs}
         classes = list(self.estimator.classes_)
         return {"p_active": self.estimator.predict_proba(X)[:, classes.index(1)]}

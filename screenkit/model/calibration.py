@@ -65,6 +65,37 @@ def out_of_fold_record(problem: Problem, predictions: list[FoldPrediction], cali
     return {k: np.concatenate(v) if v else np.array([]) for k, v in parts.items()}
 
 
+def out_of_fold_distance(problem: Problem, predictions: list[FoldPrediction]) -> list[np.ndarray]:
+    """Per fold, each scored test row's nearest-neighbour Tanimoto distance (applicability-domain
+    fingerprints) to the fold's measured training compounds: the difficulty that normalised
+    conformal intervals scale with, as scoring measures it (``1 - <model>_ad``)."""
+    from .split import nearest_train_similarity
+
+    out = []
+    for fold, pred in zip(problem.folds, predictions):
+        train = fold.train[problem.measured[fold.train]]
+        test = pred.rows[problem.scored[pred.rows]]
+        out.append(1.0 - nearest_train_similarity(problem.ad_fps, [(train, test)]))
+    return out
+
+
+def _interval_check(y_test, s_test, d_test, y_rest, s_rest, d_rest, confidence: float) -> dict:
+    """Plain and difficulty-normalised split-conformal intervals fitted on the other folds, tested here."""
+    from .intervals import NormalisedConformal
+
+    half = conformal_quantile(y_rest - s_rest, confidence)
+    lower, upper = NormalisedConformal.fit(y_rest - s_rest, d_rest, confidence).interval(s_test, d_test)
+    far = d_test >= np.quantile(d_test, 0.75)  # the test compounds farthest from the training set
+    plain_in, norm_in = np.abs(y_test - s_test) <= half, (y_test >= lower) & (y_test <= upper)
+    return {"conformal_coverage": float(plain_in.mean()), "conformal_interval_width": 2 * half,
+            "conformal_coverage_far_quarter": float(plain_in[far].mean()),
+            "conformal_normalised_coverage": float(norm_in.mean()),
+            "conformal_normalised_coverage_far_quarter": float(norm_in[far].mean()),
+            "conformal_normalised_width_near_quarter": float(np.mean((upper - lower)[d_test <= np.quantile(d_test,
+                                                                                                           0.25)])),
+            "conformal_normalised_width_far_quarter": float(np.mean((upper - lower)[far]))}
+
+
 def calibration_and_conformal(problem: Problem, predictions: list[FoldPrediction], config) -> dict:
     """Brier score and conformal coverage, each checked on held-out folds.
 
@@ -72,6 +103,7 @@ def calibration_and_conformal(problem: Problem, predictions: list[FoldPrediction
     on the out-of-fold predictions of the *other* folds and applied to fold k.
     """
     eps = 1 - config.conformal_confidence
+    distances = out_of_fold_distance(problem, predictions) if problem.task != "classification" else []
     per_fold: list[dict] = []
     held_out: dict[str, list] = {"y": [], "raw": [], "calibrated": []}
     for k, pred in enumerate(predictions):
@@ -98,15 +130,16 @@ def calibration_and_conformal(problem: Problem, predictions: list[FoldPrediction
                              if (y_test == 1).any() else np.nan,
                              "conformal_singleton_rate": float((set_size == 1).mean())})
         else:
-            half = conformal_quantile(y_rest - s_rest, config.conformal_confidence)
-            per_fold.append({"conformal_coverage": float((np.abs(y_test - s_test) <= half).mean()),
-                             "conformal_interval_width": 2 * half})
+            d_rest = np.concatenate([d for j, d in enumerate(distances) if j != k])
+            per_fold.append(_interval_check(y_test, s_test, distances[k], y_rest, s_rest, d_rest,
+                                            config.conformal_confidence))
     summary = summarise(per_fold) if per_fold else {}
     out = {"conformal": {
         "method": ("Mondrian (class-conditional) inductive conformal prediction on calibrated out-of-fold "
                    "probabilities; p-values for both labels" if problem.task == "classification" else
-                   "split conformal on absolute out-of-fold residuals; p_active from the conformal predictive "
-                   "distribution of signed residuals"),
+                   "split conformal on absolute out-of-fold residuals, normalised by the nearest-neighbour "
+                   "Tanimoto distance to the training compounds (screenkit.model.intervals; the interval widens "
+                   "out of domain); p_active from the conformal predictive distribution of signed residuals"),
         "confidence": config.conformal_confidence,
         "held_out_check": {k: v for k, v in summary.items() if k.startswith("conformal")},
         "note": "checked per fold: calibrated on the other folds' out-of-fold predictions (measured compounds and "

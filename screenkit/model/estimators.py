@@ -268,14 +268,20 @@ class ConformalModel(BaseEstimator):
     the prediction set at significance e is every label whose p-value exceeds e.
     Regression: ``pactivity`` and a split-conformal interval (``pactivity_lower``,
     ``pactivity_upper``) at ``confidence``; ``p_active`` = P(pActivity >= threshold) from
-    the conformal predictive distribution (the out-of-fold signed residuals).
+    the conformal predictive distribution (the out-of-fold signed residuals). A model built
+    with out-of-fold ``difficulty`` (nearest-neighbour Tanimoto distance to the training
+    compounds) also stores a normalised interval (:class:`~screenkit.model.intervals.NormalisedConformal`,
+    ``interval_*``): given each compound's distance, ``predict_outputs`` widens the interval
+    with it; without a distance it falls back to the plain interval.
 
     Build it with :meth:`from_out_of_fold`; it is saved with skops like any estimator.
     """
 
     def __init__(self, estimator=None, task: str = "classification", threshold: float = 0.0,
                  confidence: float = 0.8, platt_a: float = 1.0, platt_b: float = 0.0, calibrated: bool = True,
-                 active_scores=None, inactive_scores=None, residuals=None, training_rate: float | None = None):
+                 active_scores=None, inactive_scores=None, residuals=None, training_rate: float | None = None,
+                 interval_quantile: float | None = None, interval_intercept: float = 0.0, interval_slope: float = 0.0,
+                 interval_floor: float = 0.0):
         self.estimator = estimator
         self.task = task
         self.threshold = threshold
@@ -287,11 +293,20 @@ class ConformalModel(BaseEstimator):
         self.inactive_scores = inactive_scores
         self.residuals = residuals
         self.training_rate = training_rate
+        self.interval_quantile = interval_quantile
+        self.interval_intercept = interval_intercept
+        self.interval_slope = interval_slope
+        self.interval_floor = interval_floor
 
     @classmethod
     def from_out_of_fold(cls, estimator, task: str, oof_score: np.ndarray, y: np.ndarray, *,
-                         threshold: float, confidence: float, calibrate: bool = True) -> ConformalModel:
-        """Wrap a final estimator with calibration/conformal state from out-of-fold predictions."""
+                         threshold: float, confidence: float, calibrate: bool = True,
+                         difficulty: np.ndarray | None = None) -> ConformalModel:
+        """Wrap a final estimator with calibration/conformal state from out-of-fold predictions.
+
+        ``difficulty`` (regression): each out-of-fold row's nearest-neighbour distance to its
+        fold's training compounds, for the normalised interval.
+        """
         oof_score, y = np.asarray(oof_score, dtype=float), np.asarray(y)
         if task == "classification":
             a, b = fit_platt(oof_score, y) if calibrate else (1.0, 0.0)
@@ -299,8 +314,16 @@ class ConformalModel(BaseEstimator):
             return cls(estimator, task, float(threshold), float(confidence), a, b, bool(calibrate),
                        active_scores=np.sort(1.0 - p[y == 1]), inactive_scores=np.sort(p[y == 0]),
                        training_rate=float(np.mean(y == 1)) if len(y) else None)
+        residuals = y.astype(float) - oof_score
+        normalised = {}
+        if difficulty is not None and len(residuals) >= 2:
+            from .intervals import NormalisedConformal
+
+            nc = NormalisedConformal.fit(residuals, np.asarray(difficulty, dtype=float), confidence)
+            normalised = {"interval_quantile": nc.quantile, "interval_intercept": nc.intercept,
+                          "interval_slope": nc.slope, "interval_floor": nc.floor}
         return cls(estimator, task, float(threshold), float(confidence), calibrated=False,
-                   residuals=np.sort(y.astype(float) - oof_score))
+                   residuals=np.sort(residuals), **normalised)
 
     @property
     def classes_(self):
@@ -336,14 +359,23 @@ class ConformalModel(BaseEstimator):
                              "model; use p_active as it is")
         return prior_correct(self._calibrated(X), self.training_rate, base_rate)
 
-    def predict_outputs(self, X) -> dict[str, np.ndarray]:
-        """Every output named in :attr:`outputs`, one 1-D array each."""
+    def predict_outputs(self, X, difficulty: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Every output named in :attr:`outputs`, one 1-D array each.
+
+        ``difficulty`` (regression): each compound's nearest-neighbour Tanimoto distance to the
+        training compounds; with it, a model that stores a normalised interval widens it there.
+        """
         if self.task == "classification":
             p = self._calibrated(X)
             return {"p_active": p, "conformal_p_active": mondrian_p_values(self.active_scores, 1.0 - p),
                     "conformal_p_inactive": mondrian_p_values(self.inactive_scores, p)}
         yhat = np.asarray(self.estimator.predict(X), dtype=float)
-        half = conformal_quantile(self.residuals, self.confidence)
+        half: float | np.ndarray = conformal_quantile(self.residuals, self.confidence)
+        # getattr: a model saved before normalised intervals has no interval_* state
+        if getattr(self, "interval_quantile", None) is not None and difficulty is not None:
+            sigma = np.maximum(self.interval_intercept + self.interval_slope * np.asarray(difficulty, dtype=float),
+                               self.interval_floor)  # NormalisedConformal.sigma
+            half = self.interval_quantile * sigma
         # Conformal predictive distribution: P(y >= t) = share of residuals r with yhat + r >= t.
         r = self.residuals
         n_ge = len(r) - np.searchsorted(r, self.threshold - yhat, side="left")

@@ -42,7 +42,7 @@ def _evaluate_one(model: TargetModel, table: pd.DataFrame, ad_fps: np.ndarray, m
     ad = tanimoto_max(fps, model.train_fingerprints)
     in_domain = ad >= model.ad_threshold
     X = model.featurizer.transform([m for m, k in zip(mols, keep) if k])
-    predictions = model.predict(X)
+    predictions = model.predict(X, difficulty=1.0 - ad)
     y, decided = decided_labels(sub, threshold)
     out.update(n_evaluated=int(len(sub)), n_active=int(y[decided].sum()), in_domain_fraction=round(float(in_domain.mean()), 4))
     p = predictions["p_active"]

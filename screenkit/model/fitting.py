@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..progress import StepLog
-from .calibration import calibration_and_conformal, out_of_fold_record, pooled_out_of_fold
+from .calibration import calibration_and_conformal, out_of_fold_distance, out_of_fold_record, pooled_out_of_fold
 from .crossval import estimator_factory
 from .estimators import ConformalModel
 from .plots import PlotData
@@ -79,8 +79,10 @@ def fit_and_validate(problem: Problem, config: TrainConfig, budget: float, steps
         uncertainty["calibration"]["rule"] = ("Platt scaling is applied only when it lowers the Brier score on "
                                               "held-out folds; otherwise p_active is the estimator's own probability")
     oof_score, oof_y = pooled_out_of_fold(problem, preds)
+    distance = np.concatenate(out_of_fold_distance(problem, preds)) if problem.task == "regression" else None
     wrapped = ConformalModel.from_out_of_fold(final, problem.task, oof_score, oof_y, threshold=problem.threshold,
-                                              confidence=config.conformal_confidence, calibrate=calibrate)
+                                              confidence=config.conformal_confidence, calibrate=calibrate,
+                                              difficulty=distance)
     _, nn = difficulty(problem)
     plot_data = PlotData.from_record(problem.task, problem.threshold,
                                      out_of_fold_record(problem, preds, config.calibrate))

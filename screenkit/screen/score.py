@@ -228,7 +228,7 @@ def _predict(mols: list, models: list[TargetModel], index: SimilarityIndex,
             except Exception as exc:
                 raise StepFailed(f"featurize ({spec['name']})", exc) from None
         try:
-            predictions = model.predict(features[key])
+            predictions = model.predict(features[key], difficulty=1.0 - ad[:, m])  # intervals widen with distance
             values = [(f"{model.name}_{output}", np.asarray(predictions[output], dtype=float))
                       for output in model.outputs]
         except Exception as exc:
