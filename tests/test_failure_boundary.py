@@ -106,10 +106,10 @@ def test_a_failing_model_falls_back_per_record(tmp_path, small_models, monkeypat
     bad_fp = MorganFingerprint(radius=2, fp_size=2048).transform([BAD])[0]
     real = TargetModel.predict
 
-    def fails_on_one_row(self, X):
+    def fails_on_one_row(self, X, difficulty=None):
         if (X == bad_fp).all(axis=1).any():
             raise ValueError("Input X contains NaN.")
-        return real(self, X)
+        return real(self, X, difficulty)
 
     monkeypatch.setattr(TargetModel, "predict", fails_on_one_row)
     _same_except_bad(tmp_path, small_models, ["model ", "ValueError: Input X contains NaN."], chunk_size=100)
@@ -119,8 +119,8 @@ def test_a_model_giving_nan_is_an_error_not_a_ranked_row(tmp_path, small_models,
     bad_fp = MorganFingerprint(radius=2, fp_size=2048).transform([BAD])[0]
     real = TargetModel.predict
 
-    def nan_on_one_row(self, X):
-        out = real(self, X)
+    def nan_on_one_row(self, X, difficulty=None):
+        out = real(self, X, difficulty)
         hit = (X == bad_fp).all(axis=1)
         return {k: np.where(hit, np.nan, v) for k, v in out.items()}
 
