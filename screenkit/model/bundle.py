@@ -155,8 +155,7 @@ class TargetModel:
         compounds (``1 - <model>_ad``), which a regression model's normalised interval widens with.
         """
         if hasattr(self.estimator, "predict_outputs"):
-            predictions = self.estimator.predict_outputs(X, difficulty) if self.card.task == "regression" \
-                else self.estimator.predict_outputs(X)
+            predictions = self.estimator.predict_outputs(X, difficulty)
             return {name: predictions[name] for name in self.outputs}
         classes = list(self.estimator.classes_)
         return {"p_active": self.estimator.predict_proba(X)[:, classes.index(1)]}

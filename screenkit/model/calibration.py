@@ -96,14 +96,17 @@ def _interval_check(y_test, s_test, d_test, y_rest, s_rest, d_rest, confidence: 
             "conformal_normalised_width_far_quarter": float(np.mean((upper - lower)[far]))}
 
 
-def calibration_and_conformal(problem: Problem, predictions: list[FoldPrediction], config) -> dict:
+def calibration_and_conformal(problem: Problem, predictions: list[FoldPrediction], config,
+                              distances: list[np.ndarray] | None = None) -> dict:
     """Brier score and conformal coverage, each checked on held-out folds.
 
     For every fold k, the Platt calibrator and the conformal calibration scores are fitted
-    on the out-of-fold predictions of the *other* folds and applied to fold k.
+    on the out-of-fold predictions of the *other* folds and applied to fold k. ``distances``
+    (regression): :func:`out_of_fold_distance`, computed here when not given.
     """
     eps = 1 - config.conformal_confidence
-    distances = out_of_fold_distance(problem, predictions) if problem.task != "classification" else []
+    if problem.task != "classification" and distances is None:
+        distances = out_of_fold_distance(problem, predictions)
     per_fold: list[dict] = []
     held_out: dict[str, list] = {"y": [], "raw": [], "calibrated": []}
     for k, pred in enumerate(predictions):
@@ -130,6 +133,7 @@ def calibration_and_conformal(problem: Problem, predictions: list[FoldPrediction
                              if (y_test == 1).any() else np.nan,
                              "conformal_singleton_rate": float((set_size == 1).mean())})
         else:
+            assert distances is not None  # set above for regression
             d_rest = np.concatenate([d for j, d in enumerate(distances) if j != k])
             per_fold.append(_interval_check(y_test, s_test, distances[k], y_rest, s_rest, d_rest,
                                             config.conformal_confidence))

@@ -372,10 +372,13 @@ class ConformalModel(BaseEstimator):
         yhat = np.asarray(self.estimator.predict(X), dtype=float)
         half: float | np.ndarray = conformal_quantile(self.residuals, self.confidence)
         # getattr: a model saved before normalised intervals has no interval_* state
-        if getattr(self, "interval_quantile", None) is not None and difficulty is not None:
-            sigma = np.maximum(self.interval_intercept + self.interval_slope * np.asarray(difficulty, dtype=float),
-                               self.interval_floor)  # NormalisedConformal.sigma
-            half = self.interval_quantile * sigma
+        quantile = getattr(self, "interval_quantile", None)
+        if quantile is not None and difficulty is not None:
+            from .intervals import NormalisedConformal  # imported here: intervals imports this module
+
+            interval = NormalisedConformal(quantile, self.interval_intercept, self.interval_slope,
+                                           self.interval_floor, self.confidence)
+            half = interval.quantile * interval.sigma(difficulty)
         # Conformal predictive distribution: P(y >= t) = share of residuals r with yhat + r >= t.
         r = self.residuals
         n_ge = len(r) - np.searchsorted(r, self.threshold - yhat, side="left")

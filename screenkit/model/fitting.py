@@ -65,7 +65,9 @@ def fit_and_validate(problem: Problem, config: TrainConfig, budget: float, steps
     validation, preds = validate(problem, X, announce_fits(build, steps, label, len(problem.folds),
                                                             config.y_randomisation_permutations), config)
     steps.start(f"{label}: calibration and conformal checks")
-    uncertainty = calibration_and_conformal(problem, preds, config)
+    # the regression interval's difficulty: computed once for the held-out check and the final model
+    distances = out_of_fold_distance(problem, preds) if problem.task == "regression" else None
+    uncertainty = calibration_and_conformal(problem, preds, config, distances)
     steps.start(f"{label}: final fit on {len(problem.final_train)} rows")
     final = build().fit(X[problem.final_train], problem.y[problem.final_train])
     if hasattr(final, "n_jobs"):
@@ -79,10 +81,9 @@ def fit_and_validate(problem: Problem, config: TrainConfig, budget: float, steps
         uncertainty["calibration"]["rule"] = ("Platt scaling is applied only when it lowers the Brier score on "
                                               "held-out folds; otherwise p_active is the estimator's own probability")
     oof_score, oof_y = pooled_out_of_fold(problem, preds)
-    distance = np.concatenate(out_of_fold_distance(problem, preds)) if problem.task == "regression" else None
     wrapped = ConformalModel.from_out_of_fold(final, problem.task, oof_score, oof_y, threshold=problem.threshold,
                                               confidence=config.conformal_confidence, calibrate=calibrate,
-                                              difficulty=distance)
+                                              difficulty=None if distances is None else np.concatenate(distances))
     _, nn = difficulty(problem)
     plot_data = PlotData.from_record(problem.task, problem.threshold,
                                      out_of_fold_record(problem, preds, config.calibrate))
