@@ -5,7 +5,7 @@ from rdkit.Chem import rdFingerprintGenerator
 from sklearn.base import clone
 
 from screenkit.chem.featurize import MorganFingerprint, make_featurizer
-from screenkit.chem.similarity import SimilarityIndex, tanimoto_max
+from screenkit.chem.similarity import SimilarityIndex, nearest_neighbours, tanimoto_max
 from screenkit.errors import UsageError
 
 SMILES = ["CCOc1ccc(CN2CCCC2)cc1", "CC(=O)Oc1ccccc1C(=O)O", "CN1CCC[C@H]1c1cccnc1", "c1ccc2ccccc2c1"]
@@ -115,3 +115,22 @@ def test_similarity_index_refuses_counts_and_handles_wide_fingerprints():
         SimilarityIndex([np.array([[2, 0, 1]])])
     wide = np.ones((1, 40_000), dtype=np.uint8)  # more shared bits than int16 can count
     assert SimilarityIndex([wide]).max_similarity(wide).tolist() == [[1.0]]
+    dense = np.ones((1, 2048), dtype=np.uint8)  # 2048 shared bits: more than uint8 counts
+    assert SimilarityIndex([dense]).max_similarity(dense).tolist() == [[1.0]]
+
+
+def test_similarity_index_nearest_and_reference_match_the_inputs():
+    gen = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
+    more = ["CCN(CC)CCOC(=O)c1ccccc1", "O=C(O)CCc1ccccc1", "CCOc1ccc(CN2CCCCC2)cc1", SMILES[0], SMILES[0]]
+    arrays = np.array([gen.GetFingerprintAsNumPy(Chem.MolFromSmiles(s)) for s in SMILES + more]).astype(np.uint8)
+    sets = [arrays[:4], arrays[4:]]  # SMILES[0] twice in the second set: a tie the lower row wins
+    index = SimilarityIndex(sets)
+    query = arrays[[0, 6, 7]]
+    for k, reference in enumerate(sets):
+        assert index.reference(k).dtype == np.uint8  # Morgan bits: the smallest type, and the models can share it
+        np.testing.assert_array_equal(index.reference(k), reference)
+        rows, similarity = index.nearest(query, k)
+        expected_rows, expected_similarity = nearest_neighbours(query, reference, k=1)
+        np.testing.assert_array_equal(rows, expected_rows[:, 0])
+        np.testing.assert_array_equal(similarity, expected_similarity[:, 0])
+    assert index.nearest(query, 1)[0][0] == 3 and index.nearest(query, 1)[1][0] == 1.0

@@ -82,3 +82,16 @@ def test_a_failing_fast_step_fails_in_rdkits_own_function(monkeypatch):
             assert _property_step(error) == "properties (SPS)"
         else:
             raise AssertionError("SPS of a molecule without heavy atoms should fail")
+
+
+def test_scoring_models_share_the_domain_index_copy_of_their_training_sets():
+    import numpy as np
+
+    from screenkit.model.bundle import load_bundle
+    from screenkit.screen.score import cached_models
+
+    models, index = cached_models(bundled_path("models"))
+    fresh = {m.name: m.train_fingerprints for m in load_bundle(bundled_path("models"), training_sets_only=True)}
+    for k, model in enumerate(models):
+        assert np.shares_memory(model.train_fingerprints, index.reference(k))  # one copy per worker, not two
+        np.testing.assert_array_equal(model.train_fingerprints, fresh[model.name])

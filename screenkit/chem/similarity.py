@@ -150,10 +150,11 @@ class SimilarityIndex:
     """Nearest-neighbour Tanimoto similarity of queries to several reference sets at once.
 
     Scoring asks, for every library compound, how close it is to each model's training
-    set. Each set is kept dense and bit-major as int16, so a sparse query times it is a
-    few row additions per set bit; a set (at most a few MB) stays in cache while a whole
-    chunk is compared with it. That is 2.5x faster than one float32 product over all
-    sets at once, in half the memory (about 55 MB for the bundled models' 13k compounds).
+    set. Each set is kept dense and bit-major in the smallest integer type its bit counts
+    fit (uint8 for Morgan fingerprints), so a sparse query times it is a few row additions
+    per set bit; a set (at most a few MB) stays in cache while a whole chunk is compared
+    with it. That is 2.5x faster than one float32 product over all sets at once; the
+    bundled models' training sets take 48 MB.
 
     Examples
     --------
@@ -171,11 +172,20 @@ class SimilarityIndex:
         if any(r.size and r.max() > 1 for r in references):
             raise UsageError("SimilarityIndex needs 0/1 fingerprints (Tanimoto on bits), not counts; use minmax_kernel "
                              "for counts")
-        # Shared bits are summed in int16 unless a fingerprint is wider than int16 can count.
-        width = max((r.shape[1] for r in references), default=0)
-        dtype = np.int16 if width <= np.iinfo(np.int16).max else np.int32
+        # Shared bits are summed in the smallest integer type that cannot overflow: two
+        # fingerprints share at most as many bits as the reference has set (Morgan: < 200).
+        most_bits = max((int(r.sum(axis=1).max()) for r in references if r.size), default=0)
+        dtype = next(t for t in (np.uint8, np.int16, np.int32) if most_bits <= np.iinfo(t).max)
         self._dtype = dtype
         self._sets = [_reference_block(r, dtype) for r in references]
+
+    def reference(self, k: int) -> np.ndarray:
+        """Reference set ``k`` as the 0/1 (compounds x bits) matrix it was given, a view of the index's copy.
+
+        In ``uint8`` the same values as the input's 0/1 matrix, so a caller can drop its own
+        copy (each scoring worker saves the training sets' 48 MB that way).
+        """
+        return self._sets[k][0].T
 
     def max_similarity(self, query: np.ndarray) -> np.ndarray:
         """``(n_query, n_reference_sets)`` matrix of the largest Tanimoto similarity."""
@@ -188,6 +198,19 @@ class SimilarityIndex:
                 continue
             out[:, k] = _bit_similarity(q, q_counts, reference_t, reference_counts).max(axis=1)
         return out
+
+    def nearest(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Row number and Tanimoto similarity of each query's nearest compound in reference set ``k``.
+
+        The same as ``nearest_neighbours(query, reference, k=1)`` (ties: the lower row).
+        """
+        reference_t, reference_counts = self._sets[k]
+        if reference_t.shape[1] == 0 or len(query) == 0:
+            return np.zeros(len(query), dtype=int), np.zeros(len(query))
+        q, q_counts = _query_bits(query, self._dtype)
+        sim = _bit_similarity(q, q_counts, reference_t, reference_counts)
+        best = sim.argmax(axis=1)
+        return best, sim[np.arange(len(query)), best].astype(float)
 
 
 def nearest_neighbours(query: np.ndarray, reference: np.ndarray, k: int = 3,

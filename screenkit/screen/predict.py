@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..chem.similarity import AD_SPACE, nearest_neighbours
+from ..chem.similarity import AD_SPACE, SimilarityIndex
 from ..config import bundled_path
 from ..model.bundle import bundle_digest
 from ..profile import load_profile
@@ -87,12 +87,12 @@ def predict_smiles(smiles: list[str], *, models_dir: str | Path | None = None,
     names = names or [f"mol{i}" for i in range(1, len(smiles) + 1)]
     records = [RawRecord(i, "smiles", text, name) for i, (text, name) in enumerate(zip(smiles, names), start=1)]
     prof = load_profile(profile)
-    models, _ = cached_models(directory, digest)
+    models, index = cached_models(directory, digest)
     rows = score_rows(score_records(records, ScoreOptions.for_profile(directory, digest, prof)), models, prof)
-    return [Prediction(text, row, _neighbours(row, models)) for text, row in zip(smiles, rows)]
+    return [Prediction(text, row, _neighbours(row, models, index)) for text, row in zip(smiles, rows)]
 
 
-def _neighbours(row: dict, models) -> list[Neighbour]:
+def _neighbours(row: dict, models, index: SimilarityIndex) -> list[Neighbour]:
     if row.get("status") == "error" or not row.get("smiles"):
         return []
     from rdkit import Chem
@@ -103,12 +103,12 @@ def _neighbours(row: dict, models) -> list[Neighbour]:
     query = AD_SPACE.fingerprints([mol])
     inchikey = Chem.MolToInchiKey(mol)
     out = []
-    for model in models:
+    for k, model in enumerate(models):
         if not len(model.train_fingerprints):
             continue
-        index, similarity = nearest_neighbours(query, model.train_fingerprints, k=1)
-        best = int(index[0, 0])
-        out.append(Neighbour(model.name, round(float(similarity[0, 0]), 3), str(model.train_smiles[best]),
+        nearest, similarity = index.nearest(query, k)
+        best = int(nearest[0])
+        out.append(Neighbour(model.name, round(float(similarity[0]), 3), str(model.train_smiles[best]),
                              round(float(model.train_pactivity[best]), 2),
                              bool(str(model.train_inchikey[best]) == inchikey),
                              not model.card.is_activity_model))
