@@ -1,6 +1,7 @@
 """Checkpointed scoring: --top, the status file, and resuming after a crash or kill -9."""
 
 import csv
+import hashlib
 import json
 import os
 import signal
@@ -157,3 +158,24 @@ def test_resume_after_an_interruption_in_a_library_of_bad_records_finishes(small
     assert out.read_bytes() == reference.read_bytes()
     status = list(csv.DictReader(open(tmp_path / "out.csv.status.csv")))
     assert status[-1]["status"] == "error" and "damaged" in status[-1]["reason"]
+
+
+def test_the_library_hash_waits_for_the_first_commit_and_a_run_stopped_before_it_starts_afresh(
+        smiles_library, small_models, tmp_path, monkeypatch):
+    asked = []
+    store = RunStore(tmp_path / "w", lambda: asked.append(1) or {"library_sha256": "abc"}, 100)
+    assert store.start(resume=False) == 0 and asked == []  # the hash can still be running
+    assert not (tmp_path / "w" / "state.json").exists()  # nothing committed: nothing to resume
+
+    out = tmp_path / "out.csv"
+
+    def stop_before_the_first_commit(self, rows):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(RunStore, "add", stop_before_the_first_commit)
+    with pytest.raises(KeyboardInterrupt):
+        screen_library(smiles_library, out, models_dir=small_models, chunk_size=40)
+    monkeypatch.undo()
+    screen_library(smiles_library, out, models_dir=small_models, chunk_size=40)  # no --resume needed
+    meta = json.loads((tmp_path / "out.csv.meta.json").read_text())
+    assert meta["library"]["sha256"] == hashlib.sha256(smiles_library.read_bytes()).hexdigest()

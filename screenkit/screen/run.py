@@ -17,6 +17,7 @@ import stat
 import sys
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
@@ -48,6 +49,8 @@ FIRST_CHUNK = 50
 __all__ = ["screen_library"]
 
 log = logging.getLogger(__name__)
+# Reading a library whole (its hash, its record count) runs on threads beside the first chunks.
+_BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="screenkit-read")
 BASE_COLUMNS = ["rank", "input_position", "id", "smiles"]
 STATUS_COLUMNS = ["status", "reason"]
 # What a work folder's lines hold; a folder written in another format is never resumed.
@@ -191,9 +194,11 @@ def _screen(job: _Job) -> ScreenSummary:
     plan = _plan(job, ids.id_field)
     summary = _new_summary(job, plan)
     summary.id_source = ids.source
-    signature = _signature(job, plan, ids.id_col, ids.id_field)
+    # Hashing the library (gigabytes at a million records) runs beside the first chunks;
+    # the store waits for it at its first commit, or now to check a run it resumes.
+    hashing = _BACKGROUND.submit(_signature, job, plan, ids.id_col, ids.id_field)
     client = _dask_client(config.scheduler) if config.backend == "dask" else None
-    store = RunStore(job.output.with_name(job.output.name + ".work"), signature, config.run_size)
+    store = RunStore(job.output.with_name(job.output.name + ".work"), hashing.result, config.run_size)
     done = store.start(config.resume)
     summary.n_resumed = done
     if done:
@@ -203,7 +208,7 @@ def _screen(job: _Job) -> ScreenSummary:
         store.remove()
         raise InputFileError(f"{job.shown_library} contains no records; is it the right file?")
     summary.id_problems = id_problems(store.status_file())
-    _write_outputs(job, plan, store, summary, signature)
+    _write_outputs(job, plan, store, summary, store.signature)
     store.remove()
     log.info("scored %d records (%d ok, %d warning, %d error) in %.1f s", summary.n_records, summary.n_ok,
              summary.n_warning, summary.n_error, summary.seconds)
@@ -309,15 +314,19 @@ def _write_outputs(job: _Job, plan: _Plan, store: RunStore, summary: ScreenSumma
 
 
 class _Progress:
-    """The scoring bar: records done of a quick count, or compressed bytes read of a gzipped file."""
+    """The scoring bar: records done of a count made beside the first chunks, or compressed bytes read of a
+    gzipped file."""
 
-    def __init__(self, bar, by_bytes: bool):
-        self.bar, self.by_bytes, self.records = bar, by_bytes, 0
+    def __init__(self, bar, by_bytes: bool, total: Future | None = None):
+        self.bar, self.by_bytes, self.records, self.total = bar, by_bytes, 0, total
 
     def advance(self, n: int, opened: list) -> None:
         self.records += n
         if self.bar.disable:
             return
+        if self.total is not None and self.total.done():
+            self.bar.total = self.total.result()  # None when the count failed: the bar counts on without a total
+            self.total = None
         if self.by_bytes and opened:
             try:
                 position = opened[0].tell()
@@ -332,25 +341,33 @@ class _Progress:
         self.bar.close()
 
 
+def _gzipped(library: Path) -> bool:
+    try:
+        with open(library, "rb") as fh:
+            return fh.read(2) == b"\x1f\x8b"
+    except OSError:
+        return False
+
+
+def _count(library: Path, fmt: str) -> int | None:
+    try:
+        return count_records(library, fmt)
+    except (OSError, UsageError, InputFileError):
+        return None
+
+
 def _progress_bar(library: Path, fmt: str, progress: bool | None, done: int) -> _Progress:
     from tqdm import tqdm
 
     shown = sys.stderr.isatty() if progress is None else progress
-    total = by_bytes = None
-    if shown:  # counting costs a read of the file: only when someone watches
-        try:
-            total = count_records(library, fmt)
-            if total is None:
-                by_bytes = library.stat().st_size
-        except (OSError, UsageError, InputFileError):
-            total = None
-    if by_bytes:
-        bar = tqdm(total=by_bytes, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
-                   desc="scoring (compressed bytes read)", mininterval=0.5, disable=not shown)
-    else:
-        bar = tqdm(total=total, unit=" mol", file=sys.stderr, desc="scoring", mininterval=0.5,
-                   initial=done, disable=not shown)
-    return _Progress(bar, bool(by_bytes))
+    if shown and _gzipped(library):  # counting would decompress the whole file: show bytes read instead
+        bar = tqdm(total=library.stat().st_size, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
+                   desc="scoring (compressed bytes read)", mininterval=0.5)
+        return _Progress(bar, True)
+    bar = tqdm(total=None, unit=" mol", file=sys.stderr, desc="scoring", mininterval=0.5, initial=done,
+               disable=not shown)
+    # counting costs a read of the file: only when someone watches
+    return _Progress(bar, False, _BACKGROUND.submit(_count, library, fmt) if shown else None)
 
 
 def _dask_client(scheduler: str | None):

@@ -79,15 +79,17 @@ class RunStore:
     ----------
     workdir : Path
         Folder for state, pending rows and runs (created if needed).
-    signature : dict
-        What must match for a resume to be valid (input hash, models, options).
+    signature : dict or callable
+        What must match for a resume to be valid (input hash, models, options); a callable
+        is asked for it when first needed (a fresh run's first commit), so hashing a large
+        library runs beside the first chunks.
     run_size : int
         Rows per sorted run (the most rows ever held in memory at once).
     """
 
-    def __init__(self, workdir: Path, signature: dict, run_size: int):
+    def __init__(self, workdir: Path, signature: dict | Callable[[], dict], run_size: int):
         self.workdir = Path(workdir)
-        self.signature = signature
+        self._signature = signature
         self.run_size = run_size
         self.records_done = 0
         self.runs: list[str] = []
@@ -97,6 +99,13 @@ class RunStore:
         # committed with the next chunk, so a resumed run writes the same header
         self.input_columns: list[str] = []
         self._known_columns: set[str] = set()
+
+    @property
+    def signature(self) -> dict:
+        """What the run was made from (:class:`RunStore`'s ``signature``, resolved on first use)."""
+        if callable(self._signature):
+            self._signature = self._signature()
+        return self._signature
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self, resume: bool) -> int:
@@ -118,8 +127,7 @@ class RunStore:
                 shutil.rmtree(self.workdir)  # a work folder without state holds nothing committed
             self.workdir.mkdir(parents=True)
             (self.workdir / PENDING).touch()
-            (self.workdir / STATUS).write_text(STATUS_HEADER)
-            self._save()
+            (self.workdir / STATUS).write_text(STATUS_HEADER)  # the state comes with the first commit
         return self.records_done
 
     def _restore(self, state: dict) -> None:
