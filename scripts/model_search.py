@@ -86,7 +86,7 @@ def markdown(name: str, table: pd.DataFrame, note: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def summary_markdown(table: pd.DataFrame, budget: float) -> str:
+def summary_markdown(table: pd.DataFrame, budget: float, conditions: str = "the shared 2-core machine") -> str:
     """One row per model: shipped vs best challenger, both against similarity search on the same folds."""
     lines = ["| model | shipped: SAR ROC-AUC | similarity | margin (p) | best challenger | its SAR ROC-AUC | its margin (p) "
              "| gain over shipped (p) | evaluated | verdict |", "|---|---:|---:|---:|---|---:|---:|---:|---:|---|"]
@@ -101,8 +101,8 @@ def summary_markdown(table: pd.DataFrame, budget: float) -> str:
                      f"{r.shipped_margin:+.3f} ({r.shipped_margin_p:.2g}) | {r.best} | {r.best_sar_roc_auc:.3f} ± "
                      f"{r.best_sd:.3f} | {r.best_margin:+.3f} ({r.best_margin_p:.2g}) | {r.gain:+.3f} ({r.gain_p:.2g}) | "
                      f"{r.n_evaluated} of {r.n_candidates} | {verdict} |")
-    lines += ["", f"5 cluster folds per model, the shipped model's own; search budget {budget:.0f} s per model on the "
-                  "shared 2-core machine (candidates that would overrun it are stopped after one fold or not run; "
+    lines += ["", f"5 cluster folds per model, the shipped model's own; search budget {budget:.0f} s per model on "
+                  f"{conditions} (candidates that would overrun it are stopped after one fold or not run; "
                   "'evaluated' counts the candidates and ensembles with figures). Rule: retrain only if the gain over "
                   "the shipped configuration exceeds 1 fold-sd of the shipped SAR ROC-AUC and the paired one-sided "
                   "t-test over the 5 folds gives p < 0.05."]
@@ -151,6 +151,8 @@ def main(argv=None) -> int:
     parser.add_argument("--candidates", type=int, default=0, help="use only the first N --auto candidates (0: all)")
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default=str(ROOT / "docs" / "model_search"))
+    parser.add_argument("--conditions", default="the shared 2-core machine",
+                        help="where and when the search ran, for the summary's note")
     parser.add_argument("--summarise-only", action="store_true",
                         help="rebuild the tables and the summary from the saved <model>.json files, no search")
     args = parser.parse_args(argv)
@@ -189,7 +191,7 @@ def main(argv=None) -> int:
         row = reports(name, saved, out)
         summary.append(row)
         pd.DataFrame(summary).to_csv(out / "summary.csv", index=False)
-        (out / "summary.md").write_text(summary_markdown(pd.DataFrame(summary), saved["budget"]))
+        (out / "summary.md").write_text(summary_markdown(pd.DataFrame(summary), saved["budget"], args.conditions))
         print(f"{name}: shipped {row['shipped_sar_roc_auc']} ± {row['shipped_sd']}; best {row['best']} "
               f"{row['best_sar_roc_auc']} (gain {row['gain']}, p {row['gain_p']}); retrain: {row['retrain']}", flush=True)
     return 0

@@ -189,3 +189,29 @@ def test_reliability_map_calibrates_uncalibrated_models_and_keeps_their_order():
         assert np.average((mapped(raw) - observed) ** 2, weights=n) < np.average((raw - observed) ** 2, weights=n)
     platt = next(m for m in models if applied(m) is True)
     assert reliability_map(platt.card) is None
+
+
+def test_the_model_selection_verdict_reaches_the_card_from_the_search_summary(small_models, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    folder = shutil.copytree(small_models, tmp_path / "m")
+    summary = tmp_path / "summary.csv"
+    base = {"shipped": "morgan+rf", "shipped_sar_roc_auc": 0.70, "shipped_sd": 0.10, "baseline_sar_roc_auc": 0.6,
+            "shipped_margin": 0.1, "shipped_margin_p": 0.01, "best_margin": 0.15, "best_margin_p": 0.01,
+            "best_sd": 0.08, "n_candidates": 14, "seconds": 1.0}
+    pd.DataFrame([{**base, "model": "JAK1_Ki", "best": "fcfp+rf", "best_sar_roc_auc": 0.75, "gain": 0.05,
+                   "gain_p": 0.01, "retrain": False, "n_evaluated": 14}]).to_csv(summary, index=False)
+    script = Path(__file__).resolve().parent.parent / "scripts" / "card_model_selection.py"
+    subprocess.run([sys.executable, str(script), "--models", str(folder), "--search", str(summary),
+                    "--regression", str(tmp_path / "none.csv"), "--conditions", "test"], check=True,
+                   capture_output=True)
+    (model,) = load_bundle(folder, names=["JAK1_Ki"], with_estimators=False)  # the manifest follows the card
+    selection = model.card.model_selection
+    assert selection["best_challenger"]["gain"] == 0.05 and selection["n_evaluated"] == 14
+    # +0.05 is inside 1 fold-sd (0.10), and 13 challengers make p 0.01 into 0.13: kept
+    assert selection["verdict"].startswith("kept") and "p is 0.13" in selection["verdict"]
+    text = (folder / "JAK1_Ki.card.md").read_text()
+    assert "### Why this configuration" in text and "fcfp+rf: 0.750 ± 0.080, gain +0.050" in text

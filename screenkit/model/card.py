@@ -43,6 +43,7 @@ class ModelCard:
     training_seconds: float = 0.0
     intended_use: str = ""
     auto_search: dict | None = None
+    model_selection: dict | None = None  # a search on the card's own folds after training, and its verdict
     plots: dict | None = None  # file suffix -> file beside the card (roc.svg, pr.svg, ..., plots.npz)
     role: str | None = None  # "property" for a property model (BBB_B3DB); None: an activity model
     extra: dict = field(default_factory=dict)  # keys this version does not model, kept so a card round-trips
@@ -61,7 +62,7 @@ class ModelCard:
         out = asdict(self)
         out.pop("read_keys")
         out.update(out.pop("extra"))
-        for optional in ("auto_search", "plots", "role"):
+        for optional in ("auto_search", "model_selection", "plots", "role"):
             if out[optional] is None:
                 del out[optional]
         if not self.read_keys:
@@ -239,6 +240,25 @@ def _model_lines(c: ModelCard) -> list[str]:
                          f"{num(x.get('margin_roc_auc_p'))} | {num(x.get('bedroc_20'))} | {x.get('seconds', '')} |")
         if a.get("not_run"):
             lines += ["", f"Not run (budget spent): {', '.join(a['not_run'])}."]
+    if c.model_selection:
+        lines += _selection_lines(c.model_selection)
+    return lines
+
+
+def _selection_lines(selection: dict) -> list[str]:
+    """Why this configuration: the search on this card's own folds, the rule, and what came closest."""
+    shipped, best = selection["shipped"], selection.get("best_challenger")
+    lines = ["", "### Why this configuration", "",
+             f"Searched {selection['n_evaluated']} of {selection['n_candidates']} configurations on this card's own "
+             f"{selection['n_folds']} cluster folds ({selection['conditions']}; `{selection['source']}`). "
+             f"Rule: {selection['rule']}", "",
+             f"- this model ({shipped['label']}): SAR ROC-AUC {shipped['sar_roc_auc']:.3f} ± {shipped['sd']:.3f}"]
+    if best:
+        lines.append(f"- best challenger {best['label']}: {best['sar_roc_auc']:.3f} ± {best['sd']:.3f}, "
+                     f"gain {best['gain']:+.3f} (paired p = {best['gain_p']:.2g})")
+    for other in selection.get("other_tasks", []):
+        lines.append(f"- {other['what']}: {other['result']}")
+    lines += ["", f"**Verdict**: {selection['verdict']}"]
     return lines
 
 
