@@ -95,3 +95,27 @@ def test_scoring_models_share_the_domain_index_copy_of_their_training_sets():
     for k, model in enumerate(models):
         assert np.shares_memory(model.train_fingerprints, index.reference(k))  # one copy per worker, not two
         np.testing.assert_array_equal(model.train_fingerprints, fresh[model.name])
+
+
+def test_a_concatenation_part_another_model_uses_is_computed_once_and_the_matrix_is_unchanged(monkeypatch):
+    import numpy as np
+
+    from screenkit.chem.featurize import RDKitDescriptors, make_featurizer
+    from screenkit.screen import score
+
+    mols = [Chem.MolFromSmiles(s) for s in ("CCOc1ccc(CN2CCCC2)cc1", "CC(=O)Oc1ccccc1C(=O)O", "c1ccncc1")]
+    descriptors = {"name": "descriptors", "params": {"names": ["TPSA", "MolLogP", "NumHDonors"]}}
+    brain = make_featurizer("concat", parts=[descriptors, {"name": "morgan", "params": {"fp_size": 1024,
+                                                                                       "counts": True}}])
+    target = make_featurizer("concat", parts=[{"name": "morgan", "params": {"radius": 2, "fp_size": 2048}},
+                                              descriptors])
+    calls = []
+    real = RDKitDescriptors._transform_mols
+    monkeypatch.setattr(RDKitDescriptors, "_transform_mols", lambda self, m: calls.append(1) or real(self, m))
+    done: dict = {}
+    got = [score._features(f, mols, done) for f in (brain, target)]
+    assert len(calls) == 1  # the descriptors once, for both models
+    for featurizer, matrix in zip((brain, target), got):
+        expected = featurizer.transform(mols)
+        assert matrix.dtype == expected.dtype
+        np.testing.assert_array_equal(matrix, expected)

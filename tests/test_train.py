@@ -194,3 +194,16 @@ def test_train_on_own_data_csv_and_sdf(small_dataset, tmp_path):
     assert from_sdf.card.data["n_measured"] == model.card.data["n_measured"]
     with pytest.raises(UsageError, match="has no column 'pki'"):
         train_on_data(csv_path, tmp_path / "x", smiles_col="smi", value_col="pki", config=config)
+
+
+def test_retraining_one_model_keeps_its_place_in_the_bundle(small_models, small_dataset, small_pool, panel, tmp_path):
+    import shutil
+
+    folder = shutil.copytree(small_models, tmp_path / "m")
+    before = [e["name"] for e in json.loads((folder / "manifest.json").read_text())["models"]]
+    first = before[0]
+    gene = first.split("_")[0]
+    train_models(small_dataset, folder, panel, targets=[gene], pool=small_pool, config=TrainConfig(**FAST))
+    after = [e["name"] for e in json.loads((folder / "manifest.json").read_text())["models"]]
+    assert after == before  # the manifest keeps models by name: rescored columns keep their order
+    assert {m.name for m in load_bundle(folder)} == set(before)  # and every file still verifies

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 from rdkit import Chem
 
+from ..chem.featurize import ConcatFeaturizer
 from ..chem.properties import compute_properties
 from ..chem.similarity import AD_SPACE, SimilarityIndex
 from ..chem.standardize import ERROR, OK, mol_from_text, muted_rdkit_log, one_line_message, standardize_mol
@@ -162,8 +163,22 @@ def _parse(record: RawRecord, options: ScoreOptions) -> tuple[dict, Chem.Mol | N
     return row, result.mol
 
 
-def _spec_key(spec: dict) -> str:
-    return json.dumps(spec, sort_keys=True)
+def _features(featurizer, mols: list, done: dict[str, np.ndarray]) -> np.ndarray:
+    """A featurizer's matrix for a chunk, each featurizer computed once per chunk whichever models share it.
+
+    A concatenation is assembled from its parts, as :class:`ConcatFeaturizer` does, so a part
+    that another model also uses (the domain's Morgan bits, the BBB model's descriptors) is
+    computed once.
+    """
+    if isinstance(featurizer, ConcatFeaturizer):
+        parts = featurizer._featurizers()
+        dtype = featurizer.dtype
+        return np.hstack([_features(part, mols, done).astype(dtype, copy=False) for part in parts])
+    key = json.dumps({k: v for k, v in featurizer.get_params().items() if k != "n_jobs"}
+                     | {"class": type(featurizer).__name__}, sort_keys=True)
+    if key not in done:
+        done[key] = featurizer.transform(mols)
+    return done[key]
 
 
 def _retitle(molblock: str, title: str) -> str:
@@ -212,27 +227,24 @@ def _predict(mols: list, models: list[TargetModel], index: SimilarityIndex,
     """
     # The applicability domain always lives in one space (Morgan radius 2, 2048 bits: the
     # training_set fingerprints of every bundle), whatever features a model uses.
-    ad_space = AD_SPACE.featurizer()
-    ad_key = _spec_key(ad_space.get_params() | {"name": "morgan"})
+    features: dict[str, np.ndarray] = {}
     try:
-        features: dict[str, np.ndarray] = {ad_key: ad_space.transform(mols)}
+        ad_bits = _features(AD_SPACE.featurizer(), mols, features)
     except Exception as exc:
         raise StepFailed("featurize (morgan, applicability domain)", exc) from None
     try:
-        ad = index.max_similarity(features[ad_key])
+        ad = index.max_similarity(ad_bits)
     except Exception as exc:
         raise StepFailed("applicability domain", exc) from None
     columns = []
     for m, model in enumerate(models):
         spec = model.card.featurizer
-        key = _spec_key(spec["params"] | {"name": spec["name"]})
-        if key not in features:
-            try:
-                features[key] = model.featurizer.transform(mols)
-            except Exception as exc:
-                raise StepFailed(f"featurize ({spec['name']})", exc) from None
         try:
-            predictions = model.predict(features[key], difficulty=1.0 - ad[:, m])  # intervals widen with distance
+            X = _features(model.featurizer, mols, features)
+        except Exception as exc:
+            raise StepFailed(f"featurize ({spec['name']})", exc) from None
+        try:
+            predictions = model.predict(X, difficulty=1.0 - ad[:, m])  # intervals widen with distance
             values = [(f"{model.name}_{output}", np.asarray(predictions[output], dtype=float))
                       for output in model.outputs]
         except Exception as exc:
