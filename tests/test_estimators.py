@@ -119,3 +119,24 @@ def test_forest_proba_follows_a_refit_and_a_warm_start():
     assert np.array_equal(forest_class_proba(forest, X, 1), forest.predict_proba(X)[:, 1])
     forest.set_params(warm_start=True, n_estimators=15, class_weight=None).fit(X, 1 - y)
     assert np.array_equal(forest_class_proba(forest, X, 1), forest.predict_proba(X)[:, 1])
+
+
+def test_a_forest_behind_an_imputer_scores_through_the_fast_path_with_the_same_numbers(monkeypatch):
+    import numpy as np
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+
+    from screenkit.model import estimators
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 12))
+    X[rng.random(X.shape) < 0.05] = np.nan  # descriptors undefined for some molecules
+    y = (np.nan_to_num(X[:, 0]) + rng.normal(scale=0.5, size=300) > 0).astype(int)
+    pipeline = make_pipeline(SimpleImputer(), RandomForestClassifier(n_estimators=30, random_state=0)).fit(X, y)
+    used = []
+    real = estimators.forest_class_proba
+    monkeypatch.setattr(estimators, "forest_class_proba", lambda *a: used.append(1) or real(*a))
+    fast = estimators.positive_score(pipeline, X)
+    assert used  # the forest's own fast path, not Pipeline.predict_proba
+    np.testing.assert_array_equal(fast, pipeline.predict_proba(X)[:, 1])

@@ -159,8 +159,14 @@ def positive_score(estimator, X) -> np.ndarray:
     classes = list(estimator.classes_)
     if 1 not in classes:
         return np.zeros(len(X))
-    if _plain_forest(estimator) and isinstance(X, np.ndarray) and X.ndim == 2:
-        return forest_class_proba(estimator, X, classes.index(1))
+    if isinstance(X, np.ndarray) and X.ndim == 2:
+        if _plain_forest(estimator):
+            return forest_class_proba(estimator, X, classes.index(1))
+        steps = getattr(estimator, "steps", None)
+        if steps and _plain_forest(steps[-1][1]):  # imputer/scaler then a forest: what Pipeline.predict_proba does
+            for _, step in steps[:-1]:
+                X = step.transform(X)
+            return forest_class_proba(steps[-1][1], np.asarray(X), classes.index(1))
     return estimator.predict_proba(X)[:, classes.index(1)]
 
 
