@@ -39,8 +39,14 @@ def _number(value) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def selection(row: pd.Series, conditions: str, other_tasks: list[dict]) -> dict:
-    """The card's ``model_selection`` from one summary row of the model search."""
+def selection(row: pd.Series, conditions: str, other_tasks: list[dict], switch: dict | None = None,
+              confirmation: dict | None = None) -> dict:
+    """The card's ``model_selection`` from one summary row of the model search.
+
+    ``switch`` (from ``docs/model_search/switches.json``): a model retrained with another
+    configuration after the search, with the evidence; its verdict replaces the rule's.
+    ``confirmation``: the row of ``docs/model_search/confirmation.csv`` for this model, if any.
+    """
     searched = int(row.n_evaluated) > 1
     best = None
     if searched:
@@ -67,9 +73,20 @@ def selection(row: pd.Series, conditions: str, other_tasks: list[dict]) -> dict:
     if searched and "descriptors" in str(row.best):
         verdict += (f" Its featurizer also computes all RDKit 2D descriptors: {descriptor_cost_ms():.1f} ms per "
                     "molecule here, more than the default scoring run spends on a molecule in total.")
+    if confirmation is not None:
+        verdict += (f" On split seed {confirmation['seed']}, as one pre-chosen comparison, {confirmation['challenger']} "
+                    f"gained {confirmation['gain']:+.3f} (p = {confirmation['gain_p']:.2g}): "
+                    + ("confirmed." if confirmation["confirmed"] else "not confirmed."))
     if any(t.get("switch") for t in other_tasks):
         verdict += " Regression passes the same rule on these folds; see below."
+    previous = None
+    if switch and switch.get("kept"):  # a note on why a confirmed challenger still did not replace the model
+        verdict += f" {switch['why']}"
+    elif switch:
+        previous = {"label": row.shipped, "sar_roc_auc": float(row.shipped_sar_roc_auc), "sd": float(row.shipped_sd)}
+        verdict = f"switched from {row.shipped} to {switch['to']}: {switch['why']}"
     return {"source": "docs/model_search", "conditions": conditions, "n_folds": 5, "rule": RULE,
+            "previous": previous,
             "n_evaluated": int(row.n_evaluated), "n_candidates": int(row.n_candidates),
             "shipped": {"label": row.shipped, "sar_roc_auc": float(row.shipped_sar_roc_auc),
                         "sd": float(row.shipped_sd)},
@@ -117,15 +134,26 @@ def main(argv=None) -> int:
     parser.add_argument("--regression", default=str(ROOT / "docs" / "regression_vs_classification" / "results.csv"))
     parser.add_argument("--conditions", default="240 s per model, 2 jobs, idle 2-core machine",
                         help="how the search ran (budget, machine, date), as the card should say it")
+    parser.add_argument("--switches", default=str(ROOT / "docs" / "model_search" / "switches.json"),
+                        help="models retrained with another configuration after the search, and why")
+    parser.add_argument("--confirmation", default=str(ROOT / "docs" / "model_search" / "confirmation.csv"))
     parser.add_argument("--dry-run", action="store_true")
     args = parser.parse_args(argv)
     summary = pd.read_csv(args.search)
     regression = regression_comparison(Path(args.regression))
+    switches = json.loads(Path(args.switches).read_text()) if Path(args.switches).is_file() else {}
+    confirmations = ({r["model"]: r for r in pd.read_csv(args.confirmation).to_dict("records")}
+                     if Path(args.confirmation).is_file() else {})
     cards = {}
     for row in summary.itertuples():
         path = Path(args.models) / f"{row.model}.card.json"
         card = json.loads(path.read_text())
-        card["model_selection"] = selection(pd.Series(row._asdict()), args.conditions, regression.get(row.model, []))
+        card["model_selection"] = selection(pd.Series(row._asdict()), args.conditions, regression.get(row.model, []),
+                                            switches.get(row.model), confirmations.get(row.model))
+        if row.model in switches and not switches[row.model].get("kept"):  # the card validates the current model
+            sar = card["validation"]["metrics_by_subset"]["sar"]["roc_auc"]
+            card["model_selection"]["shipped"] = {"label": switches[row.model]["to"], "sar_roc_auc": sar["mean"],
+                                                  "sd": sar["sd"]}
         cards[row.model] = card
         print(f"{row.model}: {card['model_selection']['verdict']}")
     if not args.dry_run:

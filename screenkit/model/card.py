@@ -253,6 +253,10 @@ def _selection_lines(selection: dict) -> list[str]:
              f"{selection['n_folds']} cluster folds ({selection['conditions']}; `{selection['source']}`). "
              f"Rule: {selection['rule']}", "",
              f"- this model ({shipped['label']}): SAR ROC-AUC {shipped['sar_roc_auc']:.3f} ± {shipped['sd']:.3f}"]
+    if selection.get("previous"):
+        before = selection["previous"]
+        lines.append(f"- the configuration before ({before['label']}), against which the search ran: "
+                     f"{before['sar_roc_auc']:.3f} ± {before['sd']:.3f}")
     if best:
         lines.append(f"- best challenger {best['label']}: {best['sar_roc_auc']:.3f} ± {best['sd']:.3f}, "
                      f"gain {best['gain']:+.3f} (paired p = {best['gain_p']:.2g})")
