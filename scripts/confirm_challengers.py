@@ -19,7 +19,6 @@ Writes ``docs/model_search/confirmation.csv`` and ``.md``::
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib.util
 import json
 import sys
@@ -31,7 +30,6 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from screenkit.model.problem import build_problem, holdout_filter, load_pool  # noqa: E402
 from screenkit.model.search import auto_candidates, describe, paired_gain, search  # noqa: E402
 
 
@@ -43,23 +41,10 @@ def _model_search():
 
 
 def problem_with_seed(card: dict, n_jobs: int, seed: int):
-    """The card's training problem as ``model_search.problem_of`` builds it, with another split seed."""
+    """The card's training problem as ``model_search.problem_of`` builds it, with another split seed, and the
+    card's configuration."""
     model_search = _model_search()
-    from screenkit.config import bundled_path
-    from screenkit.curation.dataset import read_dataset
-    from screenkit.model.trainconfig import TrainConfig
-
-    names = {f.name for f in dataclasses.fields(TrainConfig)}
-    config = TrainConfig(**{**{k: v for k, v in card["training_config"].items() if k in names}, "n_jobs": n_jobs,
-                            "auto": False, "seed": seed})
-    data = card["data"]
-    table = read_dataset(ROOT / model_search.DATASETS[data["dataset"]])
-    if data.get("holdout"):
-        table, _ = holdout_filter(table, bundled_path("data/examples/positive_controls.csv"), config.holdout_similarity)
-    rows = table[(table["target_chembl_id"] == card["target"]["chembl_id"]) &
-                 (table["activity_type"] == card["activity_type"])]
-    pool_smiles, pool_fps, _ = load_pool(None, config)
-    problem, _ = build_problem(rows, float(card["label"]["threshold"]), pool_smiles, pool_fps, config)
+    problem, config, _ = model_search.problem_of(card, n_jobs, seed)
     return problem, config, model_search.shipped_candidate(card)
 
 

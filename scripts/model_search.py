@@ -43,11 +43,15 @@ COLUMNS = ["label", "status", "roc_auc", "roc_auc_sd", "pr_auc", "bedroc_20", "m
            "seconds"]
 
 
-def problem_of(card: dict, n_jobs: int):
-    """The card's training problem, rebuilt as ``screenkit train`` built it."""
+def problem_of(card: dict, n_jobs: int, seed: int | None = None):
+    """The card's training problem, rebuilt as ``screenkit train`` built it: ``(problem, config, rows)``.
+
+    ``rows`` are the measured rows (row ``i`` is problem row ``i``); ``seed`` replaces the
+    card's split seed (other cluster folds and putative inactives, for a confirmation).
+    """
     names = {f.name for f in fields(TrainConfig)}
     config = TrainConfig(**{**{k: v for k, v in card["training_config"].items() if k in names}, "n_jobs": n_jobs,
-                            "auto": False})
+                            "auto": False, **({} if seed is None else {"seed": seed})})
     data = card["data"]
     table = read_dataset(ROOT / DATASETS[data["dataset"]])
     if data.get("holdout"):
@@ -55,8 +59,8 @@ def problem_of(card: dict, n_jobs: int):
     rows = table[(table["target_chembl_id"] == card["target"]["chembl_id"]) &
                  (table["activity_type"] == card["activity_type"])]
     pool_smiles, pool_fps, _ = load_pool(None, config)
-    problem, _ = build_problem(rows, float(card["label"]["threshold"]), pool_smiles, pool_fps, config)
-    return problem, config
+    problem, extra = build_problem(rows, float(card["label"]["threshold"]), pool_smiles, pool_fps, config)
+    return problem, config, extra["rows"]
 
 
 def shipped_candidate(card: dict) -> tuple[dict, dict]:
@@ -177,7 +181,7 @@ def main(argv=None) -> int:
                          "budget": args.budget}
         else:
             t0 = time.perf_counter()
-            problem, config = problem_of(card, args.n_jobs)
+            problem, config, _ = problem_of(card, args.n_jobs)
             shipped = shipped_candidate(card)
             candidates = [c for c in auto_candidates("classification", config.n_estimators)
                           if describe(*c) != describe(*shipped)]

@@ -46,7 +46,7 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -56,10 +56,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from model_search import DATASETS, retrain_rule, shipped_candidate  # noqa: E402
+from model_search import DATASETS, problem_of, retrain_rule, shipped_candidate  # noqa: E402
 
-from screenkit.config import bundled_path  # noqa: E402
-from screenkit.curation.dataset import read_dataset  # noqa: E402
 from screenkit.model.crossval import (  # noqa: E402
     FoldPrediction,
     baseline_predictions,
@@ -67,7 +65,7 @@ from screenkit.model.crossval import (  # noqa: E402
     estimator_factory,
     per_fold_subset_metrics,
 )
-from screenkit.model.problem import Problem, build_problem, holdout_filter, load_pool, regression_rows  # noqa: E402
+from screenkit.model.problem import Problem, regression_rows  # noqa: E402
 from screenkit.model.search import auto_candidates, describe, paired_gain, thread_limit  # noqa: E402
 from screenkit.model.trainconfig import TrainConfig  # noqa: E402
 
@@ -77,23 +75,9 @@ FIGURES = {"sar": "sar", "screen": "mixed"}  # our name -> screenkit's subset
 
 
 def problem_with_rows(card: dict, n_jobs: int) -> tuple[Problem, TrainConfig, pd.DataFrame]:
-    """``model_search.problem_of`` (the card's problem as ``screenkit train`` built it), plus the measured rows.
-
-    A copy of that function's lines, because it drops ``build_problem``'s measured rows,
-    whose ``pactivity`` and ``relation`` the regressors need (row ``i`` is problem row ``i``).
-    """
-    names = {f.name for f in fields(TrainConfig)}
-    config = TrainConfig(**{**{k: v for k, v in card["training_config"].items() if k in names}, "n_jobs": n_jobs,
-                            "auto": False})
-    data = card["data"]
-    table = read_dataset(ROOT / DATASETS[data["dataset"]])
-    if data.get("holdout"):
-        table, _ = holdout_filter(table, bundled_path("data/examples/positive_controls.csv"), config.holdout_similarity)
-    rows = table[(table["target_chembl_id"] == card["target"]["chembl_id"]) &
-                 (table["activity_type"] == card["activity_type"])]
-    pool_smiles, pool_fps, _ = load_pool(None, config)
-    problem, extra = build_problem(rows, float(card["label"]["threshold"]), pool_smiles, pool_fps, config)
-    return problem, config, extra["rows"]
+    """``model_search.problem_of``: the card's problem as ``screenkit train`` built it, its config and the measured
+    rows (their ``pactivity`` and ``relation`` are what the regressors learn from)."""
+    return problem_of(card, n_jobs)
 
 
 def regressors(config: TrainConfig) -> dict[str, tuple[dict, dict]]:
