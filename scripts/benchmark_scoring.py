@@ -210,7 +210,6 @@ def floor(library: str, n_jobs: int, kind: str) -> None:
 
 def _floor_worker(library: str, k: int, n_jobs: int, kind: str) -> int:
     """One floor process: every n_jobs-th chunk of the file, parsed and predicted (and propertied)."""
-    import json
 
     from rdkit import Chem, RDLogger
     from rdkit.Chem import QED, Crippen, Descriptors, Lipinski, SpacialScore, rdMolDescriptors
@@ -220,6 +219,7 @@ def _floor_worker(library: str, k: int, n_jobs: int, kind: str) -> int:
     from screenkit.chem.ionisation import ionisation
     from screenkit.config import bundled_path
     from screenkit.model.bundle import load_bundle
+    from screenkit.screen.score import _features
 
     RDLogger.DisableLog("rdApp.*")
     models = load_bundle(bundled_path("models"))
@@ -241,12 +241,11 @@ def _floor_worker(library: str, k: int, n_jobs: int, kind: str) -> int:
          rdMolDescriptors.CalcNumAromaticRings(mol), SpacialScore.SPS(mol), ionisation(mol))
 
     def predict(mols):
-        features = {}
+        # each featurizer and each shared part of a concatenation once, as scoring computes them:
+        # the floor must not pay twice for what screenkit computes once
+        features: dict = {}
         for model in models:
-            key = json.dumps(model.card.featurizer, sort_keys=True)
-            if key not in features:
-                features[key] = model.featurizer.transform(mols)
-            model.estimator.predict_proba(features[key])
+            model.estimator.predict_proba(_features(model.featurizer, mols, features))
 
     done, batch, index = 0, [], 0
     block: list[str] = []
